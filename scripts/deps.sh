@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every system package the build, the tests and the demo need.
+# Idempotent: packages already present are skipped without touching the network.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  librocksdb-dev libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libsnappy-dev libisal-dev zlib1g-dev libbz2-dev
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtoml11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  zstd procps psmisc
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "deps: all system packages present"
+fi

@@ -1,0 +1,83 @@
+// PdClient: the placement driver's client, used by kv-server, br, kvctl and playground.
+//
+// Every call has a deadline (options.rpc_timeout_ms) and retries transient failures
+// (Unavailable / DEADLINE_EXCEEDED) with a Backoffer up to options.retry_budget_ms; gRPC
+// reconnects the channel by itself. Errors: Unavailable when PD cannot be reached within the
+// budget; the PD error type mapped to a Status otherwise.
+// Thread-safety: thread-safe; share one instance.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "proto/metapb.pb.h"
+#include "proto/pdpb.pb.h"
+
+namespace brkv::client {
+
+struct PdClientOptions {
+  // "host:port" of pd-server.
+  std::string address;
+  // Deadline of one RPC. Default: 5 s.
+  int64_t rpc_timeout_ms = 5000;
+  // Total time one call may spend retrying. Default: 15 s.
+  int64_t retry_budget_ms = 15000;
+};
+
+struct RegionInfo {
+  metapb::Region region;
+  metapb::Peer leader;
+  uint64_t approximate_size = 0;
+  uint64_t approximate_keys = 0;
+};
+
+class PdClient {
+ public:
+  // Connects and fetches the cluster id (GetClusterInfo). Unavailable if PD does not answer.
+  static Result<std::unique_ptr<PdClient>> Connect(const PdClientOptions& options);
+  ~PdClient();
+
+  uint64_t cluster_id() const;
+  Result<bool> IsBootstrapped();
+  Status Bootstrap(const metapb::Store& store, const metapb::Region& region);
+
+  // One timestamp, or the last of `count` consecutive ones.
+  Result<uint64_t> GetTS(uint32_t count = 1);
+  Result<uint64_t> AllocID();
+
+  Status PutStore(const metapb::Store& store);
+  Status StoreHeartbeat(const pdpb::StoreStats& stats);
+  Result<metapb::Store> GetStore(uint64_t store_id);
+  Result<std::vector<pdpb::StoreInfo>> GetAllStores();
+
+  Status RegionHeartbeat(const RegionInfo& info);
+  // The region containing region_key (region key space). NotFound if none.
+  Result<RegionInfo> GetRegion(const std::string& region_key);
+  Result<RegionInfo> GetRegionByID(uint64_t region_id);
+  // Regions overlapping [start, end) (end empty = +inf), at most limit (0 = all), key order.
+  Result<std::vector<RegionInfo>> ScanRegions(const std::string& start, const std::string& end,
+                                             int32_t limit = 0);
+
+  Result<std::vector<pdpb::SplitID>> AskBatchSplit(const metapb::Region& region, uint32_t count);
+  Status ReportBatchSplit(const std::vector<metapb::Region>& regions);
+  // Asks PD to split at the keys (region key space); returns the new region ids.
+  Result<std::vector<uint64_t>> SplitRegions(const std::vector<std::string>& split_keys);
+  // Asks PD to spread the (empty) regions over the stores; returns ids that could not move.
+  Result<std::vector<uint64_t>> ScatterRegions(const std::vector<uint64_t>& region_ids);
+
+  Result<uint64_t> GetGCSafePoint();
+  Result<uint64_t> UpdateGCSafePoint(uint64_t safe_point);
+  // Returns the minimum live service safe point after the update (ttl_seconds <= 0 removes).
+  Result<uint64_t> UpdateServiceGCSafePoint(const std::string& service_id, int64_t ttl_seconds,
+                                            uint64_t safe_point);
+
+ private:
+  struct Impl;
+  explicit PdClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brkv::client
