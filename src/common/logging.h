@@ -15,7 +15,8 @@
 namespace brkv {
 
 // Configures the default logger. level: "debug", "info", "warn", "error" (also "trace",
-// "warning", "critical", "off"); empty = "info". file: empty = stderr (appended to if it exists).
+// "warning", "critical", "off"); empty = "info". file: empty = stderr; otherwise appended to,
+// creating missing parent directories.
 // Returns false if the level is unknown (info is used) or the file cannot be opened (stderr is
 // used). May be called again to reconfigure.
 bool InitLogging(const std::string& level, const std::string& file = "");
