@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
@@ -46,9 +47,12 @@ struct VersionedWrite {
 struct TxnCommitRecord {
   enum class State { kNone, kCommitted, kRolledBack };
   State state = State::kNone;
-  // kCommitted: the commit record's commit_ts and the record itself.
+  // kCommitted / kRolledBack by its own Rollback record: the record's commit_ts and the record.
   uint64_t commit_ts = 0;
   WriteRecord write;
+  // kNone: another txn's commit record stored at commit_ts == start_ts (a rollback of this txn
+  // must then set its overlapped-rollback flag instead of overwriting it).
+  std::optional<WriteRecord> overlapped_write;
 };
 
 class MvccReader {
