@@ -39,7 +39,7 @@ std::string LockKey(std::string_view raw);
 
 // Splits a CF default/write data key into (raw key, ts). Corruption if malformed.
 struct DecodedMvccKey {
-  std::string raw;
+  std::string raw{};
   uint64_t ts = 0;
 };
 Result<DecodedMvccKey> DecodeMvccKey(std::string_view data_key);

@@ -35,9 +35,9 @@ struct WriteRecord {
   WriteType type = WriteType::kPut;
   uint64_t start_ts = 0;
   // REQUIRES for Encode: size() <= kShortValueMaxLen.
-  std::optional<std::string> short_value;
+  std::optional<std::string> short_value{};
   bool has_overlapped_rollback = false;
-  std::optional<uint64_t> gc_fence;
+  std::optional<uint64_t> gc_fence{};
   // Written ('l') only when last_change_ts or versions_to_last_change is non-zero.
   uint64_t last_change_ts = 0;
   uint64_t versions_to_last_change = 0;
@@ -59,18 +59,18 @@ enum class LockType : char { kPut = 'P', kDelete = 'D', kLock = 'L', kPessimisti
 // optional tagged fields. Numeric optional fields are written only when non-zero.
 struct LockRecord {
   LockType type = LockType::kPut;
-  std::string primary;  // raw key of the primary lock
+  std::string primary{};  // raw key of the primary lock
   uint64_t ts = 0;      // start_ts
   uint64_t ttl = 0;     // ms
   // REQUIRES for Encode: size() <= kShortValueMaxLen.
-  std::optional<std::string> short_value;
+  std::optional<std::string> short_value{};
   uint64_t for_update_ts = 0;
   uint64_t txn_size = 0;
   uint64_t min_commit_ts = 0;
   // Async commit ('a'): the secondary keys of the transaction.
   bool use_async_commit = false;
-  std::vector<std::string> secondaries;
-  std::vector<uint64_t> rollback_ts;  // 'r'
+  std::vector<std::string> secondaries{};
+  std::vector<uint64_t> rollback_ts{};  // 'r'
   uint64_t last_change_ts = 0;        // 'l' (with versions_to_last_change)
   uint64_t versions_to_last_change = 0;
   uint64_t txn_source = 0;            // 's'
