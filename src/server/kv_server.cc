@@ -1,0 +1,192 @@
+#include "server/kv_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
+
+#include "common/logging.h"
+#include "server/engine.h"
+#include "server/node.h"
+#include "server/region_manager.h"
+#include "server/safe_point_worker.h"
+#include "server/split_checker.h"
+#include "server/splitter.h"
+#include "server/tikv_service.h"
+#include "server/txn_store.h"
+
+namespace brkv::server {
+
+namespace {
+
+constexpr int kMaxMessageBytes = 256 << 20;
+
+// "host:port" with the port replaced; a wildcard host becomes 127.0.0.1 so that the advertised
+// address is dialable.
+std::string AdvertiseFor(const std::string& addr, int port) {
+  std::string host = addr.substr(0, addr.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "127.0.0.1";
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+struct KvServer::Impl {
+  ServerConfig config;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<RegionManager> regions;
+  std::unique_ptr<TxnStore> txn;
+  std::unique_ptr<TikvService> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<Node> node;
+  std::unique_ptr<RegionSplitter> splitter;
+  std::unique_ptr<SplitChecker> split_checker;
+  std::unique_ptr<SafePointWorker> gc_worker;
+  int port = 0;
+  std::string advertise;
+
+  std::mutex shutdown_mu;
+  bool shut_down = false;
+
+  void Shutdown();
+};
+
+void KvServer::Impl::Shutdown() {
+  std::lock_guard<std::mutex> l(shutdown_mu);
+  if (shut_down) return;
+  shut_down = true;
+  LOG_INFO("shutting down store {}", node ? node->store_id() : 0);
+  if (grpc_server) {
+    // Stops accepting; in-flight RPCs get the grace period, then are cancelled.
+    grpc_server->Shutdown(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(config.graceful_shutdown_timeout_ms));
+    grpc_server->Wait();
+  }
+  if (service) service->SetShuttingDown();
+  if (split_checker) split_checker->Stop();
+  if (gc_worker) gc_worker->Stop();
+  if (regions) regions->SetChangeListener(nullptr);
+  if (node) node->Stop();
+  gc_worker.reset();
+  split_checker.reset();
+  grpc_server.reset();
+  service.reset();
+  splitter.reset();
+  node.reset();
+  txn.reset();
+  regions.reset();
+  engine.reset();  // closes RocksDB
+  LOG_INFO("store stopped");
+}
+
+KvServer::KvServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KvServer::~KvServer() { Shutdown(); }
+
+void KvServer::Shutdown() {
+  if (impl_) impl_->Shutdown();
+}
+
+int KvServer::port() const { return impl_->port; }
+const std::string& KvServer::advertise_address() const { return impl_->advertise; }
+uint64_t KvServer::store_id() const { return impl_->node ? impl_->node->store_id() : 0; }
+
+Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
+  RETURN_IF_ERROR(ValidateServerConfig(config));
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  Impl* d = impl.get();
+  // From here on, a failure tears down what was started via ~KvServer.
+  std::unique_ptr<KvServer> server(new KvServer(std::move(impl)));
+
+  EngineOptions eo;
+  eo.path = config.data_dir;
+  eo.sync_writes = config.sync_write;
+  eo.block_cache_bytes = config.block_cache_size;
+  auto engine = Engine::Open(eo);
+  if (!engine.ok()) {
+    return Status(engine.status())
+        .WithContext("cannot use data directory " + config.data_dir);
+  }
+  d->engine = std::move(engine).value();
+  auto regions = RegionManager::Open(d->engine.get());
+  if (!regions.ok()) {
+    return regions.status().WithContext("cannot load regions from " + config.data_dir);
+  }
+  d->regions = std::move(regions).value();
+  d->txn = std::make_unique<TxnStore>(d->engine.get());
+  d->service = std::make_unique<TikvService>(d->regions.get(), d->txn.get(), nullptr);
+
+  grpc::ServerBuilder builder;
+  grpc::ResourceQuota quota("kv-server");
+  quota.SetMaxThreads(std::max(4, config.grpc_concurrency * 2));
+  builder.SetResourceQuota(quota);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              std::max(2, config.grpc_concurrency));
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
+  builder.RegisterService(d->service.get());
+  d->grpc_server = builder.BuildAndStart();
+  if (!d->grpc_server || d->port == 0) {
+    d->grpc_server.reset();
+    return Status::IOError("cannot listen on " + config.addr +
+                           " (address in use or not a local address?)");
+  }
+  d->advertise = config.advertise_addr.empty() ? AdvertiseFor(config.addr, d->port)
+                                               : config.advertise_addr;
+  LOG_INFO("listening on {} (advertised as {})", config.addr, d->advertise);
+
+  NodeOptions no;
+  no.pd_address = config.pd;
+  no.advertise_address = d->advertise;
+  no.data_dir = config.data_dir;
+  no.pd_connect_timeout_ms = config.pd_connect_timeout_ms;
+  no.store_heartbeat_ms = config.store_heartbeat_interval_ms;
+  no.region_heartbeat_ms = config.region_heartbeat_interval_ms;
+  auto node = Node::Join(no, d->regions.get(), d->engine.get());
+  if (!node.ok()) return node.status();
+  d->node = std::move(node).value();
+
+  d->splitter = std::make_unique<RegionSplitter>(d->regions.get(), d->node->pd());
+  d->service->SetSplitter(d->splitter.get());
+
+  SplitCheckerOptions so;
+  so.split_size = config.region_split_size;
+  so.interval_ms = config.split_check_interval_ms;
+  d->split_checker = std::make_unique<SplitChecker>(so, d->regions.get(), d->splitter.get());
+
+  SplitChecker* checker = d->split_checker.get();
+  Engine* eng = d->engine.get();
+  d->node->SetRegionSizeFn([checker, eng](const metapb::Region& r, uint64_t* bytes,
+                                          uint64_t* keys) {
+    ApproximateRegionSize(eng, r, bytes, keys);
+    RegionSizeInfo info;
+    if (checker->LastSize(r.id(), &info)) *keys = info.keys;
+  });
+  Node* n = d->node.get();
+  d->regions->SetChangeListener(
+      [n](const std::vector<metapb::Region>& changed, bool removed) {
+        n->RegionsChanged(changed, removed);
+      });
+  d->node->Start();
+
+  d->regions->MarkAllForCheck();
+  d->split_checker->Start();
+
+  SafePointWorkerOptions go;
+  go.interval_ms = config.gc_poll_interval_ms;
+  d->gc_worker = std::make_unique<SafePointWorker>(go, d->regions.get(), d->txn.get(),
+                                                   d->node->pd());
+  d->gc_worker->Start();
+
+  LOG_INFO("store {} is serving {} regions on {}", d->node->store_id(),
+           d->regions->RegionCount(), d->advertise);
+  return server;
+}
+
+}  // namespace brkv::server

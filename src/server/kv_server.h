@@ -1,0 +1,42 @@
+// KvServer: one running storage node — engine, regions, transactions, PD membership, background
+// workers (heartbeats, split checker, GC) and the gRPC service. cmd/kv_server_main.cc is a thin
+// wrapper around it; tests run it in-process (addr port 0 picks a free port).
+//
+// Start order: open RocksDB → load regions → bind and start gRPC (so the real port is known)
+// → join the cluster through PD (store id, bootstrap, PutStore with the advertised address)
+// → start heartbeats, split checker and GC worker. Any failure stops what was started and
+// returns one clear error.
+// Shutdown: stop accepting RPCs and let in-flight ones finish (up to the graceful timeout),
+// stop the workers, close RocksDB. Everything acknowledged before was synced to the WAL.
+// Thread-safety: Shutdown may be called from any thread, once or more.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "server/config.h"
+
+namespace brkv::server {
+
+class KvServer {
+ public:
+  static Result<std::unique_ptr<KvServer>> Start(const ServerConfig& config);
+  ~KvServer();  // Shutdown()s
+
+  // The port the gRPC server listens on and the address registered with PD.
+  int port() const;
+  const std::string& advertise_address() const;
+  uint64_t store_id() const;
+
+  // Graceful shutdown (see above). Idempotent.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  explicit KvServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brkv::server
