@@ -617,7 +617,8 @@ TEST_F(TxnScanTest, ScanLimitKeyOnlyReverse) {
   EXPECT_EQ(Render(Scan("", "", 2, 20)), "k2=v2,k3=v3");
   EXPECT_EQ(Render(Scan("", "", 3, 20)), "k2=v2,k3=v3,k5!");  // locked pairs count
   EXPECT_EQ(Render(Scan("", "", 0, 20, /*key_only=*/true)), "k2,k3,k5!,k6,k7");
-  for (const auto& p : Scan("", "", 0, 20, true).pairs()) EXPECT_TRUE(p.value().empty());
+  auto key_only = Scan("", "", 0, 20, true);
+  for (const auto& p : key_only.pairs()) EXPECT_TRUE(p.value().empty());
   // Reverse: start_key is the exclusive upper end, end_key the inclusive lower end.
   EXPECT_EQ(Render(Scan("", "", 0, 20, false, /*reverse=*/true)),
             "k7=v7,k6=300B,k5!,k3=v3,k2=v2");
