@@ -85,6 +85,9 @@ class Cluster {
   RegionRequestSender* sender();
   LockResolver* lock_resolver();
   TikvTransport* transport();
+  // gRPC channels to the stores, shared with other services on the same nodes (br's backup
+  // and import calls); null for clusters made by Create.
+  ChannelCache* channels();
   // A Backoffer with this cluster's retry budget.
   BackoffOptions backoff_options() const;
 

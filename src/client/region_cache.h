@@ -111,7 +111,6 @@ class RegionCache {
   // REQUIRES: mu_ held.
   void InsertLocked(const metapb::Region& region, const metapb::Peer& leader);
   void EraseLocked(uint64_t region_id);
-  Status InsertFromSource(const RegionInfo& info);
   Result<KeyLocation> ToLocation(const Entry& e);
   Result<std::string> StoreAddress(uint64_t store_id);
 
