@@ -161,8 +161,7 @@ class SpecParser {
       return SyntaxError(std::string("expected ") + what + " but found '" + t.text + "'", t.pos);
     }
     if (t.text.empty() || t.text.size() > kMaxIdentifierLen) {
-      return SyntaxError(std::string("invalid ") + what + " '" + t.text +
-                             "' (1 to 64 characters)", t.pos);
+      return SyntaxError("invalid name '" + t.text + "' (1 to 64 characters)", t.pos);
     }
     std::string name = t.text;
     Next();
