@@ -7,6 +7,25 @@
 #include "common/logging.h"
 #include "pd/pd_server.h"
 
+namespace {
+
+// "N" with N an integer >= min; CLI11's range checks print unreadable limits.
+CLI::Validator IntAtLeast(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        try {
+          size_t used = 0;
+          long long n = std::stoll(v, &used);
+          if (used == v.size() && n >= min) return "";
+        } catch (...) {
+        }
+        return "must be an integer >= " + std::to_string(min) + ", got '" + v + "'";
+      },
+      "INT>=" + std::to_string(min));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   brkv::pd::PdServerOptions options;
   std::string log_file;
@@ -18,12 +37,12 @@ int main(int argc, char** argv) {
   app.add_option("--store-down-ms", options.store_down_ms,
                  "A store without a heartbeat for this long is reported down")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(IntAtLeast(1));
   app.add_option("--gc-life-time-s", options.gc_life_time_s,
                  "When > 0, advance the GC safe point to now minus this many seconds "
                  "(held back by service safe points); 0 = off")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntAtLeast(0));
   app.add_option("--log-file", log_file, "Log to this file instead of stderr");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->capture_default_str()

@@ -1,12 +1,19 @@
 #include "pd/pd_server.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -22,6 +29,40 @@
 #include "pd/tso.h"
 
 namespace brkv::pd {
+
+namespace {
+
+// Fails fast, before the data dir is touched, when an IPv4 "host:port" is already bound.
+// Other address forms are left to gRPC. Racy by nature; gRPC's own bind is the final check.
+Status CheckPortFree(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("address must be host:port");
+  std::string host = addr.substr(0, colon);
+  std::string port_str = addr.substr(colon + 1);
+  char* end = nullptr;
+  long port = std::strtol(port_str.c_str(), &end, 10);
+  if (port_str.empty() || *end != '\0' || port < 0 || port > 65535) {
+    return Status::InvalidArgument("bad port in address " + addr);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  if (port == 0 || inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) return Status::OK();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Status::OK();
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return Status::Unavailable("cannot listen on " + addr + ": " + std::strerror(err));
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 struct PdServer::Impl {
   PdServerOptions options;
@@ -93,6 +134,8 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   if (options.store_down_ms <= 0) return Status::InvalidArgument("--store-down-ms must be > 0");
   if (options.gc_life_time_s < 0) return Status::InvalidArgument("--gc-life-time-s must be >= 0");
   if (options.gc_tick_ms <= 0) return Status::InvalidArgument("gc tick must be > 0");
+
+  RETURN_IF_ERROR(CheckPortFree(options.addr));
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include "client/pd_client.h"
 #include "pd/pd_test_util.h"
@@ -246,6 +247,62 @@ TEST(PdServerTest, SplitAndScatterAgainstDeadStoreFailLoudly) {
   // PD's table is unchanged by the failed attempts.
   EXPECT_EQ(pd->GetRegionByID(2)->leader.store_id(), 1u);
   EXPECT_EQ(pd->ScanRegions("", "", 0)->size(), 1u);
+}
+
+TEST(PdServerTest, AutomaticGcAndStoreLivenessFollowTheClock) {
+  testing::ScratchDir dir;
+  ManualClock clock(1'700'000'000'000);
+  PdServerOptions opts;
+  opts.data_dir = dir.path();
+  opts.addr = "127.0.0.1:0";
+  opts.gc_life_time_s = 600;
+  opts.gc_tick_ms = 20;
+  opts.store_down_ms = 5000;
+  opts.clock = &clock;
+  auto server = PdServer::Start(opts);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto pd = ConnectTo((*server)->address());
+  ASSERT_NE(pd, nullptr);
+
+  auto wait_gc = [&](uint64_t want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    uint64_t got = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      got = pd->GetGCSafePoint().value();
+      if (got == want) return got;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return got;
+  };
+  int64_t now = clock.NowMs();
+  EXPECT_EQ(wait_gc(ComposeTs(now - 600'000, 0)), ComposeTs(now - 600'000, 0));
+  // A service safe point holds automatic GC back until it expires.
+  uint64_t held = ComposeTs(now - 300'000, 0);
+  ASSERT_EQ(pd->UpdateServiceGCSafePoint("br", 7200, held).value(), held);
+  clock.Advance(3'600'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(pd->GetGCSafePoint().value(), held);  // "br" is live for two hours
+  ASSERT_EQ(pd->UpdateServiceGCSafePoint("br", 60, held).value(), held);  // shorter TTL
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(pd->GetGCSafePoint().value(), held);
+  clock.Advance(61'000);  // not refreshed: expires
+  now = clock.NowMs();
+  EXPECT_EQ(wait_gc(ComposeTs(now - 600'000, 0)), ComposeTs(now - 600'000, 0));
+
+  // Store liveness.
+  metapb::Region region;
+  region.set_id(2);
+  auto* peer = region.add_peers();
+  peer->set_id(3);
+  peer->set_store_id(1);
+  ASSERT_TRUE(pd->Bootstrap(MakeStore(1, "127.0.0.1:1"), region).ok());
+  EXPECT_FALSE(pd->GetAllStores()->at(0).is_down());
+  clock.Advance(5'001);
+  EXPECT_TRUE(pd->GetAllStores()->at(0).is_down());
+  pdpb::StoreStats stats;
+  stats.set_store_id(1);
+  ASSERT_TRUE(pd->StoreHeartbeat(stats).ok());
+  EXPECT_FALSE(pd->GetAllStores()->at(0).is_down());
 }
 
 TEST(PdServerTest, RefusesBusyAddressAndLockedDataDir) {
