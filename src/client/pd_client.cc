@@ -98,12 +98,13 @@ struct PdClient::Impl {
     req->mutable_header()->set_cluster_id(cluster_id);
   }
 
-  // Runs `call` (one attempt, given its ClientContext) with retries on transport failures,
-  // then maps the response header. `Resp` must have a header().
+  // Runs one RPC with retries on transport failures, then maps the response header.
+  // `admin`: long-running split/scatter — admin_timeout_ms per attempt and no re-send after a
+  // deadline, since the first attempt may still be running on PD.
   template <typename Req, typename Resp>
   Status Call(const char* rpc, Req req,
               grpc::Status (pdpb::PD::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-              Resp* resp) {
+              Resp* resp, bool admin = false) {
     FillHeader(&req);
     BackoffOptions bo_opts;
     bo_opts.base_ms = 50;
@@ -112,7 +113,8 @@ struct PdClient::Impl {
     Backoffer bo(bo_opts);
     while (true) {
       grpc::ClientContext ctx;
-      int64_t attempt_ms = std::min(options.rpc_timeout_ms, bo.RemainingMs());
+      int64_t attempt_ms = admin ? options.admin_timeout_ms
+                                 : std::min(options.rpc_timeout_ms, bo.RemainingMs());
       attempt_ms = std::max(attempt_ms, kMinAttemptMs);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(attempt_ms));
       resp->Clear();
@@ -120,6 +122,7 @@ struct PdClient::Impl {
       Status s = FromGrpc(gs, rpc, options.address);
       if (s.ok()) return FromHeader(resp->header(), rpc);
       if (!s.retryable()) return s;
+      if (admin && gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return s;
       if (bo.RemainingMs() <= 0 || !bo.Backoff(s).ok()) {
         // Report the transport error itself (Unavailable), not the Backoffer's TimedOut.
         return s.WithContext("gave up after " + std::to_string(bo.attempts() + 1) +
@@ -303,7 +306,8 @@ Result<std::vector<uint64_t>> PdClient::SplitRegions(const std::vector<std::stri
   for (const auto& k : split_keys) req.add_split_keys(k);
   pdpb::SplitRegionsResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("SplitRegions", std::move(req), &pdpb::PD::Stub::SplitRegions, &resp));
+      impl_->Call("SplitRegions", std::move(req), &pdpb::PD::Stub::SplitRegions, &resp,
+                  /*admin=*/true));
   return std::vector<uint64_t>(resp.regions_id().begin(), resp.regions_id().end());
 }
 
@@ -312,7 +316,8 @@ Result<std::vector<uint64_t>> PdClient::ScatterRegions(const std::vector<uint64_
   for (uint64_t id : region_ids) req.add_regions_id(id);
   pdpb::ScatterRegionResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("ScatterRegion", std::move(req), &pdpb::PD::Stub::ScatterRegion, &resp));
+      impl_->Call("ScatterRegion", std::move(req), &pdpb::PD::Stub::ScatterRegion, &resp,
+                  /*admin=*/true));
   return std::vector<uint64_t>(resp.failed_regions_id().begin(), resp.failed_regions_id().end());
 }
 

@@ -1,6 +1,7 @@
 // PdClient: the placement driver's client, used by kv-server, br, kvctl and playground.
 //
-// Every call has a deadline (options.rpc_timeout_ms) and retries transient failures
+// Every call has a deadline (options.rpc_timeout_ms; admin_timeout_ms for split/scatter) and
+// retries transient failures
 // (Unavailable / DEADLINE_EXCEEDED) with a Backoffer up to options.retry_budget_ms; gRPC
 // reconnects the channel by itself. Errors: Unavailable when PD cannot be reached within the
 // budget; the PD error type mapped to a Status otherwise.
@@ -25,6 +26,10 @@ struct PdClientOptions {
   int64_t rpc_timeout_ms = 5000;
   // Total time one call may spend retrying. Default: 15 s.
   int64_t retry_budget_ms = 15000;
+  // Deadline of SplitRegions / ScatterRegions, which make PD call kv-servers and can take
+  // long for big batches. They are not re-sent after a deadline (the caller decides).
+  // Default: 120 s.
+  int64_t admin_timeout_ms = 120000;
 };
 
 struct RegionInfo {
@@ -63,14 +68,20 @@ class PdClient {
 
   Result<std::vector<pdpb::SplitID>> AskBatchSplit(const metapb::Region& region, uint32_t count);
   Status ReportBatchSplit(const std::vector<metapb::Region>& regions);
-  // Asks PD to split at the keys (region key space); returns the new region ids.
+  // Asks PD to split at the keys (region key space); returns the new region ids. Keys that are
+  // already region boundaries are skipped, so a retry after a failure is safe. An error means
+  // at least one key could not be split (the message says why).
   Result<std::vector<uint64_t>> SplitRegions(const std::vector<std::string>& split_keys);
-  // Asks PD to spread the (empty) regions over the stores; returns ids that could not move.
+  // Asks PD to spread the (empty) regions over the stores; returns ids that could not move
+  // (e.g. the region holds data, a store is down, the id is unknown). With one store, nothing
+  // moves and nothing fails.
   Result<std::vector<uint64_t>> ScatterRegions(const std::vector<uint64_t>& region_ids);
 
   Result<uint64_t> GetGCSafePoint();
   Result<uint64_t> UpdateGCSafePoint(uint64_t safe_point);
   // Returns the minimum live service safe point after the update (ttl_seconds <= 0 removes).
+  // A safe_point below the GC safe point is not stored: the reply is then the GC safe point,
+  // which is > safe_point — callers must check the reply against what they asked for.
   Result<uint64_t> UpdateServiceGCSafePoint(const std::string& service_id, int64_t ttl_seconds,
                                             uint64_t safe_point);
 
