@@ -203,7 +203,8 @@ TEST(RowCodecV2, ParseErrors) {
 
 TEST(RowCodecV2, ChecksumIsSkipped) {
   // flags 0x02, header version 1, CRC32 (value not verified here).
-  auto r = ParseRowV2(B("80 02 01 00 00 00 01 01 00 01  01 AA BB CC DD"));
+  const std::string value = B("80 02 01 00 00 00 01 01 00 01  01 AA BB CC DD");
+  auto r = ParseRowV2(value);  // cells are views into `value`
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ(HexOf((*r)[0].data), "01");

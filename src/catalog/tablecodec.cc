@@ -129,7 +129,7 @@ Result<int64_t> DecodeIndexValueHandle(std::string_view value) {
 }
 
 Result<DecodedIndexKey> DecodeIndexKey(std::string_view key, size_t num_columns) {
-  if (!IsIndexKey(key) || key.size() < kIndexPrefixLen) {
+  if (!IsIndexKey(key) || key.size() < kIndexPrefixLen || key[9] != '_') {
     return Status::Corruption("not an index key: " + codec::ToHex(key));
   }
   DecodedIndexKey out;

@@ -183,6 +183,9 @@ TEST(TableCodec, DecodeKeys) {
   EXPECT_FALSE(uk->has_handle);
   EXPECT_FALSE(DecodeIndexKey(IndexKey(110, 3, v, true, 77) + "x", 2).ok());
   EXPECT_FALSE(DecodeIndexKey(RecordKey(110, 1), 1).ok());
+  std::string no_sep = IndexKey(110, 3, v, true, 77);
+  no_sep[9] = 'x';
+  EXPECT_FALSE(DecodeIndexKey(no_sep, 2).ok());
 
   EXPECT_EQ(DecodeTableID(RecordKey(110, 1)), 110);
   EXPECT_EQ(DecodeTableID(IndexPrefix(7, 1)), 7);
