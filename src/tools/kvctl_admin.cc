@@ -1,0 +1,117 @@
+// kvctl split | scatter | gc: region and GC administration.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "client/cluster.h"
+#include "tools/kvctl_common.h"
+
+namespace brkv::tools {
+namespace {
+
+struct SplitFlags {
+  std::vector<std::string> keys;
+  bool raw_kv = false;
+  bool region_key = false;
+};
+
+Status RunSplit(KvctlContext* ctx, const SplitFlags& f) {
+  if (f.raw_kv && f.region_key) {
+    return Status::InvalidArgument("--raw-kv and --region-key exclude each other");
+  }
+  std::vector<std::string> keys;
+  for (const auto& k : f.keys) {
+    ASSIGN_OR_RETURN(std::string key, ctx->DecodeArg(k, "split key"));
+    if (key.empty()) return Status::InvalidArgument("split keys must not be empty");
+    keys.push_back(std::move(key));
+  }
+  auto form = f.region_key ? client::SplitKeyForm::kRegionKey
+              : f.raw_kv   ? client::SplitKeyForm::kRawKvKey
+                           : client::SplitKeyForm::kTxnRawKey;
+  ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
+  ASSIGN_OR_RETURN(auto regions, c->admin()->SplitRegions(keys, form));
+  TablePrinter t({"ID", "START", "END", "EPOCH"});
+  for (const auto& r : regions) {
+    t.AddRow({std::to_string(r.id()), r.start_key().empty() ? "-inf" : ctx->Out(r.start_key()),
+              r.end_key().empty() ? "+inf" : ctx->Out(r.end_key()),
+              std::to_string(r.region_epoch().conf_ver()) + "/" +
+                  std::to_string(r.region_epoch().version())});
+  }
+  std::fprintf(ctx->out(), "%zu regions after split (keys in region key space)\n", regions.size());
+  if (t.rows() > 0) t.Print(ctx->out());
+  return Status::OK();
+}
+
+struct ScatterFlags {
+  std::vector<uint64_t> ids;
+};
+
+Status RunScatter(KvctlContext* ctx, const ScatterFlags& f) {
+  ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
+  std::vector<uint64_t> ids = f.ids;
+  if (ids.empty()) {
+    ASSIGN_OR_RETURN(auto regions, c->pd()->ScanRegions("", "", 0));
+    for (const auto& r : regions) ids.push_back(r.region.id());
+  }
+  ASSIGN_OR_RETURN(auto failed, c->admin()->ScatterRegions(ids));
+  std::fprintf(ctx->out(), "scattered %zu of %zu regions\n", ids.size() - failed.size(),
+               ids.size());
+  if (!failed.empty()) {
+    std::string list;
+    for (uint64_t id : failed) list += (list.empty() ? "" : ",") + std::to_string(id);
+    return Status::Aborted("PD could not scatter regions " + list + "; retry later");
+  }
+  return Status::OK();
+}
+
+struct GcFlags {
+  std::string safepoint;
+};
+
+Status RunGc(KvctlContext* ctx, const GcFlags& f) {
+  ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
+  if (f.safepoint.empty()) {
+    ASSIGN_OR_RETURN(uint64_t sp, pd->GetGCSafePoint());
+    std::fprintf(ctx->out(), "%llu\n", static_cast<unsigned long long>(sp));
+    return Status::OK();
+  }
+  ASSIGN_OR_RETURN(uint64_t want, ParseUint64(f.safepoint, "--safepoint"));
+  ASSIGN_OR_RETURN(uint64_t now, pd->UpdateGCSafePoint(want));
+  std::fprintf(ctx->out(), "%llu\n", static_cast<unsigned long long>(now));
+  if (now < want) {
+    return Status::Aborted("GC safe point stays at " + std::to_string(now) +
+                           ": a service safe point (e.g. a running backup) holds it back");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App* app, KvctlContext* ctx) {
+  auto sf = std::make_shared<SplitFlags>();
+  auto* split = app->add_subcommand(
+      "split",
+      "Split regions at KEY... (given in --format). By default each KEY is a raw TiDB / "
+      "transactional key such as t\\x80...\\x00_r..., split at its memcomparable encoding; "
+      "--raw-kv: KEYs are raw-KV user keys; --region-key: KEYs are already region-space keys");
+  split->add_option("keys", sf->keys, "split keys")->required();
+  split->add_flag("--raw-kv", sf->raw_kv, "keys are raw-KV user keys (split at 'r'+key)");
+  split->add_flag("--region-key", sf->region_key, "keys are region-space keys, used as is");
+  split->callback([ctx, sf] { ctx->set_action([ctx, sf] { return RunSplit(ctx, *sf); }); });
+
+  auto cf = std::make_shared<ScatterFlags>();
+  auto* scatter = app->add_subcommand(
+      "scatter", "Ask PD to spread regions over the stores: the given region ids, or all");
+  scatter->add_option("ids", cf->ids, "region ids (default: every region)");
+  scatter->callback([ctx, cf] { ctx->set_action([ctx, cf] { return RunScatter(ctx, *cf); }); });
+
+  auto gf = std::make_shared<GcFlags>();
+  auto* gc = app->add_subcommand(
+      "gc", "Print the GC safe point, or advance it with --safepoint TS (prints the new one)");
+  gc->add_option("--safepoint", gf->safepoint, "new GC safe point (a TSO timestamp)");
+  gc->callback([ctx, gf] { ctx->set_action([ctx, gf] { return RunGc(ctx, *gf); }); });
+}
+
+}  // namespace brkv::tools

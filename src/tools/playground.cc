@@ -1,0 +1,335 @@
+#include "tools/playground.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "client/pd_client.h"
+#include "tools/net_util.h"
+#include "tools/subprocess.h"
+
+namespace brkv::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kHost = "127.0.0.1";
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
+
+struct Node {
+  std::string name;  // "pd", "kv-0", ...
+  std::string address;
+  std::unique_ptr<Subprocess> proc;
+};
+
+std::string Addr(int port) { return std::string(kHost) + ":" + std::to_string(port); }
+
+int64_t NowUnixNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Waits up to `timeout` for SIGINT/SIGTERM/SIGCHLD (blocked by RunPlayground). Returns the
+// signal, or 0 on timeout.
+int WaitSignal(const sigset_t& set, std::chrono::milliseconds timeout) {
+  timespec ts{static_cast<time_t>(timeout.count() / 1000),
+              static_cast<long>((timeout.count() % 1000) * 1000000)};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig < 0 ? 0 : sig;
+}
+
+Status CheckExecutable(const std::string& path) {
+  if (access(path.c_str(), X_OK) != 0) {
+    return Status::NotFound("cannot find executable " + path +
+                            " (build it, or point --bin-dir at the directory holding it)");
+  }
+  return Status::OK();
+}
+
+// Records the cluster shape on first start; on a re-run refuses shapes that would strand data
+// (fewer nodes, different ports: stores are registered in PD under their addresses).
+Status CheckOrWriteLayout(const fs::path& dir, const PlaygroundOptions& o) {
+  fs::path meta = dir / "playground.json";
+  std::error_code ec;
+  if (fs::exists(meta, ec)) {
+    std::ifstream in(meta);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.contains("kv") || !j.contains("port_base")) {
+      return Status::Corruption(meta.string() + " is unreadable; remove it or use a new --data-dir");
+    }
+    int old_kv = j["kv"].get<int>();
+    int old_port = j["port_base"].get<int>();
+    if (old_port != o.port_base) {
+      return Status::InvalidArgument(dir.string() + " holds a cluster started with --port-base " +
+                                     std::to_string(old_port) + "; re-run with that port base");
+    }
+    if (o.kv_count < old_kv) {
+      return Status::InvalidArgument(dir.string() + " holds a cluster of " +
+                                     std::to_string(old_kv) + " kv nodes; re-run with --kv " +
+                                     std::to_string(old_kv) + " or more");
+    }
+    if (o.kv_count == old_kv) return Status::OK();
+  }
+  nlohmann::json j = {{"kv", o.kv_count}, {"port_base", o.port_base}};
+  fs::path tmp = dir / "playground.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump() << "\n";
+    if (!out) return Status::IOError("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, meta, ec);
+  if (ec) return Status::IOError("cannot write " + meta.string() + ": " + ec.message());
+  return Status::OK();
+}
+
+class Playground {
+ public:
+  Playground(const PlaygroundOptions& o, std::FILE* out) : o_(o), out_(out) {}
+  ~Playground() { StopAll(); }
+
+  Status Run() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+
+    RETURN_IF_ERROR(Prepare());
+    RETURN_IF_ERROR(StartServers());
+    Status s = WaitReady();
+    if (!s.ok()) return s;
+    std::fprintf(out_, "READY\n");
+    std::fflush(out_);
+    return Serve();
+  }
+
+ private:
+  Status Prepare() {
+    if (o_.kv_count < 1) return Status::InvalidArgument("--kv must be at least 1");
+    if (o_.data_dir.empty()) return Status::InvalidArgument("--data-dir is required");
+    if (o_.port_base < 1 || o_.port_base + o_.kv_count > 65535) {
+      return Status::InvalidArgument("--port-base " + std::to_string(o_.port_base) +
+                                     " leaves no room for " + std::to_string(o_.kv_count) +
+                                     " nodes below port 65536");
+    }
+    std::string bin_dir = o_.bin_dir.empty() ? ExecutableDir() : o_.bin_dir;
+    pd_bin_ = (fs::path(bin_dir) / "pd-server").string();
+    kv_bin_ = (fs::path(bin_dir) / "kv-server").string();
+    RETURN_IF_ERROR(CheckExecutable(pd_bin_));
+    RETURN_IF_ERROR(CheckExecutable(kv_bin_));
+    if (!o_.kv_config.empty()) {
+      std::error_code ec;
+      kv_config_ = fs::absolute(o_.kv_config, ec).string();
+      if (ec || !fs::is_regular_file(kv_config_, ec)) {
+        return Status::NotFound("--kv-config " + o_.kv_config + " is not a readable file");
+      }
+    }
+    std::error_code ec;
+    dir_ = fs::absolute(o_.data_dir, ec);
+    fs::create_directories(dir_ / "pd", ec);
+    for (int i = 0; !ec && i < o_.kv_count; ++i) {
+      fs::create_directories(dir_ / ("kv-" + std::to_string(i)), ec);
+    }
+    if (ec) return Status::IOError("cannot create " + dir_.string() + ": " + ec.message());
+    RETURN_IF_ERROR(CheckOrWriteLayout(dir_, o_));
+    for (int i = 0; i <= o_.kv_count; ++i) {
+      int port = o_.port_base + i;
+      if (!IsLocalPortFree(port)) {
+        return Status::Unavailable("port " + Addr(port) + " is in use (another playground?); " +
+                                   "stop it or choose another --port-base");
+      }
+    }
+    return Status::OK();
+  }
+
+  Status StartNode(Node* node, std::vector<std::string> argv) {
+    SubprocessOptions so;
+    so.argv = std::move(argv);
+    so.stdout_path = (dir_ / (node->name + ".stderr.log")).string();
+    so.stderr_path = so.stdout_path;
+    auto p = Subprocess::Start(so);
+    if (!p.ok()) return p.status().WithContext("starting " + node->name);
+    node->proc = std::move(p).value();
+    return Status::OK();
+  }
+
+  Status StartServers() {
+    launch_unix_ns_ = NowUnixNanos();
+    pd_.name = "pd";
+    pd_.address = Addr(o_.port_base);
+    RETURN_IF_ERROR(StartNode(&pd_, {pd_bin_, "--data-dir", (dir_ / "pd").string(), "--addr",
+                                     pd_.address, "--log-file", (dir_ / "pd.log").string()}));
+    kvs_.resize(o_.kv_count);
+    for (int i = 0; i < o_.kv_count; ++i) {
+      Node& kv = kvs_[i];
+      kv.name = "kv-" + std::to_string(i);
+      kv.address = Addr(o_.port_base + 1 + i);
+      std::vector<std::string> argv = {kv_bin_,     "--pd",       pd_.address,
+                                       "--addr",    kv.address,   "--data-dir",
+                                       (dir_ / kv.name).string(), "--log-file",
+                                       (dir_ / (kv.name + ".log")).string()};
+      if (!kv_config_.empty()) {
+        argv.push_back("--config");
+        argv.push_back(kv_config_);
+      }
+      RETURN_IF_ERROR(StartNode(&kv, std::move(argv)));
+    }
+    return Status::OK();
+  }
+
+  // Error naming the first server that has exited, or OK.
+  Status CheckChildren() {
+    for (Node* n : AllNodes()) {
+      if (auto e = n->proc->Poll()) {
+        return Status::Aborted(n->name + " (" + n->address + ") exited during startup with " +
+                               e->ToString() + "; see " +
+                               (dir_ / (n->name + ".stderr.log")).string() + " and " +
+                               (dir_ / (n->name + ".log")).string());
+      }
+    }
+    return Status::OK();
+  }
+
+  // A store counts when it is one of ours, Up, not down, and has heartbeated since this launch
+  // (so a re-run does not mistake PD's persisted record of the previous run for a live node).
+  bool StoresReady(const std::vector<pdpb::StoreInfo>& stores, std::string* missing) {
+    std::set<std::string> up;
+    for (const auto& s : stores) {
+      bool fresh = s.store().last_heartbeat() >= launch_unix_ns_ ||
+                   (s.store().last_heartbeat() == 0 && !s.is_down());
+      if (s.store().state() == metapb::Up && !s.is_down() && fresh) {
+        up.insert(s.store().address());
+      }
+    }
+    missing->clear();
+    for (const auto& kv : kvs_) {
+      if (!up.count(kv.address)) {
+        if (!missing->empty()) *missing += ", ";
+        *missing += kv.name + " (" + kv.address + ")";
+      }
+    }
+    return missing->empty();
+  }
+
+  Status WaitReady() {
+    auto deadline = Clock::now() + std::chrono::milliseconds(o_.ready_timeout_ms);
+    std::unique_ptr<client::PdClient> pd;
+    std::string waiting_for = "PD at " + pd_.address;
+    bool pd_printed = false;
+    while (true) {
+      RETURN_IF_ERROR(CheckChildren());
+      if (!pd) {
+        client::PdClientOptions po;
+        po.address = pd_.address;
+        po.rpc_timeout_ms = 1000;
+        po.retry_budget_ms = 500;
+        auto c = client::PdClient::Connect(po);
+        if (c.ok()) pd = std::move(c).value();
+      }
+      if (pd && !pd_printed) {
+        std::fprintf(out_, "PD: %s\n", pd_.address.c_str());
+        std::fflush(out_);
+        pd_printed = true;
+        waiting_for = "stores to register";
+      }
+      if (pd) {
+        auto boot = pd->IsBootstrapped();
+        auto stores = boot.ok() && *boot ? pd->GetAllStores()
+                                         : Result<std::vector<pdpb::StoreInfo>>(
+                                               Status::NotFound("cluster not bootstrapped"));
+        if (stores.ok()) {
+          std::string missing;
+          if (StoresReady(*stores, &missing)) return Status::OK();
+          waiting_for = "stores " + missing;
+        } else {
+          waiting_for = "cluster bootstrap (" + stores.status().ToString() + ")";
+        }
+      }
+      if (Clock::now() >= deadline) {
+        return Status::TimedOut("cluster not ready after " +
+                                std::to_string(o_.ready_timeout_ms / 1000) + " s: waiting for " +
+                                waiting_for + "; logs in " + dir_.string());
+      }
+      int sig = WaitSignal(signals_, kPollInterval);
+      if (sig == SIGINT || sig == SIGTERM) {
+        return Status::Aborted("interrupted before the cluster was ready");
+      }
+    }
+  }
+
+  Status Serve() {
+    std::set<std::string> reported;
+    while (true) {
+      int sig = WaitSignal(signals_, std::chrono::milliseconds(1000));
+      if (sig == SIGINT || sig == SIGTERM) {
+        StopAll();
+        return Status::OK();
+      }
+      if (auto e = pd_.proc->Poll()) {
+        StopAll();
+        return Status::Aborted("pd-server exited with " + e->ToString() + "; see " +
+                               (dir_ / "pd.stderr.log").string());
+      }
+      for (auto& kv : kvs_) {
+        if (auto e = kv.proc->Poll(); e && !reported.count(kv.name)) {
+          reported.insert(kv.name);
+          std::fprintf(stderr, "playground: %s (%s) exited with %s; see %s\n", kv.name.c_str(),
+                       kv.address.c_str(), e->ToString().c_str(),
+                       (dir_ / (kv.name + ".stderr.log")).string().c_str());
+        }
+      }
+    }
+  }
+
+  // kv-servers first (they report to PD while stopping), then PD; SIGKILL after the grace.
+  void StopAll() {
+    auto grace = std::chrono::milliseconds(o_.stop_timeout_ms);
+    for (auto& kv : kvs_) {
+      if (kv.proc) (void)kv.proc->Signal(SIGTERM);
+    }
+    auto deadline = Clock::now() + grace;
+    for (auto& kv : kvs_) {
+      if (!kv.proc) continue;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (!kv.proc->Wait(std::max(left, std::chrono::milliseconds(0))).ok()) kv.proc->Kill();
+    }
+    if (pd_.proc) pd_.proc->Stop(grace);
+  }
+
+  std::vector<Node*> AllNodes() {
+    std::vector<Node*> v;
+    if (pd_.proc) v.push_back(&pd_);
+    for (auto& kv : kvs_) {
+      if (kv.proc) v.push_back(&kv);
+    }
+    return v;
+  }
+
+  PlaygroundOptions o_;
+  std::FILE* out_;
+  sigset_t signals_;
+  fs::path dir_;
+  std::string pd_bin_, kv_bin_, kv_config_;
+  int64_t launch_unix_ns_ = 0;
+  Node pd_;
+  std::vector<Node> kvs_;
+};
+
+}  // namespace
+
+Status RunPlayground(const PlaygroundOptions& options, std::FILE* out) {
+  Playground p(options, out);
+  return p.Run();
+}
+
+}  // namespace brkv::tools
