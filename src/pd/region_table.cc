@@ -78,22 +78,41 @@ Result<RegionTable::PutResult> RegionTable::Put(pdpb::Region item) {
 
   if (origin != by_id_.end()) {
     if (overlaps.empty() && SameMeta(origin->second, item)) result.meta_changed = false;
-    by_start_.erase(origin->second.region().start_key());
-    by_id_.erase(origin);
+    Unindex(origin);
   }
   for (uint64_t id : overlaps) Remove(id);
   result.removed = std::move(overlaps);
-  by_start_[region.start_key()] = region.id();
-  by_id_[region.id()] = std::move(item);
+  Index(std::move(item));
   return result;
+}
+
+uint64_t RegionTable::LeaderStoreOf(const pdpb::Region& r) {
+  if (r.leader().store_id() != 0) return r.leader().store_id();
+  return r.region().peers_size() > 0 ? r.region().peers(0).store_id() : 0;
+}
+
+void RegionTable::Index(pdpb::Region item) {
+  uint64_t id = item.region().id();
+  by_start_[item.region().start_key()] = id;
+  uint64_t store = LeaderStoreOf(item);
+  if (store != 0) leader_count_[store]++;
+  by_id_[id] = std::move(item);
+}
+
+void RegionTable::Unindex(std::unordered_map<uint64_t, pdpb::Region>::iterator it) {
+  auto s = by_start_.find(it->second.region().start_key());
+  if (s != by_start_.end() && s->second == it->first) by_start_.erase(s);
+  uint64_t store = LeaderStoreOf(it->second);
+  if (store != 0) {
+    auto c = leader_count_.find(store);
+    if (c != leader_count_.end() && --c->second == 0) leader_count_.erase(c);
+  }
+  by_id_.erase(it);
 }
 
 void RegionTable::Remove(uint64_t region_id) {
   auto it = by_id_.find(region_id);
-  if (it == by_id_.end()) return;
-  auto s = by_start_.find(it->second.region().start_key());
-  if (s != by_start_.end() && s->second == region_id) by_start_.erase(s);
-  by_id_.erase(it);
+  if (it != by_id_.end()) Unindex(it);
 }
 
 const pdpb::Region* RegionTable::GetByKey(const std::string& key) const {
@@ -129,13 +148,7 @@ std::vector<pdpb::Region> RegionTable::Scan(const std::string& start, const std:
 }
 
 std::unordered_map<uint64_t, uint32_t> RegionTable::LeaderCountByStore() const {
-  std::unordered_map<uint64_t, uint32_t> out;
-  for (const auto& [id, r] : by_id_) {
-    uint64_t store = r.leader().store_id();
-    if (store == 0 && r.region().peers_size() > 0) store = r.region().peers(0).store_id();
-    if (store != 0) out[store]++;
-  }
-  return out;
+  return leader_count_;
 }
 
 }  // namespace brkv::pd

@@ -54,7 +54,7 @@ class RegionTable {
   // Every region, key order.
   std::vector<pdpb::Region> All() const { return Scan("", "", 0); }
 
-  // Number of regions whose leader is on each store.
+  // Number of regions whose leader is on each store (kept incrementally; O(stores)).
   std::unordered_map<uint64_t, uint32_t> LeaderCountByStore() const;
   size_t size() const { return by_id_.size(); }
 
@@ -63,7 +63,12 @@ class RegionTable {
   std::vector<uint64_t> Overlaps(const std::string& start, const std::string& end,
                                  uint64_t self_id) const;
 
+  static uint64_t LeaderStoreOf(const pdpb::Region& r);
+  void Index(pdpb::Region item);
+  void Unindex(std::unordered_map<uint64_t, pdpb::Region>::iterator it);
+
   std::map<std::string, uint64_t> by_start_;          // start key -> id
+  std::unordered_map<uint64_t, uint32_t> leader_count_;  // store id -> regions led there
   std::unordered_map<uint64_t, pdpb::Region> by_id_;  // id -> region
 };
 

@@ -141,6 +141,17 @@ TEST(RegionTableTest, LeaderCounts) {
   auto counts = t.LeaderCountByStore();
   EXPECT_EQ(counts[1], 1u);
   EXPECT_EQ(counts[2], 2u);
+  // Moves and removals keep the counts right.
+  ASSERT_TRUE(t.Put(MakeRegion(3, "d", "", 2, 1, 1)).ok());
+  counts = t.LeaderCountByStore();
+  EXPECT_EQ(counts[1], 2u);
+  EXPECT_EQ(counts[2], 1u);
+  ASSERT_TRUE(t.Put(MakeRegion(1, "", "d", 1, 2, 1)).ok());  // merge-like: replaces region 2
+  counts = t.LeaderCountByStore();
+  EXPECT_EQ(counts[1], 2u);
+  EXPECT_EQ(counts.count(2), 0u);
+  t.Remove(3);
+  EXPECT_EQ(t.LeaderCountByStore()[1], 1u);
 }
 
 }  // namespace
