@@ -1,5 +1,7 @@
 #include "client/raw_client.h"
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "client/batching.h"
@@ -82,6 +84,7 @@ Status RawClient::BatchPut(const std::vector<KvPair>& pairs, std::string_view cf
     std::mutex mu;
     std::vector<size_t> retry;
     Status reason;
+    std::atomic<bool> progress{false};
     RETURN_IF_ERROR(ParallelFor(batches.size(), cluster_->options().concurrency, [&](size_t b) {
       kvrpcpb::RawBatchPutRequest req;
       req.set_cf(std::string(cf));
@@ -102,8 +105,11 @@ Status RawClient::BatchPut(const std::vector<KvPair>& pairs, std::string_view cf
       if (!resp.error().empty()) {
         return RawError("raw batch put", pairs[batches[b].indexes[0]].key, resp.error());
       }
+      progress = true;
       return Status::OK();
     }));
+    // The budget bounds time without progress, not the length of a large load.
+    if (progress) bo = Backoffer(cluster_->backoff_options());
     if (!retry.empty()) RETURN_IF_ERROR(bo.Backoff(reason));
     std::sort(retry.begin(), retry.end());
     pending = std::move(retry);

@@ -71,8 +71,7 @@ Result<uint64_t> TwoPhaseCommitter::Execute() {
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
 
   {
-    Backoffer bo(cluster_->backoff_options());
-    Status s = DoActionOnKeys(&bo, Action::kPrewrite, all);
+    Status s = DoActionOnKeys(cluster_->backoff_options(), Action::kPrewrite, all);
     if (s.ok()) s = failpoint::Eval("client.txn.after-prewrite");
     if (!s.ok()) {
       RollbackAll();
@@ -93,9 +92,8 @@ Result<uint64_t> TwoPhaseCommitter::Execute() {
   commit_ts_ = *commit_ts;
 
   {
-    Backoffer bo(cluster_->backoff_options());
     Status s = failpoint::Eval("client.txn.before-commit-primary");
-    if (s.ok()) s = DoActionOnKeys(&bo, Action::kCommit, {0});
+    if (s.ok()) s = DoActionOnKeys(cluster_->backoff_options(), Action::kCommit, {0});
     if (!s.ok()) {
       bool no_answer = s.code() == Status::Code::kTimedOut ||
                        s.code() == Status::Code::kUnavailable;
@@ -114,9 +112,8 @@ Result<uint64_t> TwoPhaseCommitter::Execute() {
     // The txn is committed; from here on nothing is the caller's error.
     Status s = failpoint::Eval("client.txn.before-commit-secondaries");
     if (s.ok()) {
-      Backoffer bo(cluster_->backoff_options());
       std::vector<size_t> secondaries(all.begin() + 1, all.end());
-      s = DoActionOnKeys(&bo, Action::kCommit, std::move(secondaries));
+      s = DoActionOnKeys(cluster_->backoff_options(), Action::kCommit, std::move(secondaries));
     }
     if (!s.ok()) {
       LOG_WARN("txn {} committed at {}, but committing its secondaries failed (readers will "
@@ -130,18 +127,19 @@ Result<uint64_t> TwoPhaseCommitter::Execute() {
 void TwoPhaseCommitter::RollbackAll() {
   BackoffOptions o = cluster_->backoff_options();
   o.budget_ms = std::min(o.budget_ms, kRollbackBudgetMs);
-  Backoffer bo(o);
   std::vector<size_t> all(mutations_.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  Status s = DoActionOnKeys(&bo, Action::kRollback, std::move(all));
+  Status s = DoActionOnKeys(o, Action::kRollback, std::move(all));
   if (!s.ok()) {
     LOG_WARN("rolling back txn {} failed (its locks expire after {} ms): {}", start_ts_,
              lock_ttl_, s.ToString());
   }
 }
 
-Status TwoPhaseCommitter::DoActionOnKeys(Backoffer* bo, Action action,
+Status TwoPhaseCommitter::DoActionOnKeys(const BackoffOptions& backoff, Action action,
                                          std::vector<size_t> pending) {
+  Backoffer backoffer(backoff);
+  Backoffer* bo = &backoffer;
   while (!pending.empty()) {
     std::vector<std::string> region_keys;
     region_keys.reserve(pending.size());
@@ -167,13 +165,19 @@ Status TwoPhaseCommitter::DoActionOnKeys(Backoffer* bo, Action action,
     std::vector<size_t> next;
     std::vector<kvrpcpb::LockInfo> locks;
     Status reason;
+    bool progress = false;
     for (size_t b = 0; b < batches.size(); ++b) {
       Outcome& o = outcomes[b];
-      if (!o.retry) continue;
+      if (!o.retry) {
+        progress = true;
+        continue;
+      }
       next.insert(next.end(), batches[b].indexes.begin(), batches[b].indexes.end());
       for (auto& l : o.locks) locks.push_back(std::move(l));
       if (!o.reason.ok()) reason = o.reason;
     }
+    // The budget bounds time without progress, not the length of a large transaction.
+    if (progress) backoffer = Backoffer(backoff);
     if (!locks.empty()) {
       Status s = cluster_->lock_resolver()->ResolveLocks(bo, start_ts_, locks);
       if (!s.ok()) {

@@ -46,7 +46,10 @@ class TwoPhaseCommitter {
     std::vector<kvrpcpb::LockInfo> locks;  // locks to resolve before retrying
   };
 
-  Status DoActionOnKeys(Backoffer* bo, Action action, std::vector<size_t> indexes);
+  // Runs action on the mutations at indexes until all succeed, retrying region errors and
+  // locks; the backoff budget restarts whenever a round makes progress.
+  Status DoActionOnKeys(const BackoffOptions& backoff, Action action,
+                        std::vector<size_t> indexes);
   Status SendBatch(Action action, const Batch& batch, Outcome* out);
   void RollbackAll();
   static const char* ActionName(Action a);
