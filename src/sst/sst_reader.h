@@ -23,6 +23,7 @@
 #include "common/rate_limiter.h"
 #include "common/status.h"
 #include "sst/crypter.h"
+#include "sst/staging.h"
 #include "storage/external_storage.h"
 
 namespace rocksdb {
@@ -102,6 +103,7 @@ class SstReader {
   SstReader() = default;
   std::string name_;
   std::string local_path_;
+  ScopedFile staged_;  // declared before reader_: the file is closed before it is unlinked
   std::unique_ptr<rocksdb::SstFileReader> reader_;
 };
 
