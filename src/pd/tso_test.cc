@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/failpoint.h"
 #include "pd/id_allocator.h"
 #include "pd/pd_test_util.h"
 
@@ -95,6 +96,28 @@ TEST(TsoTest, NeverIssuesBeyondPersistedWindow) {
     ASSERT_TRUE(saved.ok() && saved->has_value());
     EXPECT_LT(TsPhysical(*ts), static_cast<int64_t>(**saved));
   }
+}
+
+TEST(TsoTest, WindowSaveFailureHandsOutNothing) {
+  testing::ScratchDir dir;
+  auto storage = PdStorage::Open(dir.path());
+  ASSERT_TRUE(storage.ok());
+  ManualClock clock(kStart);
+  auto tso = TimestampOracle::Open(storage->get(), &clock, TsoOptions{.save_window_ms = 3000});
+  ASSERT_TRUE(tso.ok());
+  uint64_t before = (*tso)->GetTS().value();
+  failpoint::Enable("pd.tso.save-window", "return");
+  clock.Advance(1000);
+  EXPECT_TRUE((*tso)->GetTS().ok());  // still inside the saved window
+  clock.Advance(5000);
+  auto failed = (*tso)->GetTS();      // needs a new window, which cannot be saved
+  EXPECT_FALSE(failed.ok());
+  failpoint::Disable("pd.tso.save-window");
+  auto after = (*tso)->GetTS();
+  ASSERT_TRUE(after.ok());
+  EXPECT_GT(*after, before);
+  auto saved = (*storage)->GetU64(keys::kTsoMax).value();
+  EXPECT_LT(TsPhysical(*after), static_cast<int64_t>(*saved));
 }
 
 TEST(TsoTest, ConcurrentCallersGetDistinctIncreasingTimestamps) {
