@@ -19,16 +19,16 @@
 namespace brkv::sst {
 
 struct BackupFileInfo {
-  std::string name{};         // object name relative to the backup root
-  std::string cf{};           // "default" or "write"
-  std::string sha256{};       // 32 raw bytes, over the uploaded (possibly encrypted) bytes
-  std::string start_key{};    // raw, inclusive
-  std::string end_key{};      // raw, exclusive; empty = unbounded
-  uint64_t crc64xor = 0;      // over the logical KVs counted in this file (formats.md 5.4)
+  std::string name{};       // object name relative to the backup root
+  std::string cf{};         // "default" or "write"
+  std::string sha256{};     // 32 raw bytes, over the uploaded (possibly encrypted) bytes
+  std::string start_key{};  // raw, inclusive
+  std::string end_key{};    // raw, exclusive; empty = unbounded
+  uint64_t crc64xor = 0;    // over the logical KVs counted in this file (formats.md 5.4)
   uint64_t total_kvs = 0;
   uint64_t total_bytes = 0;
-  uint64_t size = 0;          // plaintext SST size (AES-CTR keeps the length)
-  std::string cipher_iv{};    // 16 bytes, random per file (also for plaintext, as TiKV does)
+  uint64_t size = 0;        // plaintext SST size (AES-CTR keeps the length)
+  std::string cipher_iv{};  // 16 bytes, random per file (also for plaintext, as TiKV does)
   uint64_t start_version = 0;
   uint64_t end_version = 0;
 

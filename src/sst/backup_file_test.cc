@@ -17,8 +17,7 @@ TEST(BackupFileNameTest, CurrentForms) {
             "1/2_3_e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855_"
             "1700000000123_write.sst");
   std::string flat = BackupFileNameStem(1, 2, 3, "abc", 5, FileNaming::kFlat);
-  EXPECT_EQ(flat,
-            "1_2_3_ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad_5");
+  EXPECT_EQ(flat, "1_2_3_ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad_5");
   EXPECT_EQ(BackupFileName(flat, "default"), flat + "_default.sst");
 }
 

@@ -37,8 +37,8 @@ class BackupWriter::CfWriter {
       : cf_(cf), file_(std::move(path)), writer_(rocksdb::EnvOptions(), options) {}
 
   Status Open() {
-    RETURN_IF_ERROR(FromRocks(writer_.Open(file_.path()),
-                              "open staged " + std::string(CfName(cf_)) + " SST"));
+    RETURN_IF_ERROR(
+        FromRocks(writer_.Open(file_.path()), "open staged " + std::string(CfName(cf_)) + " SST"));
     opened_ = true;
     return Status::OK();
   }
@@ -54,8 +54,8 @@ class BackupWriter::CfWriter {
   // Completes the SST; returns its size.
   Result<uint64_t> Finish() {
     rocksdb::ExternalSstFileInfo info;
-    RETURN_IF_ERROR(FromRocks(writer_.Finish(&info),
-                              "finish staged " + std::string(CfName(cf_)) + " SST"));
+    RETURN_IF_ERROR(
+        FromRocks(writer_.Finish(&info), "finish staged " + std::string(CfName(cf_)) + " SST"));
     opened_ = false;
     return info.file_size;
   }
@@ -149,7 +149,8 @@ Status BackupWriter::AddImpl(const BackupKv& kv) {
     ASSIGN_OR_RETURN(options.compression, ToRocksCompression(options_.compression));
     options.bottommost_compression = rocksdb::kDisableCompressionOption;
     options.compression_per_level.clear();
-    if (options_.compression_level != 0) options.compression_opts.level = options_.compression_level;
+    if (options_.compression_level != 0)
+      options.compression_opts.level = options_.compression_level;
     std::string path = NewStagingPath(options_.temp_dir, "backup",
                                       "_" + std::string(CfName(kv.cf)) + ".sst.staging");
     w = std::make_unique<CfWriter>(kv.cf, options, std::move(path));

@@ -13,6 +13,9 @@
 // the raw key that starts the next one; the first starts at options.start_key and the last
 // ends at options.end_key.
 //
+// Raw-KV backups use the same writer: every KV goes to BackupCf::kDefault with raw_key = the
+// user key and checksum_value = the value.
+//
 // Memory does not grow with the range: KVs go straight into the SST builder and uploads stream
 // from the staged file in upload_chunk_size pieces.
 //

@@ -38,8 +38,8 @@ struct Row {
   std::string raw;
   std::string value;
   bool long_value;
-  std::string write_key, write_value;      // CF write
-  std::string default_key;                 // CF default (long values only); value = `value`
+  std::string write_key, write_value;  // CF write
+  std::string default_key;             // CF default (long values only); value = `value`
 };
 
 std::vector<Row> MakeRows(int n, uint32_t seed, int key_base = 0) {
@@ -104,7 +104,7 @@ std::vector<std::string> ListDir(const fs::path& dir) {
   return out;
 }
 
-SstFileRef RefOf(const BackupFileInfo& f) { return SstFileRef{f.name, f.sha256, f.cipher_iv, f.size}; }
+SstFileRef RefOf(const BackupFileInfo& f) { return SstFileRef::Of(f); }
 
 class BackupWriterTest : public ::testing::Test {
  protected:
@@ -152,10 +152,11 @@ class BackupWriterTest : public ::testing::Test {
   std::vector<std::string> Objects(storage::ExternalStorage* s = nullptr) {
     std::vector<std::string> out;
     EXPECT_TRUE((s ? s : storage_.get())
-                    ->WalkDir("", [&](std::string_view n, uint64_t) {
-                      out.emplace_back(n);
-                      return Status::OK();
-                    })
+                    ->WalkDir("",
+                              [&](std::string_view n, uint64_t) {
+                                out.emplace_back(n);
+                                return Status::OK();
+                              })
                     .ok());
     return out;
   }
@@ -289,7 +290,8 @@ TEST_F(BackupWriterTest, ChecksumMatchesTheFormatsVector) {
   wr.short_value = value;
   BackupWriterOptions o = Options();
   auto w = BackupWriter::Open(storage_.get(), o).value();
-  ASSERT_TRUE(w->Add({BackupCf::kWrite, keys::MvccKey(raw, commit_ts), wr.Encode(), raw, value}).ok());
+  ASSERT_TRUE(
+      w->Add({BackupCf::kWrite, keys::MvccKey(raw, commit_ts), wr.Encode(), raw, value}).ok());
   auto files = w->Finish().value();
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].cf, "write");
@@ -428,9 +430,11 @@ TEST_F(BackupWriterTest, RejectsBadInputAndCleansUp) {
     // The same CF key twice: RocksDB refuses a non-increasing key.
     auto w = BackupWriter::Open(storage_.get(), Options()).value();
     ASSERT_TRUE(w->Add({BackupCf::kWrite, rows[0].write_key, rows[0].write_value, rows[0].raw,
-                        rows[0].value}).ok());
+                        rows[0].value})
+                    .ok());
     EXPECT_FALSE(w->Add({BackupCf::kWrite, rows[0].write_key, rows[0].write_value, rows[0].raw,
-                         std::nullopt}).ok());
+                         std::nullopt})
+                     .ok());
   }
   EXPECT_TRUE(Staged().empty());
   EXPECT_TRUE(Objects().empty());

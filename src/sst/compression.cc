@@ -51,8 +51,8 @@ Result<rocksdb::CompressionType> ToRocksCompression(CompressionType type) {
   }
   std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
   if (std::find(supported.begin(), supported.end(), r) == supported.end()) {
-    return Status::NotSupported("this RocksDB build has no " +
-                                std::string(CompressionName(type)) + " support");
+    return Status::NotSupported("this RocksDB build has no " + std::string(CompressionName(type)) +
+                                " support");
   }
   return r;
 }

@@ -63,8 +63,7 @@ Status Download(storage::ExternalStorage* storage, const SstFileRef& file,
     RETURN_IF_ERROR(reader->ReadAt(offset, chunk_size, &chunk));
     if (chunk.empty()) {
       return Status::Corruption("backup file \"" + file.name + "\" ended at " +
-                                std::to_string(offset) + " of " + std::to_string(size) +
-                                " bytes");
+                                std::to_string(offset) + " of " + std::to_string(size) + " bytes");
     }
     if (options.rate_limiter != nullptr) options.rate_limiter->Request(chunk.size());
     hasher.Update(chunk);

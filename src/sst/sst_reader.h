@@ -11,8 +11,8 @@
 // An encrypted SST opened without its key (or with a wrong key) fails in Open with Corruption
 // (the decrypted bytes are not a valid table).
 // Failpoints: "restore.before-download", "restore.download-chunk".
-// Thread-safety: a reader may be used from several threads for NewIterator; each SstIterator
-// is single-threaded.
+// Thread-safety: an SstReader and each SstIterator are used by one thread at a time; readers of
+// different files are independent.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 
 #include "common/rate_limiter.h"
 #include "common/status.h"
+#include "sst/backup_file.h"
 #include "sst/crypter.h"
 #include "sst/staging.h"
 #include "storage/external_storage.h"
@@ -39,6 +40,10 @@ struct SstFileRef {
   std::string sha256{};     // 32 raw bytes of the uploaded bytes
   std::string cipher_iv{};  // 16 bytes when the backup was encrypted
   uint64_t size = 0;        // plaintext size; 0 = unknown (not checked)
+
+  static SstFileRef Of(const BackupFileInfo& f) {
+    return SstFileRef{f.name, f.sha256, f.cipher_iv, f.size};
+  }
 };
 
 struct SstReaderOptions {

@@ -74,8 +74,8 @@ Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& bac
   if (const auto* m = std::get_if<MemStoreBackend>(&backend)) {
     return NewMemStorage(m->name, m->prefix, options);
   }
-  return Status::NotSupported(std::string(BackendScheme(backend)) +
-                              " backend not built yet (" + FormatBackendUrl(backend) + ")");
+  return Status::NotSupported(std::string(BackendScheme(backend)) + " backend not built yet (" +
+                              FormatBackendUrl(backend) + ")");
 }
 
 Result<std::unique_ptr<ExternalStorage>> CreateStorageFromUrl(

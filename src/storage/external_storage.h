@@ -108,8 +108,7 @@ class ExternalStorage {
   virtual Result<std::unique_ptr<ExternalWriter>> Create(std::string_view name,
                                                          const CallOptions& options = {}) = 0;
   // Reads the whole object. NotFound if it does not exist.
-  virtual Result<std::string> ReadFile(std::string_view name,
-                                       const CallOptions& options = {}) = 0;
+  virtual Result<std::string> ReadFile(std::string_view name, const CallOptions& options = {}) = 0;
   // Opens the object for ranged reads. NotFound if it does not exist.
   virtual Result<std::unique_ptr<ExternalReader>> Open(std::string_view name,
                                                        const CallOptions& options = {}) = 0;

@@ -22,11 +22,11 @@ class FaultInjectionStorage : public ExternalStorage {
   enum class Op {
     kWriteFile,
     kCreate,
-    kAppend,   // ExternalWriter::Append
-    kFinish,   // ExternalWriter::Finish
+    kAppend,  // ExternalWriter::Append
+    kFinish,  // ExternalWriter::Finish
     kReadFile,
     kOpen,
-    kReadAt,   // ExternalReader::ReadAt
+    kReadAt,  // ExternalReader::ReadAt
     kFileExists,
     kDeleteFile,
     kWalkDir,
@@ -70,9 +70,9 @@ class FaultInjectionStorage : public ExternalStorage {
   };
   ExternalStorage* const base_;
   mutable std::mutex mu_;
-  Rule rules_[kNumOps];                    // GUARDED_BY(mu_)
-  uint64_t calls_[kNumOps] = {};           // GUARDED_BY(mu_)
-  std::optional<uint64_t> corrupt_at_;     // GUARDED_BY(mu_)
+  Rule rules_[kNumOps];                 // GUARDED_BY(mu_)
+  uint64_t calls_[kNumOps] = {};        // GUARDED_BY(mu_)
+  std::optional<uint64_t> corrupt_at_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace brkv::storage

@@ -211,8 +211,7 @@ class LocalStorage : public ExternalStorage {
     if (fd < 0) return ErrnoStatus(uri_, "create", name, errno);
     ::fchmod(fd, 0644);
     return std::unique_ptr<ExternalWriter>(std::make_unique<LocalWriter>(
-        uri_, std::string(name), std::move(target), std::move(tmpl), fd, deadline,
-        options_.sync));
+        uri_, std::string(name), std::move(target), std::move(tmpl), fd, deadline, options_.sync));
   }
 
   Result<std::string> ReadFile(std::string_view name, const CallOptions& options) override {

@@ -75,10 +75,13 @@ TEST_F(LocalStorageTest, PartialFilesAreHiddenAndRemoved) {
   ASSERT_EQ(on_disk.size(), 1u);
   EXPECT_NE(on_disk[0].find(kLocalPartialMarker), std::string::npos) << on_disk[0];
   int listed = 0;
-  ASSERT_TRUE(storage_->WalkDir("", [&](std::string_view, uint64_t) {
-    ++listed;
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(storage_
+                  ->WalkDir("",
+                            [&](std::string_view, uint64_t) {
+                              ++listed;
+                              return Status::OK();
+                            })
+                  .ok());
   EXPECT_EQ(listed, 0);
   ASSERT_TRUE((*w)->Abort().ok());
   EXPECT_TRUE(FilesOnDisk().empty());
@@ -102,10 +105,13 @@ TEST_F(LocalStorageTest, StrayPartialFileFromACrashIsIgnored) {
   { std::ofstream(root_ / stray) << "torn"; }
   ASSERT_TRUE(storage_->WriteFile("d/obj", "whole").ok());
   std::vector<std::string> listed;
-  ASSERT_TRUE(storage_->WalkDir("d/", [&](std::string_view n, uint64_t) {
-    listed.emplace_back(n);
-    return Status::OK();
-  }).ok());
+  ASSERT_TRUE(storage_
+                  ->WalkDir("d/",
+                            [&](std::string_view n, uint64_t) {
+                              listed.emplace_back(n);
+                              return Status::OK();
+                            })
+                  .ok());
   EXPECT_EQ(listed, std::vector<std::string>{"d/obj"});
 }
 

@@ -38,8 +38,7 @@ class NoopStorage : public ExternalStorage {
     RETURN_IF_ERROR(ValidateObjectName(name));
     return Missing(name);
   }
-  Result<std::unique_ptr<ExternalReader>> Open(std::string_view name,
-                                               const CallOptions&) override {
+  Result<std::unique_ptr<ExternalReader>> Open(std::string_view name, const CallOptions&) override {
     RETURN_IF_ERROR(ValidateObjectName(name));
     return Missing(name);
   }

@@ -24,9 +24,9 @@ TEST(NoopStorageTest, DiscardsWritesAndReadsNothing) {
   EXPECT_TRUE(s->DeleteFile("a").ok());
   int n = 0;
   EXPECT_TRUE(s->WalkDir("", [&](std::string_view, uint64_t) {
-    ++n;
-    return Status::OK();
-  }).ok());
+                 ++n;
+                 return Status::OK();
+               }).ok());
   EXPECT_EQ(n, 0);
   EXPECT_EQ(s->WriteFile("../x", "x").code(), Status::Code::kInvalidArgument);
 }

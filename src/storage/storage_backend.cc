@@ -20,9 +20,8 @@ bool IsSecretParam(std::string_view key) {
   k.reserve(key.size());
   for (char c : key) k.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(c)));
   static constexpr std::array<std::string_view, 10> kSecrets = {
-      "access-key",   "secret-access-key", "session-token",  "account-key",
-      "sas-token",    "encryption-key",    "credentials-blob", "shared-key",
-      "access-sig",   "password"};
+      "access-key",     "secret-access-key", "session-token", "account-key", "sas-token",
+      "encryption-key", "credentials-blob",  "shared-key",    "access-sig",  "password"};
   return std::find(kSecrets.begin(), kSecrets.end(), k) != kSecrets.end();
 }
 
@@ -88,8 +87,8 @@ Status Invalid(std::string_view url, std::string_view why) {
 // Go strconv.ParseBool spellings.
 std::optional<bool> ParseBool(std::string_view v) {
   static constexpr std::array<std::string_view, 6> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
-  static constexpr std::array<std::string_view, 6> kFalse = {"0", "f", "F", "FALSE", "false",
-                                                             "False"};
+  static constexpr std::array<std::string_view, 6> kFalse = {"0",     "f",     "F",
+                                                             "FALSE", "false", "False"};
   if (std::find(kTrue.begin(), kTrue.end(), v) != kTrue.end()) return true;
   if (std::find(kFalse.begin(), kFalse.end(), v) != kFalse.end()) return false;
   return std::nullopt;
@@ -166,8 +165,8 @@ Status ApplyParams(std::string_view url, const ParsedUrl& p, const ParamTable& t
       std::string known;
       for (const auto& [name, _] : t.strings) known += (known.empty() ? "" : ", ") + name;
       for (const auto& [name, _] : t.bools) known += ", " + name;
-      return Invalid(url, "unknown parameter \"" + k + "\" for " + p.scheme + " (known: " +
-                              known + ")");
+      return Invalid(url,
+                     "unknown parameter \"" + k + "\" for " + p.scheme + " (known: " + known + ")");
     }
   }
   return Status::OK();
@@ -187,7 +186,8 @@ Result<StorageBackend> ParseS3(std::string_view url, const ParsedUrl& p,
   S3Backend b;
   b.bucket = p.authority;
   b.prefix = std::string(TrimSlashes(p.path));
-  if (b.bucket.empty()) return Invalid(url, "please specify the bucket for s3 (s3://bucket/prefix)");
+  if (b.bucket.empty())
+    return Invalid(url, "please specify the bucket for s3 (s3://bucket/prefix)");
   b.endpoint = o.endpoint;
   b.region = o.region;
   b.storage_class = o.storage_class;
@@ -244,7 +244,8 @@ Result<StorageBackend> ParseGcs(std::string_view url, const ParsedUrl& p,
   GcsBackend b;
   b.bucket = p.authority;
   b.prefix = std::string(TrimSlashes(p.path));
-  if (b.bucket.empty()) return Invalid(url, "please specify the bucket for gcs (gcs://bucket/prefix)");
+  if (b.bucket.empty())
+    return Invalid(url, "please specify the bucket for gcs (gcs://bucket/prefix)");
   b.endpoint = o.endpoint;
   b.storage_class = o.storage_class;
   b.predefined_acl = o.predefined_acl;
@@ -333,8 +334,9 @@ Result<StorageBackend> ParseBackend(std::string_view url, const BackendOptions& 
   const std::string& s = p.scheme;
   if (s == "local" || s == "file") {
     if (!p.authority.empty()) {
-      return Invalid(url, "a local URL needs an absolute path: write local:///abs/path (three "
-                          "slashes) or a plain path");
+      return Invalid(url,
+                     "a local URL needs an absolute path: write local:///abs/path (three "
+                     "slashes) or a plain path");
     }
     if (p.path.empty() || p.path == "/") return Invalid(url, "empty local path");
     if (!p.query.empty()) return Invalid(url, "local URLs take no parameters");

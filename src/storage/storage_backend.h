@@ -61,7 +61,7 @@ struct S3Backend {
   std::string role_arn{};
   std::string external_id{};
   bool object_lock_enabled = false;
-  std::string session_token{};      // secret
+  std::string session_token{};  // secret
   std::string provider{};
   std::string profile{};
   // Not in the proto: BR turns it into the accelerate endpoint before sending the backend.
@@ -89,8 +89,8 @@ struct AzureBlobBackend {
   std::string prefix{};
   std::string storage_class{};
   std::string account_name{};
-  std::string shared_key{};      // secret (account-key)
-  std::string access_sig{};      // secret (sas-token)
+  std::string shared_key{};  // secret (account-key)
+  std::string access_sig{};  // secret (sas-token)
   std::string encryption_scope{};
   std::string encryption_key{};  // secret (customer-provided key, base64)
   bool operator==(const AzureBlobBackend&) const = default;

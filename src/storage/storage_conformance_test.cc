@@ -63,8 +63,8 @@ std::vector<Backend> Backends() {
     int i = 0;
     while (begin <= s.size()) {
       size_t comma = s.find(',', begin);
-      std::string url = s.substr(begin, comma == std::string::npos ? std::string::npos
-                                                                   : comma - begin);
+      std::string url =
+          s.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
       if (!url.empty()) out.push_back({"env" + std::to_string(i++), url, Backend::kUrl});
       if (comma == std::string::npos) break;
       begin = comma + 1;
@@ -218,13 +218,18 @@ TEST_P(StorageConformanceTest, Delete) {
 
 TEST_P(StorageConformanceTest, WalkListsByPrefixInNameOrder) {
   const std::vector<std::pair<std::string, std::string>> objects = {
-      {"a/2", "22"},     {"a/1", "1"},   {"a.b", "333"}, {"b/c/d", "4444"},
-      {"backupmeta", "m"}, {"backupmeta.datafile.000000001", "leaf"}, {"ab", ""}};
+      {"a/2", "22"},     {"a/1", "1"},        {"a.b", "333"},
+      {"b/c/d", "4444"}, {"backupmeta", "m"}, {"backupmeta.datafile.000000001", "leaf"},
+      {"ab", ""}};
   for (const auto& [n, v] : objects) ASSERT_TRUE(storage_->WriteFile(n, v).ok()) << n;
 
-  std::vector<std::pair<std::string, uint64_t>> all = {
-      {"a.b", 3}, {"a/1", 1}, {"a/2", 2}, {"ab", 0}, {"b/c/d", 4},
-      {"backupmeta", 1}, {"backupmeta.datafile.000000001", 4}};
+  std::vector<std::pair<std::string, uint64_t>> all = {{"a.b", 3},
+                                                       {"a/1", 1},
+                                                       {"a/2", 2},
+                                                       {"ab", 0},
+                                                       {"b/c/d", 4},
+                                                       {"backupmeta", 1},
+                                                       {"backupmeta.datafile.000000001", 4}};
   EXPECT_EQ(Walk(""), all);
   EXPECT_EQ(Walk("a/"), (std::vector<std::pair<std::string, uint64_t>>{{"a/1", 1}, {"a/2", 2}}));
   EXPECT_EQ(Walk("a"), (std::vector<std::pair<std::string, uint64_t>>{
@@ -337,7 +342,8 @@ TEST_P(StorageConformanceTest, LargeObjectInPieces) {
   auto whole = storage_->ReadFile("big/object.sst");
   ASSERT_TRUE(whole.ok());
   EXPECT_TRUE(*whole == data);
-  EXPECT_EQ(Walk("big/"), (std::vector<std::pair<std::string, uint64_t>>{{"big/object.sst", kSize}}));
+  EXPECT_EQ(Walk("big/"),
+            (std::vector<std::pair<std::string, uint64_t>>{{"big/object.sst", kSize}}));
 }
 
 TEST_P(StorageConformanceTest, ReaderSeesTheObjectAsOpened) {
@@ -350,11 +356,10 @@ TEST_P(StorageConformanceTest, ReaderSeesTheObjectAsOpened) {
 }
 
 TEST_P(StorageConformanceTest, InvalidNames) {
-  for (std::string_view bad : {std::string_view(""), std::string_view("/abs"),
-                               std::string_view("../x"), std::string_view("a/../b"),
-                               std::string_view("a//b"), std::string_view("a/"),
-                               std::string_view("."), std::string_view("a/./b"),
-                               std::string_view("nul\0x", 5)}) {
+  for (std::string_view bad :
+       {std::string_view(""), std::string_view("/abs"), std::string_view("../x"),
+        std::string_view("a/../b"), std::string_view("a//b"), std::string_view("a/"),
+        std::string_view("."), std::string_view("a/./b"), std::string_view("nul\0x", 5)}) {
     SCOPED_TRACE(std::string(bad));
     EXPECT_EQ(storage_->WriteFile(bad, "x").code(), Status::Code::kInvalidArgument);
     EXPECT_EQ(storage_->Create(bad).status().code(), Status::Code::kInvalidArgument);
@@ -381,7 +386,9 @@ TEST_P(StorageConformanceTest, PassedDeadlineTimesOut) {
   EXPECT_EQ(storage_->Open("t", past).status().code(), Status::Code::kTimedOut);
   EXPECT_EQ(storage_->FileExists("t", past).status().code(), Status::Code::kTimedOut);
   EXPECT_EQ(storage_->DeleteFile("t", past).code(), Status::Code::kTimedOut);
-  EXPECT_EQ(storage_->WalkDir("", [](std::string_view, uint64_t) { return Status::OK(); }, past)
+  EXPECT_EQ(storage_
+                ->WalkDir(
+                    "", [](std::string_view, uint64_t) { return Status::OK(); }, past)
                 .code(),
             Status::Code::kTimedOut);
   EXPECT_FALSE(Exists("t2"));
