@@ -121,6 +121,9 @@ Status BackupWriter::Add(const BackupKv& kv) {
 }
 
 Status BackupWriter::AddImpl(const BackupKv& kv) {
+  if (kv.cf != BackupCf::kDefault && kv.cf != BackupCf::kWrite) {
+    return Status::InvalidArgument("backup KV names an unknown CF");
+  }
   if (kv.raw_key < options_.start_key ||
       (!options_.end_key.empty() && kv.raw_key >= options_.end_key)) {
     return Status::InvalidArgument("backup KV's raw key is outside the range being backed up");

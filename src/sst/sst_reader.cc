@@ -10,6 +10,7 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_reader.h>
+#include <rocksdb/table.h>
 #include <rocksdb/table_properties.h>
 
 #include "common/codec.h"
@@ -133,6 +134,10 @@ Result<std::unique_ptr<SstReader>> SstReader::Open(storage::ExternalStorage* sto
   }
 
   rocksdb::Options ropts;
+  // Each block is read once, in order: a block cache would only cost memory.
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.no_block_cache = true;
+  ropts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   auto reader = std::make_unique<rocksdb::SstFileReader>(ropts);
   rocksdb::Status rs = reader->Open(staged.path());
   if (rs.ok() && options.verify_block_checksums) rs = reader->VerifyChecksum();
