@@ -243,8 +243,20 @@ Status RegionManager::AddRegion(const metapb::Region& region) {
     std::lock_guard<std::mutex> l(mu_);
     if (!existing->removed) {
       const metapb::Region& cur = existing->region;
-      if (cur.start_key() == region.start_key() && cur.end_key() == region.end_key() &&
-          EpochEqual(cur.region_epoch(), region.region_epoch())) {
+      const bool same_range =
+          cur.start_key() == region.start_key() && cur.end_key() == region.end_key();
+      if (same_range && EpochEqual(cur.region_epoch(), region.region_epoch())) {
+        return Status::OK();
+      }
+      // The same range under a newer epoch (PD moved it away and back, say): adopt it.
+      const auto& a = cur.region_epoch();
+      const auto& b = region.region_epoch();
+      if (same_range && a.version() <= b.version() && a.conf_ver() <= b.conf_ver()) {
+        rocksdb::WriteBatch wb;
+        RETURN_IF_ERROR(PutRegionState(&wb, engine_, region));
+        RETURN_IF_ERROR(engine_->Write(&wb));
+        existing->region = region;
+        LOG_INFO("now hosting {} (epoch updated)", DescribeRegion(region));
         return Status::OK();
       }
       return Status::InvalidArgument("this store already hosts " + DescribeRegion(cur) +
