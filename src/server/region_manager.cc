@@ -227,6 +227,24 @@ Status RegionManager::Propose(const RegionWriteLatch& latch, const metapb::Regio
   return Status::OK();
 }
 
+Status RegionManager::ProposeIngest(const RegionWriteLatch& latch,
+                                    const metapb::RegionEpoch& epoch,
+                                    const std::function<Status(const metapb::Region&)>& apply,
+                                    uint64_t bytes, errorpb::Error* err) {
+  RegionState* st = latch.state_.get();
+  if (st == nullptr || !latch.lock_.owns_lock()) {
+    return Status::Internal("ProposeIngest without holding the region latch");
+  }
+  if (st->removed) return FailWithRegionError(NotLeaderError(latch.region_id()), err);
+  if (!EpochEqual(epoch, st->region.region_epoch())) {
+    return FailWithRegionError(EpochNotMatchError(epoch, {st->region}), err);
+  }
+  FAIL_POINT("kv.before-propose");
+  RETURN_IF_ERROR(apply(st->region));
+  st->written_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  return Status::OK();
+}
+
 Status RegionManager::AddRegion(const metapb::Region& region) {
   if (region.id() == 0) return Status::InvalidArgument("region id 0");
   if (!region.end_key().empty() && region.start_key() >= region.end_key()) {

@@ -116,6 +116,15 @@ class RegionManager {
   // "kv.before-propose" (before anything is written).
   Status Propose(const RegionWriteLatch& latch, const metapb::RegionEpoch& epoch,
                  rocksdb::WriteBatch* batch, errorpb::Error* err);
+  // The Propose seam for writes that are files rather than a batch (SST ingest). Under the
+  // latch, re-checks the region exactly as Propose does (NotLeader when it left, EpochNotMatch
+  // when `epoch` is not current), then calls apply(current region). `apply` does the write
+  // and may itself return a region error (e.g. KeyNotInRegion, filling *err) or an engine
+  // error; its status is returned. On success `bytes` count toward the region's size check.
+  // Failpoint: "kv.before-propose" (before apply).
+  Status ProposeIngest(const RegionWriteLatch& latch, const metapb::RegionEpoch& epoch,
+                       const std::function<Status(const metapb::Region& region)>& apply,
+                       uint64_t bytes, errorpb::Error* err);
 
   // ---- region lifecycle ----
   // Starts hosting `region` (bootstrap, TransferIn). Idempotent for an identical region.
