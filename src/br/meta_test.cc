@@ -2,8 +2,12 @@
 // bounded memory, corruption and wrong-key detection, v1 inline reads.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <set>
 
+#include "br/backup_lock.h"
 #include "br/meta_io.h"
 #include "br/meta_names.h"
 #include "br/meta_reader.h"
@@ -11,6 +15,7 @@
 #include "catalog/tablecodec.h"
 #include "common/failpoint.h"
 #include "common/sha256.h"
+#include "storage/local_storage.h"
 #include "storage/mem_storage.h"
 
 namespace brkv::br {
@@ -503,6 +508,30 @@ TEST_F(MetaTest, GarbageRootIsCorruption) {
   ASSERT_TRUE(storage_->WriteFile(kMetaFileName, std::string("\xff\xff\xff\xff garbage", 12)).ok());
   auto r = MetaReader::Open(storage_.get());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption) << r.status().ToString();
+}
+
+TEST_F(MetaTest, RoundTripOnLocalStorageThroughUrl) {
+  const std::string dir = ::testing::TempDir() + "/brkv-meta-local-" + std::to_string(::getpid());
+  storage::StorageOptions so;
+  so.sync = false;
+  auto local = storage::CreateStorageFromUrl("local://" + dir, so);
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  storage_ = std::move(local).value();
+  ASSERT_TRUE(CheckAndLock(storage_.get()).ok());
+  MetaWriterOptions o;
+  o.leaf_size_limit = 900;
+  o.cipher = Aes256();
+  WriteBackup(o, 40, 8, 3);
+  MetaReaderOptions ro;
+  ro.cipher = Aes256();
+  auto reopened = storage::NewLocalStorage(dir, so);
+  auto r = MetaReader::Open(reopened.get(), ro);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectBackupContent(**r, 40, 8, 3);
+  // The path now holds a backup: a second backup is refused.
+  EXPECT_EQ(CheckAndLock(reopened.get()).code(), Status::Code::kAlreadyExists);
+  std::string cleanup = "rm -rf '" + dir + "'";
+  EXPECT_EQ(std::system(cleanup.c_str()), 0);
 }
 
 TEST(MetaNamesTest, LeafNames) {
