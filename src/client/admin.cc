@@ -6,7 +6,6 @@
 
 #include "client/cluster.h"
 #include "client/key_bounds.h"
-#include "client/key_error.h"
 #include "client/lock_resolver.h"
 #include "client/parallel.h"
 #include "client/region_request.h"
@@ -174,7 +173,9 @@ Result<brkv::Checksum> Admin::Checksum(const std::vector<KeyRange>& ranges, uint
       }
       if (resp.has_error()) {
         if (!resp.error().has_locked()) {
-          return KeyErrorToStatus(resp.error(), "checksum of " + loc.Describe());
+          return Status::Internal("checksum of " + loc.Describe() + " at ts " +
+                                  std::to_string(ts) + " failed: " +
+                                  resp.error().ShortDebugString());
         }
         locks.push_back(resp.error().locked());
         retry.insert(retry.end(), pieces.begin(), pieces.end());

@@ -13,6 +13,10 @@ void RegionRequestSender::FillContext(const KeyLocation& loc, kvrpcpb::Context* 
   *ctx->mutable_peer() = loc.leader;
 }
 
+std::string RegionRequestSender::KeyContext(std::string_view region_key) {
+  return "request for region key " + codec::Escape(region_key);
+}
+
 Status RegionRequestSender::Call(const KeyLocation& loc, const google::protobuf::Message& req,
                                  google::protobuf::Message* resp, int64_t timeout_ms) {
   if (timeout_ms <= 0) timeout_ms = rpc_timeout_ms_;

@@ -69,12 +69,16 @@ class RegionRequestSender {
         s = loc.status();
       }
       if (!s.retryable()) return s;
-      RETURN_IF_ERROR(bo->Backoff(s));
+      Status b = bo->Backoff(s);
+      if (!b.ok()) return b.WithContext(KeyContext(region_key));
     }
   }
 
   // Context for a request to loc.
   static void FillContext(const KeyLocation& loc, kvrpcpb::Context* ctx);
+
+  // "request for region key <escaped key>", for messages.
+  static std::string KeyContext(std::string_view region_key);
 
   // Applies a region error to the cache; returns the retryable Status describing it.
   Status OnRegionError(const KeyLocation& loc, const errorpb::Error& err);
