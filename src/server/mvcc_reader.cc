@@ -69,10 +69,13 @@ Result<std::string> ReadDefault(Engine* engine, const rocksdb::ReadOptions& ro,
 
 kvrpcpb::Op LockTypeToOp(LockType t) {
   switch (t) {
-    case LockType::kPut: return kvrpcpb::Put;
-    case LockType::kDelete: return kvrpcpb::Del;
+    case LockType::kPut:
+      return kvrpcpb::Put;
+    case LockType::kDelete:
+      return kvrpcpb::Del;
     case LockType::kLock:
-    case LockType::kPessimistic: return kvrpcpb::Lock;
+    case LockType::kPessimistic:
+      return kvrpcpb::Lock;
   }
   return kvrpcpb::Lock;
 }
@@ -243,7 +246,8 @@ class MvccScanner::Impl {
     // Point lookups in reverse mode (the main iterator walks versions oldest-first there).
     rocksdb::ReadOptions point_ro;
     point_ro.snapshot = snapshot;
-    if (options_.reverse) point_it_.reset(engine_->db()->NewIterator(point_ro, engine_->cf_write()));
+    if (options_.reverse)
+      point_it_.reset(engine_->db()->NewIterator(point_ro, engine_->cf_write()));
     if (options_.reverse) {
       write_it_->SeekToLast();
       if (lock_it_) lock_it_->SeekToLast();
@@ -361,14 +365,13 @@ class MvccScanner::Impl {
   std::unique_ptr<rocksdb::Iterator> write_it_, lock_it_, point_it_;
 };
 
-MvccScanner::MvccScanner(Engine* engine, const rocksdb::Snapshot* snapshot,
-                         std::string_view lower, std::string_view upper, const Options& options)
+MvccScanner::MvccScanner(Engine* engine, const rocksdb::Snapshot* snapshot, std::string_view lower,
+                         std::string_view upper, const Options& options)
     : impl_(std::make_unique<Impl>(engine, snapshot, lower, upper, options)) {}
 
 MvccScanner::~MvccScanner() = default;
 
-Result<bool> MvccScanner::Next(std::string* raw_key, std::string* value,
-                               kvrpcpb::LockInfo* lock) {
+Result<bool> MvccScanner::Next(std::string* raw_key, std::string* value, kvrpcpb::LockInfo* lock) {
   return impl_->Next(raw_key, value, lock);
 }
 

@@ -42,8 +42,8 @@ std::string Enc(const std::string& raw) { return keys::TxnRegionKey(raw); }
 class MvccReaderTest : public EngineTest {
  protected:
   // Scans [lower, upper) (region keys) and renders "k=v" / "k!" (locked) items.
-  std::vector<std::string> ScanAll(const std::string& lower, const std::string& upper,
-                                   uint64_t ts, bool reverse = false, bool key_only = false,
+  std::vector<std::string> ScanAll(const std::string& lower, const std::string& upper, uint64_t ts,
+                                   bool reverse = false, bool key_only = false,
                                    bool check_locks = true) {
     MvccScanner::Options o;
     o.ts = ts;
@@ -108,10 +108,10 @@ TEST_F(MvccReaderTest, SeekWriteAndGetWriteSkipLockAndRollback) {
     std::optional<uint64_t> commit_ts;
     WriteType type;
   } cases[] = {
-      {5, std::nullopt, WriteType::kPut},  {10, std::nullopt, WriteType::kPut},
-      {11, 11, WriteType::kPut},           {15, 11, WriteType::kPut},
-      {22, 11, WriteType::kPut},           {26, 26, WriteType::kDelete},
-      {30, 26, WriteType::kDelete},        {31, 31, WriteType::kPut},
+      {5, std::nullopt, WriteType::kPut}, {10, std::nullopt, WriteType::kPut},
+      {11, 11, WriteType::kPut},          {15, 11, WriteType::kPut},
+      {22, 11, WriteType::kPut},          {26, 26, WriteType::kDelete},
+      {30, 26, WriteType::kDelete},       {31, 31, WriteType::kPut},
       {UINT64_MAX, 31, WriteType::kPut},
   };
   for (const Case& c : cases) {
@@ -256,8 +256,7 @@ TEST_F(MvccReaderTest, ScannerForwardReverseBoundsLocks) {
             (std::vector<std::string>{"a=a1", "c=c1", "e=" + e_val, "f=f1"}));
   // key_only does not read CF default (so a missing long value is not even noticed).
   PutWriteRecord("g", 11, W(WriteType::kPut, 10));  // no default entry
-  EXPECT_EQ(ScanAll(Enc("g"), "", 30, false, /*key_only=*/true),
-            (std::vector<std::string>{"g="}));
+  EXPECT_EQ(ScanAll(Enc("g"), "", 30, false, /*key_only=*/true), (std::vector<std::string>{"g="}));
 }
 
 TEST_F(MvccReaderTest, ScannerReportsCorruptLongValue) {

@@ -16,10 +16,13 @@ std::string Ts(uint64_t ts) { return std::to_string(ts); }
 
 WriteType WriteTypeOfLock(LockType t) {
   switch (t) {
-    case LockType::kPut: return WriteType::kPut;
-    case LockType::kDelete: return WriteType::kDelete;
+    case LockType::kPut:
+      return WriteType::kPut;
+    case LockType::kDelete:
+      return WriteType::kDelete;
     case LockType::kLock:
-    case LockType::kPessimistic: return WriteType::kLock;  // a leftover pessimistic lock
+    case LockType::kPessimistic:
+      return WriteType::kLock;  // a leftover pessimistic lock
   }
   return WriteType::kLock;
 }
@@ -73,38 +76,24 @@ Status MvccTxn::AppendTo(Engine* engine, rocksdb::WriteBatch* batch) const {
 // ---------------------------------------------------------------------------------------------
 // Actions
 
-Status PrewriteKey(MvccReader& reader, MvccTxn& txn, const PrewriteProps& props,
-                   const kvrpcpb::Mutation& m, kvrpcpb::KeyError* err) {
+namespace {
+
+// The checks of a prewrite on a key we hold no lock on.
+Status CheckPrewriteConstraints(MvccReader& reader, const PrewriteProps& props,
+                                const kvrpcpb::Mutation& m, kvrpcpb::KeyError* err) {
   const std::string& raw = m.key();
-  LockType type;
-  switch (m.op()) {
-    case kvrpcpb::Put:
-    case kvrpcpb::Insert: type = LockType::kPut; break;
-    case kvrpcpb::Del: type = LockType::kDelete; break;
-    case kvrpcpb::Lock: type = LockType::kLock; break;
-    default:
-      return Abort("invalid prewrite op " + kvrpcpb::Op_Name(m.op()) + " on key " +
-                       codec::Escape(raw),
-                   err);
-  }
-
-  ASSIGN_OR_RETURN(std::optional<LockRecord> lock, reader.LoadLock(raw));
-  if (lock) {
-    if (lock->ts != props.start_ts) return Locked(*lock, raw, err);
-    // Our own lock: a retried prewrite. Nothing to do.
-    return Status::OK();
-  }
-
   // A rollback of this very txn (possibly as an overlapped-rollback flag) means a concurrent
   // resolver already decided this txn is dead: it must never take a lock again.
   ASSIGN_OR_RETURN(std::optional<WriteRecord> at_start, reader.GetWriteAt(raw, props.start_ts));
-  if (at_start && ((at_start->type == WriteType::kRollback && at_start->start_ts == props.start_ts) ||
-                   at_start->has_overlapped_rollback)) {
-    return Abort("txn " + Ts(props.start_ts) + " already rolled back on key " +
-                     codec::Escape(raw),
+  if (at_start &&
+      ((at_start->type == WriteType::kRollback && at_start->start_ts == props.start_ts) ||
+       at_start->has_overlapped_rollback)) {
+    return Abort("txn " + Ts(props.start_ts) + " already rolled back on key " + codec::Escape(raw),
                  err);
   }
 
+  // Anything committed (or rolled back) after our snapshot: write conflict. A record at exactly
+  // start_ts from another txn was visible to our snapshot, so it is no conflict (as TiKV).
   ASSIGN_OR_RETURN(std::optional<VersionedWrite> newest, reader.SeekWrite(raw, kMaxTs));
   if (newest && newest->commit_ts > props.start_ts) {
     auto* c = err->mutable_conflict();
@@ -124,6 +113,30 @@ Status PrewriteKey(MvccReader& reader, MvccTxn& txn, const PrewriteProps& props,
       return Status::AlreadyExists("key " + codec::Escape(raw) + " already exists");
     }
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PrewriteKey(MvccReader& reader, MvccTxn& txn, const PrewriteProps& props,
+                   const kvrpcpb::Mutation& m, kvrpcpb::KeyError* err) {
+  const std::string& raw = m.key();
+  LockType type;
+  switch (m.op()) {
+    case kvrpcpb::Put:
+    case kvrpcpb::Insert:
+      type = LockType::kPut;
+      break;
+    case kvrpcpb::Del:
+      type = LockType::kDelete;
+      break;
+    case kvrpcpb::Lock:
+      type = LockType::kLock;
+      break;
+    default:
+      return Abort(
+          "invalid prewrite op " + kvrpcpb::Op_Name(m.op()) + " on key " + codec::Escape(raw), err);
+  }
 
   LockRecord l;
   l.type = type;
@@ -132,6 +145,21 @@ Status PrewriteKey(MvccReader& reader, MvccTxn& txn, const PrewriteProps& props,
   l.ttl = props.lock_ttl;
   l.txn_size = props.txn_size;
   l.min_commit_ts = props.min_commit_ts;
+
+  ASSIGN_OR_RETURN(std::optional<LockRecord> lock, reader.LoadLock(raw));
+  if (lock) {
+    if (lock->ts != props.start_ts) return Locked(*lock, raw, err);
+    // Our own lock: a retried prewrite, nothing to do. A pessimistic lock of ours already
+    // passed the conflict checks when it was taken; it becomes the real lock, keeping any
+    // ttl / min_commit_ts pushed meanwhile.
+    if (lock->type != LockType::kPessimistic) return Status::OK();
+    l.ttl = std::max(l.ttl, lock->ttl);
+    l.min_commit_ts = std::max(l.min_commit_ts, lock->min_commit_ts);
+    l.for_update_ts = lock->for_update_ts;
+  } else {
+    RETURN_IF_ERROR(CheckPrewriteConstraints(reader, props, m, err));
+  }
+
   if (type == LockType::kPut) {
     if (m.value().size() <= kShortValueMaxLen) {
       l.short_value = m.value();
@@ -179,8 +207,8 @@ Status CommitKey(MvccReader& reader, MvccTxn& txn, std::string_view raw, uint64_
                     lock->rollback_ts.end();
   if (!overlapped) {
     ASSIGN_OR_RETURN(std::optional<WriteRecord> existing, reader.GetWriteAt(raw, commit_ts));
-    overlapped = existing && (existing->type == WriteType::kRollback ||
-                              existing->has_overlapped_rollback);
+    overlapped =
+        existing && (existing->type == WriteType::kRollback || existing->has_overlapped_rollback);
   }
   w.has_overlapped_rollback = overlapped;
   txn.PutWrite(raw, commit_ts, w);
@@ -204,13 +232,12 @@ void MakeRollback(MvccTxn& txn, std::string_view raw, uint64_t start_ts, bool pr
   txn.PutWrite(raw, start_ts, w);
 }
 
-Status RollbackLock(MvccReader& reader, MvccTxn& txn, std::string_view raw,
-                    const LockRecord& lock, bool protect) {
+Status RollbackLock(MvccReader& reader, MvccTxn& txn, std::string_view raw, const LockRecord& lock,
+                    bool protect) {
   ASSIGN_OR_RETURN(TxnCommitRecord rec, reader.GetTxnCommitRecord(raw, lock.ts));
   if (rec.state == TxnCommitRecord::State::kCommitted) {
-    return Status::Corruption("key " + codec::Escape(raw) + " holds a lock of txn " +
-                              Ts(lock.ts) + " that is already committed at " +
-                              Ts(rec.commit_ts));
+    return Status::Corruption("key " + codec::Escape(raw) + " holds a lock of txn " + Ts(lock.ts) +
+                              " that is already committed at " + Ts(rec.commit_ts));
   }
   if (lock.type == LockType::kPut && !lock.short_value) txn.DeleteValue(raw, lock.ts);
   if (rec.state == TxnCommitRecord::State::kNone) {

@@ -74,8 +74,8 @@ Status CleanupKey(MvccReader& reader, MvccTxn& txn, std::string_view raw, uint64
                   bool protect, kvrpcpb::KeyError* err);
 
 // Removes `lock` (held on `raw` by txn lock.ts) with its long value and writes the rollback.
-Status RollbackLock(MvccReader& reader, MvccTxn& txn, std::string_view raw,
-                    const LockRecord& lock, bool protect);
+Status RollbackLock(MvccReader& reader, MvccTxn& txn, std::string_view raw, const LockRecord& lock,
+                    bool protect);
 
 // Stages the rollback record of start_ts on `raw`: a Rollback record, or the overlapped-rollback
 // flag on another txn's commit record stored at commit_ts == start_ts.

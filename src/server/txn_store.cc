@@ -79,8 +79,8 @@ void TxnStore::BatchGet(const kvrpcpb::BatchGetRequest& req, kvrpcpb::BatchGetRe
   }
 }
 
-void TxnStore::Scan(const kvrpcpb::ScanRequest& req, std::string_view lower,
-                    std::string_view upper, kvrpcpb::ScanResponse* resp) {
+void TxnStore::Scan(const kvrpcpb::ScanRequest& req, std::string_view lower, std::string_view upper,
+                    kvrpcpb::ScanResponse* resp) {
   // Reverse scans name their upper end in start_key and their lower end in end_key.
   const std::string& raw_lo = req.reverse() ? req.end_key() : req.start_key();
   const std::string& raw_hi = req.reverse() ? req.start_key() : req.end_key();
@@ -136,8 +136,7 @@ void TxnStore::ScanLock(const kvrpcpb::ScanLockRequest& req, std::string_view lo
 }
 
 Status TxnStore::Checksum(const kvrpcpb::ChecksumRequest& req, std::string_view lower,
-                          std::string_view upper, brkv::Checksum* out,
-                          kvrpcpb::LockInfo* lock) {
+                          std::string_view upper, brkv::Checksum* out, kvrpcpb::LockInfo* lock) {
   *out = brkv::Checksum();
   const bool has_rule = req.has_rule() && !req.rule().new_prefix().empty();
   const std::string& old_prefix = req.rule().old_prefix();
@@ -215,10 +214,9 @@ void TxnStore::Prewrite(const kvrpcpb::PrewriteRequest& req, rocksdb::WriteBatch
 void TxnStore::Commit(const kvrpcpb::CommitRequest& req, rocksdb::WriteBatch* batch,
                       kvrpcpb::CommitResponse* resp) {
   if (req.commit_version() <= req.start_version()) {
-    resp->mutable_error()->set_abort("invalid commit_version " +
-                                     std::to_string(req.commit_version()) +
-                                     ": must be greater than start_version " +
-                                     std::to_string(req.start_version()));
+    resp->mutable_error()->set_abort(
+        "invalid commit_version " + std::to_string(req.commit_version()) +
+        ": must be greater than start_version " + std::to_string(req.start_version()));
     return;
   }
   MvccReader reader(engine_, nullptr);
@@ -240,8 +238,8 @@ void TxnStore::Commit(const kvrpcpb::CommitRequest& req, rocksdb::WriteBatch* ba
   resp->set_commit_version(req.commit_version());
 }
 
-void TxnStore::BatchRollback(const kvrpcpb::BatchRollbackRequest& req,
-                             rocksdb::WriteBatch* batch, kvrpcpb::BatchRollbackResponse* resp) {
+void TxnStore::BatchRollback(const kvrpcpb::BatchRollbackRequest& req, rocksdb::WriteBatch* batch,
+                             kvrpcpb::BatchRollbackResponse* resp) {
   MvccReader reader(engine_, nullptr);
   MvccTxn txn;
   for (const std::string& key : req.keys()) {
@@ -257,8 +255,8 @@ void TxnStore::BatchRollback(const kvrpcpb::BatchRollbackRequest& req,
   if (!s.ok()) resp->mutable_error()->set_abort(s.ToString());
 }
 
-void TxnStore::CheckTxnStatus(const kvrpcpb::CheckTxnStatusRequest& req,
-                              rocksdb::WriteBatch* batch, kvrpcpb::CheckTxnStatusResponse* resp) {
+void TxnStore::CheckTxnStatus(const kvrpcpb::CheckTxnStatusRequest& req, rocksdb::WriteBatch* batch,
+                              kvrpcpb::CheckTxnStatusResponse* resp) {
   const std::string& primary = req.primary_key();
   const uint64_t start_ts = req.lock_ts();
   MvccReader reader(engine_, nullptr);
@@ -276,9 +274,8 @@ void TxnStore::CheckTxnStatus(const kvrpcpb::CheckTxnStatusRequest& req,
   if (!lock.ok()) return fail(lock.status());
   if (lock->has_value() && (*lock)->ts == start_ts) {
     const LockRecord& l = **lock;
-    const bool expired =
-        req.current_ts() != 0 && TsPhysical(l.ts) + static_cast<int64_t>(l.ttl) <
-                                     TsPhysical(req.current_ts());
+    const bool expired = req.current_ts() != 0 && TsPhysical(l.ts) + static_cast<int64_t>(l.ttl) <
+                                                      TsPhysical(req.current_ts());
     if (!expired) {
       resp->set_lock_ttl(l.ttl == 0 ? 1 : l.ttl);  // non-zero means "alive"
       FillLockInfo(l, primary, resp->mutable_lock_info());

@@ -57,17 +57,19 @@ class TxnStore {
 
   // Locks with lock.ts <= req.max_version in [max(enc(start_key), lower), min(enc(end_key),
   // upper)), in key order, up to req.limit (0 = no limit).
-  void ScanLock(const kvrpcpb::ScanLockRequest& req, std::string_view lower,
-                std::string_view upper, kvrpcpb::ScanLockResponse* resp);
+  void ScanLock(const kvrpcpb::ScanLockRequest& req, std::string_view lower, std::string_view upper,
+                kvrpcpb::ScanLockResponse* resp);
 
   // ---- Writes: REQUIRE the region write latch. Append mutations to `batch` (only when the
   // response carries no error); the caller applies the batch through its Propose seam. ----
 
   // Percolator prewrite. Per mutation: a lock of another txn → errors[].locked; our own lock →
-  // idempotent; a Rollback at start_version → errors[].abort ("already rolled back"); a write
-  // record with commit_ts >= start_version → errors[].conflict; Insert over a live value →
-  // errors[].already_exist. All errors are reported (one KeyError each); with any error nothing
-  // is written.
+  // idempotent (our own pessimistic lock is turned into the real lock); a Rollback of
+  // start_version on the key → errors[].abort ("already rolled back"); a write record (any type)
+  // with commit_ts > start_version → errors[].conflict (as TiKV: a record at exactly
+  // start_version was visible to the txn's snapshot); Insert over a live value →
+  // errors[].already_exist. Every failing key gets one KeyError; with any error nothing is
+  // written. Values longer than kShortValueMaxLen go to CF default at start_version.
   void Prewrite(const kvrpcpb::PrewriteRequest& req, rocksdb::WriteBatch* batch,
                 kvrpcpb::PrewriteResponse* resp);
 
@@ -85,9 +87,10 @@ class TxnStore {
                      kvrpcpb::BatchRollbackResponse* resp);
 
   // Status of txn lock_ts, asked on its primary key:
-  //   lock alive            → lock_ttl = ttl, lock_info set, action NoAction;
-  //   lock expired          → rolled back, action TTLExpireRollback (lock_ttl = commit_version = 0);
-  //     (expired: TsPhysical(lock.ts) + ttl < TsPhysical(current_ts))
+  //   lock alive            → lock_ttl = ttl (at least 1), lock_info set, action NoAction;
+  //   lock expired          → rolled back, action TTLExpireRollback, lock_ttl and
+  //                           commit_version 0
+  //                           (expired: TsPhysical(lock.ts) + ttl < TsPhysical(current_ts));
   //   committed             → commit_version;
   //   rolled back           → lock_ttl = commit_version = 0;
   //   nothing at all        → rollback_if_not_exist ? Rollback record + LockNotExistRollback
@@ -105,8 +108,9 @@ class TxnStore {
                    std::string_view upper, rocksdb::WriteBatch* batch,
                    kvrpcpb::ResolveLockResponse* resp);
 
-  // ADMIN CHECKSUM (formats.md 5.4) over req.ranges (raw TiDB keys, end empty = +inf)
-  // intersected with [lower, upper), at req.start_ts: per visible Put, CRC64(raw key ‖ value).
+  // ADMIN CHECKSUM (formats.md 5.4) over req.ranges (raw TiDB keys, end empty = +inf; no ranges
+  // = all of [lower, upper)) intersected with [lower, upper), at req.start_ts: per visible Put,
+  // CRC64(raw key ‖ value).
   // With req.rule (non-empty new_prefix), every key must start with new_prefix (else
   // InvalidArgument) and old_prefix ‖ rest is hashed; total_bytes counts the old prefix length.
   // On success *out holds the partial checksum of this region (to be merged by the caller).

@@ -126,7 +126,9 @@ TEST_F(TxnStoreTest, PrewriteWriteConflict) {
   EXPECT_EQ(c.key(), "k");
   EXPECT_EQ(c.primary(), "k");
   EXPECT_FALSE(IsLocked("k"));
-  // A txn that started after the commit is fine.
+  // A txn whose snapshot includes the commit (start_ts == commit_ts, or later) is fine.
+  MustPrewrite({Mut(Put, "k", "x")}, "k", 20);
+  MustRollback({"k"}, 20);
   MustPrewrite({Mut(Put, "k", "x")}, "k", 21);
 }
 
@@ -230,6 +232,26 @@ TEST_F(TxnStoreTest, PrewriteDeleteAndLockOps) {
   auto wl = ReadWrite(engine_.get(), "l", 21);
   ASSERT_TRUE(wl.has_value());
   EXPECT_EQ(wl->type, WriteType::kLock);
+}
+
+TEST_F(TxnStoreTest, PrewriteTurnsOwnPessimisticLockIntoRealLock) {
+  LockRecord pess;
+  pess.type = LockType::kPessimistic;
+  pess.primary = "k";
+  pess.ts = 10;
+  pess.ttl = 9000;
+  pess.for_update_ts = 12;
+  PutLockRecord("k", pess);
+  MustPrewrite({Mut(Put, "k", "v")}, "k", 10, /*ttl=*/100);
+  auto raw = engine_->Get(engine_->cf_lock(), keys::LockKey("k"));
+  ASSERT_TRUE(raw.ok());
+  auto lock = LockRecord::Decode(*raw);
+  ASSERT_TRUE(lock.ok());
+  EXPECT_EQ(lock->type, LockType::kPut);
+  EXPECT_EQ(lock->ttl, 9000u);  // the larger ttl survives
+  EXPECT_EQ(lock->short_value, "v");
+  MustCommit({"k"}, 10, 15);
+  EXPECT_EQ(GetValue("k", 15), "v");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -620,8 +642,7 @@ TEST_F(TxnScanTest, ScanLimitKeyOnlyReverse) {
   auto key_only = Scan("", "", 0, 20, true);
   for (const auto& p : key_only.pairs()) EXPECT_TRUE(p.value().empty());
   // Reverse: start_key is the exclusive upper end, end_key the inclusive lower end.
-  EXPECT_EQ(Render(Scan("", "", 0, 20, false, /*reverse=*/true)),
-            "k7=v7,k6=300B,k5!,k3=v3,k2=v2");
+  EXPECT_EQ(Render(Scan("", "", 0, 20, false, /*reverse=*/true)), "k7=v7,k6=300B,k5!,k3=v3,k2=v2");
   EXPECT_EQ(Render(Scan("k7", "k3", 0, 20, false, true)), "k6=300B,k5!,k3=v3");
   EXPECT_EQ(Render(Scan("k7", "k3", 2, 20, false, true)), "k6=300B,k5!");
 }
@@ -652,7 +673,8 @@ TEST_F(TxnScanTest, ScanLockFiltersByVersionRangeAndLimit) {
 // A table-like key: prefix + 8-byte big-endian handle.
 std::string RowKey(const std::string& prefix, int64_t h) {
   std::string k = prefix;
-  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((static_cast<uint64_t>(h) >> (8 * i)) & 0xFF));
+  for (int i = 7; i >= 0; --i)
+    k.push_back(static_cast<char>((static_cast<uint64_t>(h) >> (8 * i)) & 0xFF));
   return k;
 }
 
@@ -663,7 +685,8 @@ class TxnChecksumTest : public TxnStoreTest {
     for (int i = 0; i < 20; ++i) {
       std::string k = RowKey(prefix, i);
       MustPut(k, "old" + std::to_string(i), base + 1, base + 2);
-      if (i % 3 == 0) MustPut(k, std::string(280 + i, static_cast<char>('a' + i)), base + 3, base + 4);
+      if (i % 3 == 0)
+        MustPut(k, std::string(280 + i, static_cast<char>('a' + i)), base + 3, base + 4);
       if (i % 5 == 0) MustDelete(k, base + 5, base + 6);
       if (i % 7 == 0) MustPut(k, "after-snapshot", base + 200, base + 201);
     }
@@ -673,8 +696,8 @@ class TxnChecksumTest : public TxnStoreTest {
     brkv::Checksum c;
     for (int i = 0; i < 20; ++i) {
       if (i % 5 == 0) continue;  // deleted
-      std::string v = i % 3 == 0 ? std::string(280 + i, static_cast<char>('a' + i))
-                                 : "old" + std::to_string(i);
+      std::string v =
+          i % 3 == 0 ? std::string(280 + i, static_cast<char>('a' + i)) : "old" + std::to_string(i);
       std::string key = RowKey(hashed_prefix, i);
       c.crc64xor ^= Crc64(key + v);
       c.total_kvs += 1;
@@ -829,8 +852,8 @@ TEST_F(TxnGcTest, KeepsWhatReadsAboveSafePointNeed) {
   const uint64_t safe_point = 100 + (max_ts - 100) / 2;
   std::vector<std::string> ks;
   for (auto& [k, _] : hist) ks.push_back(k);
-  std::vector<uint64_t> tss = {safe_point, safe_point + 1, safe_point + 7, safe_point + 100,
-                               max_ts - 3, max_ts + 10};
+  std::vector<uint64_t> tss = {safe_point,       safe_point + 1, safe_point + 7,
+                               safe_point + 100, max_ts - 3,     max_ts + 10};
   auto before = Observe(ks, tss);
 
   // Expected survivors per the GC rule.
@@ -881,15 +904,18 @@ TEST_F(TxnGcTest, KeepsWhatReadsAboveSafePointNeed) {
   for (auto& [_, v] : hist) total_written += v.size();
   EXPECT_EQ(stats.versions_deleted, total_written - want_writes);
   for (auto& [k, commits] : kept) {
-    for (uint64_t c : commits) EXPECT_TRUE(ReadWrite(engine_.get(), k, c).has_value()) << k << "@" << c;
+    for (uint64_t c : commits)
+      EXPECT_TRUE(ReadWrite(engine_.get(), k, c).has_value()) << k << "@" << c;
   }
   EXPECT_EQ(Observe(ks, tss), before);
 
   // A second pass finds nothing more to do.
   TxnStore::GcStats again;
-  ASSERT_TRUE(store_->Gc(safe_point, "", "", [&](rocksdb::WriteBatch* b) { return engine_->Write(b); },
-                         &again)
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->Gc(
+              safe_point, "", "", [&](rocksdb::WriteBatch* b) { return engine_->Write(b); }, &again)
+          .ok());
   EXPECT_EQ(again.versions_deleted, 0u);
 }
 
@@ -980,7 +1006,7 @@ TEST_F(TxnStoreTest, HasData) {
   EXPECT_TRUE(has(Enc("a"), Enc("n")));
   EXPECT_FALSE(has(Enc("n"), ""));
   EXPECT_FALSE(has(Enc("a"), Enc("m")));  // upper is exclusive
-  MustCommit({"m"}, 10, 11);               // now write CF only
+  MustCommit({"m"}, 10, 11);              // now write CF only
   EXPECT_TRUE(has(Enc("m"), Enc("m\x01")));
   EXPECT_FALSE(has(Enc("m\x01"), ""));
   // CF default only (e.g. a raw-KV key): 'z' + 'r' + user key.
