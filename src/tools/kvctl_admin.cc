@@ -71,13 +71,14 @@ struct GcFlags {
 };
 
 Status RunGc(KvctlContext* ctx, const GcFlags& f) {
-  ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
   if (f.safepoint.empty()) {
+    ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
     ASSIGN_OR_RETURN(uint64_t sp, pd->GetGCSafePoint());
     std::fprintf(ctx->out(), "%llu\n", static_cast<unsigned long long>(sp));
     return Status::OK();
   }
   ASSIGN_OR_RETURN(uint64_t want, ParseUint64(f.safepoint, "--safepoint"));
+  ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
   ASSIGN_OR_RETURN(uint64_t now, pd->UpdateGCSafePoint(want));
   std::fprintf(ctx->out(), "%llu\n", static_cast<unsigned long long>(now));
   if (now < want) {

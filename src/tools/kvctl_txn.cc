@@ -17,9 +17,15 @@ struct TxnFlags {
   std::string ts;  // read timestamp; empty = a fresh one from PD
 };
 
-Result<uint64_t> ReadTs(KvctlContext* ctx, client::Cluster* c, const TxnFlags& f) {
-  if (f.ts.empty()) return c->GetTS();
+// The explicit --ts (validated before any connection is made), or 0 for "fresh".
+Result<uint64_t> ExplicitTs(const TxnFlags& f) {
+  if (f.ts.empty()) return uint64_t{0};
   return ParseUint64(f.ts, "--ts");
+}
+
+Result<uint64_t> ReadTs(client::Cluster* c, uint64_t explicit_ts) {
+  if (explicit_ts != 0) return explicit_ts;
+  return c->GetTS();
 }
 
 // One transaction writing (or deleting) one key; prints the commit ts.
@@ -40,8 +46,9 @@ Status RunWrite(KvctlContext* ctx, const TxnFlags& f, bool is_delete) {
 
 Status RunGet(KvctlContext* ctx, const TxnFlags& f) {
   ASSIGN_OR_RETURN(std::string key, ctx->DecodeArg(f.key, "key"));
+  ASSIGN_OR_RETURN(uint64_t explicit_ts, ExplicitTs(f));
   ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
-  ASSIGN_OR_RETURN(uint64_t ts, ReadTs(ctx, c, f));
+  ASSIGN_OR_RETURN(uint64_t ts, ReadTs(c, explicit_ts));
   auto v = c->GetSnapshot(ts).Get(key);
   if (!v.ok()) {
     if (v.status().IsNotFound()) {
@@ -59,8 +66,9 @@ Status RunScan(KvctlContext* ctx, const TxnFlags& f) {
   if (!end.empty() && end <= start) {
     return Status::InvalidArgument("--end must be greater than --start");
   }
+  ASSIGN_OR_RETURN(uint64_t explicit_ts, ExplicitTs(f));
   ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
-  ASSIGN_OR_RETURN(uint64_t ts, ReadTs(ctx, c, f));
+  ASSIGN_OR_RETURN(uint64_t ts, ReadTs(c, explicit_ts));
   size_t n = 0;
   return c->GetSnapshot(ts).ScanEach(start, end, [&](const client::KvPair& kv) {
     std::fprintf(ctx->out(), "%s\t%s\n", ctx->Out(kv.key).c_str(), ctx->Out(kv.value).c_str());

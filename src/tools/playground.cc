@@ -14,6 +14,7 @@
 
 #include "client/pd_client.h"
 #include "tools/net_util.h"
+#include "tools/store_health.h"
 #include "tools/subprocess.h"
 
 namespace brkv::tools {
@@ -32,12 +33,6 @@ struct Node {
 };
 
 std::string Addr(int port) { return std::string(kHost) + ":" + std::to_string(port); }
-
-int64_t NowUnixNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Waits up to `timeout` for SIGINT/SIGTERM/SIGCHLD (blocked by RunPlayground). Returns the
 // signal, or 0 on timeout.
@@ -164,7 +159,7 @@ class Playground {
   }
 
   Status StartServers() {
-    launch_unix_ns_ = NowUnixNanos();
+    launch_unix_ms_ = UnixMillisNow();
     pd_.name = "pd";
     pd_.address = Addr(o_.port_base);
     RETURN_IF_ERROR(StartNode(&pd_, {pd_bin_, "--data-dir", (dir_ / "pd").string(), "--addr",
@@ -200,27 +195,6 @@ class Playground {
     return Status::OK();
   }
 
-  // A store counts when it is one of ours, Up, not down, and has heartbeated since this launch
-  // (so a re-run does not mistake PD's persisted record of the previous run for a live node).
-  bool StoresReady(const std::vector<pdpb::StoreInfo>& stores, std::string* missing) {
-    std::set<std::string> up;
-    for (const auto& s : stores) {
-      bool fresh = s.store().last_heartbeat() >= launch_unix_ns_ ||
-                   (s.store().last_heartbeat() == 0 && !s.is_down());
-      if (s.store().state() == metapb::Up && !s.is_down() && fresh) {
-        up.insert(s.store().address());
-      }
-    }
-    missing->clear();
-    for (const auto& kv : kvs_) {
-      if (!up.count(kv.address)) {
-        if (!missing->empty()) *missing += ", ";
-        *missing += kv.name + " (" + kv.address + ")";
-      }
-    }
-    return missing->empty();
-  }
-
   Status WaitReady() {
     auto deadline = Clock::now() + std::chrono::milliseconds(o_.ready_timeout_ms);
     std::unique_ptr<client::PdClient> pd;
@@ -243,17 +217,11 @@ class Playground {
         waiting_for = "stores to register";
       }
       if (pd) {
-        auto boot = pd->IsBootstrapped();
-        auto stores = boot.ok() && *boot ? pd->GetAllStores()
-                                         : Result<std::vector<pdpb::StoreInfo>>(
-                                               Status::NotFound("cluster not bootstrapped"));
-        if (stores.ok()) {
-          std::string missing;
-          if (StoresReady(*stores, &missing)) return Status::OK();
-          waiting_for = "stores " + missing;
-        } else {
-          waiting_for = "cluster bootstrap (" + stores.status().ToString() + ")";
-        }
+        std::vector<std::string> addresses;
+        for (const auto& kv : kvs_) addresses.push_back(kv.address);
+        auto up = StoresUp(pd.get(), addresses, launch_unix_ms_, &waiting_for);
+        if (up.ok() && *up) return Status::OK();
+        if (!up.ok()) waiting_for = "PD (" + up.status().ToString() + ")";
       }
       if (Clock::now() >= deadline) {
         return Status::TimedOut("cluster not ready after " +
@@ -320,7 +288,7 @@ class Playground {
   sigset_t signals_;
   fs::path dir_;
   std::string pd_bin_, kv_bin_, kv_config_;
-  int64_t launch_unix_ns_ = 0;
+  int64_t launch_unix_ms_ = 0;
   Node pd_;
   std::vector<Node> kvs_;
 };
