@@ -9,12 +9,18 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <grpc/support/log.h>
 
 #include "common/logging.h"
 #include "server/config.h"
 #include "server/kv_server.h"
 
 namespace {
+
+// gRPC's own log lines (e.g. a failed bind) would duplicate our error line: keep them at debug.
+void GrpcLogToDebug(gpr_log_func_args* args) {
+  LOG_DEBUG("grpc: {}:{}: {}", args->file, args->line, args->message);
+}
 
 int Fail(const std::string& msg, int code = 1) {
   std::cerr << "kv-server: error: " << msg << std::endl;
@@ -59,6 +65,8 @@ int main(int argc, char** argv) {
     return Fail("cannot open log file " + cfg->log_file);
   }
 
+  gpr_set_log_function(GrpcLogToDebug);
+
   // Handle termination signals synchronously in this thread; every thread started from here
   // on inherits the blocked mask.
   sigset_t sigs;
@@ -70,7 +78,8 @@ int main(int argc, char** argv) {
 
   auto server = brkv::server::KvServer::Start(*cfg);
   if (!server.ok()) {
-    LOG_ERROR("startup failed: {}", server.status().ToString());
+    // With logs on stderr the error line below is enough; a log file gets it too.
+    if (!cfg->log_file.empty()) LOG_ERROR("startup failed: {}", server.status().ToString());
     return Fail(server.status().message());
   }
 

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +33,27 @@ Status SplitNumberUnit(std::string_view s, uint64_t* number, std::string* unit) 
   unit->clear();
   for (char c : Trim(t.substr(i))) unit->push_back(static_cast<char>(std::tolower(c)));
   return Status::OK();
+}
+
+// toml11 explains a syntax error over several lines: "[error] what", " --> file",
+// " 3 | text", ... Keep the first line and add the line number.
+std::string FirstLineWithLocation(const std::string& what) {
+  std::istringstream in(what);
+  std::string first;
+  std::getline(in, first);
+  const std::string tag = "[error] ";
+  if (first.rfind(tag, 0) == 0) first = first.substr(tag.size());
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t bar = line.find('|');
+    if (bar == std::string::npos) continue;
+    const std::string num = Trim(line.substr(0, bar));
+    if (!num.empty() && std::all_of(num.begin(), num.end(),
+                                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      return first + " (line " + num + ")";
+    }
+  }
+  return first;
 }
 
 // One config key: a setter from a TOML value. Setters throw toml::type_error on a type
@@ -183,10 +205,7 @@ Status ParseServerConfig(std::string_view text, const std::string& source,
     doc = toml::parse(in, source);
   } catch (const std::exception& e) {
     // toml11's message spans several lines; keep the first, which names the problem.
-    std::string msg = e.what();
-    const size_t nl = msg.find('\n');
-    if (nl != std::string::npos) msg.resize(nl);
-    return Status::InvalidArgument(source + ": malformed TOML: " + msg);
+    return Status::InvalidArgument(source + ": malformed TOML: " + FirstLineWithLocation(e.what()));
   }
   ServerConfig updated = *config;
   auto schema = Schema(&updated);

@@ -65,7 +65,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_opts, options.path, descs, &handles, &raw);
-  if (!s.ok()) return FromRocks(s).WithContext("open engine at " + options.path);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("LOCK") != std::string::npos) {
+      return Status::IOError("data directory " + options.path +
+                             " is in use by another process (" + s.ToString() + ")");
+    }
+    return FromRocks(s).WithContext("open engine at " + options.path);
+  }
 
   std::unique_ptr<Engine> engine(new Engine());
   engine->options_ = options;

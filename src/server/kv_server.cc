@@ -46,6 +46,7 @@ struct KvServer::Impl {
   std::unique_ptr<SafePointWorker> gc_worker;
   int port = 0;
   std::string advertise;
+  bool started = false;  // Start() completed
 
   std::mutex shutdown_mu;
   bool shut_down = false;
@@ -57,7 +58,7 @@ void KvServer::Impl::Shutdown() {
   std::lock_guard<std::mutex> l(shutdown_mu);
   if (shut_down) return;
   shut_down = true;
-  LOG_INFO("shutting down store {}", node ? node->store_id() : 0);
+  if (started) LOG_INFO("shutting down store {}", node->store_id());
   if (grpc_server) {
     // Stops accepting; in-flight RPCs get the grace period, then are cancelled.
     grpc_server->Shutdown(std::chrono::system_clock::now() +
@@ -77,8 +78,9 @@ void KvServer::Impl::Shutdown() {
   node.reset();
   txn.reset();
   regions.reset();
+  const bool was_open = engine != nullptr;
   engine.reset();  // closes RocksDB
-  LOG_INFO("store stopped");
+  if (was_open && started) LOG_INFO("store stopped; data directory {} closed", config.data_dir);
 }
 
 KvServer::KvServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -106,10 +108,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
   eo.sync_writes = config.sync_write;
   eo.block_cache_bytes = config.block_cache_size;
   auto engine = Engine::Open(eo);
-  if (!engine.ok()) {
-    return Status(engine.status())
-        .WithContext("cannot use data directory " + config.data_dir);
-  }
+  if (!engine.ok()) return engine.status();  // names the directory already
   d->engine = std::move(engine).value();
   auto regions = RegionManager::Open(d->engine.get());
   if (!regions.ok()) {
@@ -129,6 +128,9 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
                               std::max(2, config.grpc_concurrency));
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Without this, gRPC binds with SO_REUSEPORT and a second node on the same port would
+  // silently share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
   builder.RegisterService(d->service.get());
   d->grpc_server = builder.BuildAndStart();
@@ -184,6 +186,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
                                                    d->node->pd());
   d->gc_worker->Start();
 
+  d->started = true;
   LOG_INFO("store {} is serving {} regions on {}", d->node->store_id(),
            d->regions->RegionCount(), d->advertise);
   return server;
