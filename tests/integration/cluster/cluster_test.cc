@@ -141,25 +141,33 @@ TEST_F(ClusterTest, MvccVersionsSurviveNodeKillAndRestart) {
   for (int k = 0; k <= kPreSplits; ++k) split_keys.push_back(Key(k * (kKeys / kPreSplits)));
   auto split = client_->admin()->SplitRegions(split_keys, client::SplitKeyForm::kTxnRawKey);
   ASSERT_TRUE(split.ok()) << Describe(split.status());
-  std::vector<uint64_t> ids;
-  for (const auto& r : RangeRegions()) ids.push_back(r.region.id());
-  ASSERT_GE(ids.size(), static_cast<size_t>(kPreSplits));
+  ASSERT_GE(RangeRegions().size(), static_cast<size_t>(kPreSplits));
 
-  // Scatter until every store leads some of the range's regions (PD reports what it could
-  // not move; retry those).
-  auto scatter_deadline = Clock::now() + std::chrono::seconds(60);
-  std::set<uint64_t> leaders;
-  while (true) {
-    leaders.clear();
-    for (const auto& r : RangeRegions()) leaders.insert(r.leader.store_id());
-    if (leaders.size() == 3 || ids.empty()) break;
-    ASSERT_LT(Clock::now(), scatter_deadline) << "regions did not spread over 3 stores";
-    auto failed = client_->admin()->ScatterRegions(ids);
-    ASSERT_TRUE(failed.ok()) << Describe(failed.status());
-    ids = *failed;
-    if (!ids.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // backoff
+  // Spread the (still empty) regions: scattering moves a region off its store to the least
+  // loaded other store, so move about half of the busiest store's regions until every store
+  // leads at least a few regions of the range. PD returns the ids it could not move.
+  std::vector<uint64_t> stores;
+  for (int i = 0; i < 3; ++i) {
+    auto id = cluster_->KvStoreId(i);
+    ASSERT_TRUE(id.ok()) << Describe(id.status());
+    stores.push_back(*id);
   }
-  ASSERT_EQ(leaders.size(), 3u) << "scatter left some store leading nothing";
+  auto scatter_deadline = Clock::now() + std::chrono::seconds(60);
+  while (true) {
+    std::map<uint64_t, std::vector<uint64_t>> led;
+    for (uint64_t s : stores) led[s];
+    for (const auto& r : RangeRegions()) led[r.leader.store_id()].push_back(r.region.id());
+    auto [lo, hi] = std::minmax_element(led.begin(), led.end(), [](const auto& a, const auto& b) {
+      return a.second.size() < b.second.size();
+    });
+    if (lo->second.size() >= 3) break;
+    ASSERT_LT(Clock::now(), scatter_deadline) << "regions did not spread over the 3 stores";
+    size_t n = std::max<size_t>(1, (hi->second.size() - lo->second.size()) / 2);
+    std::vector<uint64_t> move(hi->second.begin(), hi->second.begin() + n);
+    auto failed = client_->admin()->ScatterRegions(move);
+    ASSERT_TRUE(failed.ok()) << Describe(failed.status());
+    if (!failed->empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // backoff
+  }
   lap("pre-split and scattered");
 
   // v1 for every key.
