@@ -39,6 +39,7 @@ struct KvServer::Impl {
   std::unique_ptr<RegionManager> regions;
   std::unique_ptr<TxnStore> txn;
   std::unique_ptr<TikvService> service;
+  std::vector<std::unique_ptr<grpc::Service>> extra_services;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<Node> node;
   std::unique_ptr<RegionSplitter> splitter;
@@ -73,6 +74,7 @@ void KvServer::Impl::Shutdown() {
   gc_worker.reset();
   split_checker.reset();
   grpc_server.reset();
+  extra_services.clear();
   service.reset();
   splitter.reset();
   node.reset();
@@ -95,7 +97,8 @@ int KvServer::port() const { return impl_->port; }
 const std::string& KvServer::advertise_address() const { return impl_->advertise; }
 uint64_t KvServer::store_id() const { return impl_->node ? impl_->node->store_id() : 0; }
 
-Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
+Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
+                                                  const KvServerOptions& options) {
   RETURN_IF_ERROR(ValidateServerConfig(config));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
@@ -117,6 +120,11 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
   d->regions = std::move(regions).value();
   d->txn = std::make_unique<TxnStore>(d->engine.get());
   d->service = std::make_unique<TikvService>(d->regions.get(), d->txn.get(), nullptr);
+  for (const ServiceFactory& factory : options.extra_services) {
+    auto extra = factory(ServiceContext{&d->config, d->engine.get(), d->regions.get()});
+    if (!extra.ok()) return extra.status();
+    d->extra_services.push_back(std::move(extra).value());
+  }
 
   grpc::ServerBuilder builder;
   grpc::ResourceQuota quota("kv-server");
@@ -133,6 +141,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
   builder.RegisterService(d->service.get());
+  for (const auto& extra : d->extra_services) builder.RegisterService(extra.get());
   d->grpc_server = builder.BuildAndStart();
   if (!d->grpc_server || d->port == 0) {
     d->grpc_server.reset();

@@ -12,17 +12,45 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "server/config.h"
 
+namespace grpc {
+class Service;
+}  // namespace grpc
+
 namespace brkv::server {
+
+class Engine;
+class RegionManager;
+
+// What an extra gRPC service (registered through KvServerOptions) is built from. The pointers
+// stay valid until after the service is destroyed. Factories run before the server listens,
+// so the store id may not be known yet (read RegionManager::store_id() when serving).
+struct ServiceContext {
+  const ServerConfig* config = nullptr;
+  Engine* engine = nullptr;
+  RegionManager* regions = nullptr;
+};
+using ServiceFactory =
+    std::function<Result<std::unique_ptr<grpc::Service>>(const ServiceContext&)>;
+
+struct KvServerOptions {
+  // Services served next to the Tikv service, built in order at Start (a failure fails Start)
+  // and destroyed after the gRPC server has stopped. Lets binaries add services whose
+  // libraries depend on this one (the backup endpoint). Default: none.
+  std::vector<ServiceFactory> extra_services;
+};
 
 class KvServer {
  public:
-  static Result<std::unique_ptr<KvServer>> Start(const ServerConfig& config);
+  static Result<std::unique_ptr<KvServer>> Start(const ServerConfig& config,
+                                                 const KvServerOptions& options = {});
   ~KvServer();  // Shutdown()s
 
   // The port the gRPC server listens on and the address registered with PD.
