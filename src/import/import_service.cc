@@ -1,0 +1,131 @@
+#include "import/import_service.h"
+
+#include <chrono>
+#include <string_view>
+
+#include "server/region.h"
+
+namespace brkv::import {
+
+namespace {
+
+grpc::Status ToGrpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  if (s.retryable()) {
+    code = grpc::StatusCode::UNAVAILABLE;
+  } else {
+    switch (s.code()) {
+      case Status::Code::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
+      case Status::Code::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+      case Status::Code::kNotSupported: code = grpc::StatusCode::UNIMPLEMENTED; break;
+      case Status::Code::kCorruption: code = grpc::StatusCode::DATA_LOSS; break;
+      default: break;
+    }
+  }
+  return grpc::Status(code, s.ToString());
+}
+
+// The RPC deadline as a steady-clock time point (max when the client set none).
+storage::Clock::time_point DeadlineOf(const grpc::ServerContext* context) {
+  const auto d = context->deadline();
+  if (d == std::chrono::system_clock::time_point::max()) return storage::Clock::time_point::max();
+  const auto left = d - std::chrono::system_clock::now();
+  // A far-future deadline (some clients send "infinite" as a huge value) means none.
+  if (left > std::chrono::hours(24 * 365)) return storage::Clock::time_point::max();
+  return storage::Clock::now() +
+         std::chrono::duration_cast<storage::Clock::duration>(left);
+}
+
+}  // namespace
+
+void FillImportError(const Status& s, import_sstpb::Error* out) {
+  out->set_message(s.ToString());
+  out->set_code(Status::CodeName(s.code()));
+  out->set_retryable(s.retryable());
+  if (s.code() == Status::Code::kBusy) {
+    *out->mutable_store_error() = server::ServerIsBusyError(s.message(), 0);
+  }
+}
+
+Status StatusFromImportError(const import_sstpb::Error& e) {
+  if (e.has_store_error() && !e.store_error().has_server_is_busy()) {
+    return server::RegionErrorStatus(e.store_error());
+  }
+  std::string_view msg = e.message();
+  const std::string prefix = e.code() + ": ";
+  if (!e.code().empty() && msg.substr(0, prefix.size()) == prefix) msg.remove_prefix(prefix.size());
+  using C = Status::Code;
+  static constexpr C kCodes[] = {
+      C::kNotFound,    C::kCorruption,    C::kInvalidArgument, C::kIOError,   C::kUnavailable,
+      C::kRegionError, C::kKeyLocked,     C::kWriteConflict,   C::kAlreadyExists,
+      C::kTxnAborted,  C::kBusy,          C::kTimedOut,        C::kAborted,   C::kNotSupported,
+      C::kInternal};
+  Status s = Status::Internal(msg);
+  for (C c : kCodes) {
+    if (e.code() != Status::CodeName(c)) continue;
+    switch (c) {
+      case C::kNotFound: s = Status::NotFound(msg); break;
+      case C::kCorruption: s = Status::Corruption(msg); break;
+      case C::kInvalidArgument: s = Status::InvalidArgument(msg); break;
+      case C::kIOError: s = Status::IOError(msg); break;
+      case C::kUnavailable: s = Status::Unavailable(msg); break;
+      case C::kRegionError: s = Status::RegionError(msg); break;
+      case C::kKeyLocked: s = Status::KeyLocked(msg); break;
+      case C::kWriteConflict: s = Status::WriteConflict(msg); break;
+      case C::kAlreadyExists: s = Status::AlreadyExists(msg); break;
+      case C::kTxnAborted: s = Status::TxnAborted(msg); break;
+      case C::kBusy: s = Status::Busy(msg); break;
+      case C::kTimedOut: s = Status::TimedOut(msg); break;
+      case C::kAborted: s = Status::Aborted(msg); break;
+      case C::kNotSupported: s = Status::NotSupported(msg); break;
+      default: s = Status::Internal(msg); break;
+    }
+    break;
+  }
+  return s.WithRetryable(e.retryable());
+}
+
+ImportSstService::ImportSstService(SstImporter* importer) : importer_(importer) {}
+
+grpc::Status ImportSstService::Download(grpc::ServerContext* context,
+                                        const import_sstpb::DownloadRequest* req,
+                                        import_sstpb::DownloadResponse* resp) {
+  Result<DownloadResult> r = importer_->Download(*req, DeadlineOf(context));
+  if (!r.ok()) {
+    FillImportError(r.status(), resp->mutable_error());
+    return grpc::Status::OK;
+  }
+  resp->set_is_empty(r->is_empty);
+  if (!r->is_empty) {
+    resp->mutable_range()->set_start(r->start_key);
+    resp->mutable_range()->set_end(r->end_key);
+    resp->set_length(r->length);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImportSstService::Ingest(grpc::ServerContext*, const import_sstpb::IngestRequest* req,
+                                      import_sstpb::IngestResponse* resp) {
+  return IngestMetas(req->context(), {req->sst()}, resp);
+}
+
+grpc::Status ImportSstService::MultiIngest(grpc::ServerContext*,
+                                           const import_sstpb::MultiIngestRequest* req,
+                                           import_sstpb::IngestResponse* resp) {
+  return IngestMetas(req->context(), {req->ssts().begin(), req->ssts().end()}, resp);
+}
+
+grpc::Status ImportSstService::IngestMetas(const kvrpcpb::Context& ctx,
+                                           const std::vector<import_sstpb::SSTMeta>& metas,
+                                           import_sstpb::IngestResponse* resp) {
+  errorpb::Error region_error;
+  Status s = importer_->Ingest(ctx, metas, &region_error);
+  if (s.IsRegionError()) {
+    *resp->mutable_error() = std::move(region_error);
+    return grpc::Status::OK;
+  }
+  return ToGrpc(s);
+}
+
+}  // namespace brkv::import

@@ -1,0 +1,52 @@
+// ImportSstService: the gRPC face of the SST importer (import_sstpb.ImportSST: Download,
+// Ingest, MultiIngest). Private to kv-server assembly and tests (it pulls in grpc++).
+//
+// Wire mapping of errors (the only place where Status becomes import_sstpb / gRPC errors):
+//   Download     always gRPC OK; a failure is DownloadResponse.error with message
+//                ("<Code>: <text naming the object>"), code (Status::CodeName) and retryable.
+//                Busy also fills store_error.server_is_busy so kvproto-style clients back off.
+//   Ingest /     region errors (RegionNotFound, NotLeader, EpochNotMatch, KeyNotInRegion,
+//   MultiIngest  StoreNotMatch) → IngestResponse.error with TiKV's detail, gRPC OK. Any other
+//                failure → a gRPC status: UNAVAILABLE when retrying may help (retryable codes),
+//                NOT_FOUND (staged file missing), INVALID_ARGUMENT, UNIMPLEMENTED, DATA_LOSS
+//                (corruption) or INTERNAL, with "<Code>: <text>" as the message.
+// A Download's deadline is the RPC's deadline when the client set one.
+// Thread-safety: handlers run concurrently on gRPC's thread pool.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/status.h"
+#include "import/sst_importer.h"
+#include "proto/import_sstpb.grpc.pb.h"
+
+namespace brkv::import {
+
+class ImportSstService final : public import_sstpb::ImportSST::Service {
+ public:
+  // `importer` must outlive the service.
+  explicit ImportSstService(SstImporter* importer);
+
+  grpc::Status Download(grpc::ServerContext* context, const import_sstpb::DownloadRequest* req,
+                        import_sstpb::DownloadResponse* resp) override;
+  grpc::Status Ingest(grpc::ServerContext* context, const import_sstpb::IngestRequest* req,
+                      import_sstpb::IngestResponse* resp) override;
+  grpc::Status MultiIngest(grpc::ServerContext* context,
+                           const import_sstpb::MultiIngestRequest* req,
+                           import_sstpb::IngestResponse* resp) override;
+
+ private:
+  grpc::Status IngestMetas(const kvrpcpb::Context& ctx,
+                           const std::vector<import_sstpb::SSTMeta>& metas,
+                           import_sstpb::IngestResponse* resp);
+  SstImporter* const importer_;
+};
+
+// Fills a Download error from a non-OK status (message, code, retryable; server_is_busy for
+// Busy).
+void FillImportError(const Status& s, import_sstpb::Error* out);
+// The inverse, for clients: a Status with the code and retryable flag the node reported (a
+// store_error becomes RegionError). Internal for an unknown code name.
+Status StatusFromImportError(const import_sstpb::Error& e);
+
+}  // namespace brkv::import
