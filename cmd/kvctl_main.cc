@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/kvctl_common.h"
+#include "tools/kvctl_table.h"
 
 int main(int argc, char** argv) {
   brkv::tools::KvctlContext ctx;
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   brkv::tools::AddRawCommands(&app, &ctx);
   brkv::tools::AddTxnCommands(&app, &ctx);
   brkv::tools::AddAdminCommands(&app, &ctx);
+  brkv::tools::AddTableCommands(&app, &ctx);
 
   try {
     app.parse(argc, argv);

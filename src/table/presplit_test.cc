@@ -36,7 +36,9 @@ TEST(PresplitTest, IndexKeysAreInsideTheIndexRange) {
   for (size_t i = 0; i < keys.size(); ++i) {
     EXPECT_GE(keys[i], r.start);
     EXPECT_LT(keys[i], r.end);
-    if (i > 0) EXPECT_LT(keys[i - 1], keys[i]);
+    if (i > 0) {
+      EXPECT_LT(keys[i - 1], keys[i]);
+    }
   }
   // An entry with that value sorts at or after the split key.
   std::string entry = catalog::IndexKey(110, 1, std::vector<catalog::Datum>{catalog::Datum::Int(251)},
