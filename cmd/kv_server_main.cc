@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <grpc/support/log.h>
 
+#include "backup/backup_service.h"
 #include "common/logging.h"
 #include "server/config.h"
 #include "server/kv_server.h"
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto server = brkv::server::KvServer::Start(*cfg);
+  brkv::server::KvServerOptions server_options;
+  server_options.extra_services.push_back(brkv::backup::BackupServiceFactory());
+  auto server = brkv::server::KvServer::Start(*cfg, server_options);
   if (!server.ok()) {
     // With logs on stderr the error line below is enough; a log file gets it too.
     if (!cfg->log_file.empty()) LOG_ERROR("startup failed: {}", server.status().ToString());

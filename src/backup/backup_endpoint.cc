@@ -1,0 +1,363 @@
+#include "backup/backup_endpoint.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "backup/backup_scanner.h"
+#include "common/codec.h"
+#include "common/failpoint.h"
+#include "common/logging.h"
+#include "common/rate_limiter.h"
+#include "sst/backup_writer.h"
+
+namespace brkv::backup {
+
+namespace {
+
+constexpr std::string_view kStagedSuffix = ".staging";
+
+// Why a piece failed, with the detail BR acts on.
+struct PieceFailure {
+  std::optional<errorpb::Error> region_error;
+  std::optional<kvrpcpb::LockInfo> lock;
+};
+
+void FillError(const Status& s, const PieceFailure& f, brpb::Error* e) {
+  if (f.region_error) {
+    e->set_msg(f.region_error->message());
+    *e->mutable_region_error() = *f.region_error;
+  } else if (f.lock) {
+    e->set_msg(s.message());
+    *e->mutable_kv_error()->mutable_locked() = *f.lock;
+  } else {
+    e->set_msg(s.ToString());
+  }
+}
+
+std::string DescribePiece(const BackupPieceSpec& p) {
+  return "region " + std::to_string(p.region.id()) + " range [" + codec::Escape(p.raw_start) +
+         ", " + codec::Escape(p.raw_end) + ")";
+}
+
+// Removes staged files a crashed process left behind. Best effort.
+void RemoveStaleStaged(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(kStagedSuffix)) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+brpb::File ToProtoFile(const sst::BackupFileInfo& f) {
+  brpb::File p;
+  p.set_name(f.name);
+  p.set_sha256(f.sha256);
+  p.set_start_key(f.start_key);
+  p.set_end_key(f.end_key);
+  p.set_start_version(f.start_version);
+  p.set_end_version(f.end_version);
+  p.set_crc64xor(f.crc64xor);
+  p.set_total_kvs(f.total_kvs);
+  p.set_total_bytes(f.total_bytes);
+  p.set_cf(f.cf);
+  p.set_size(f.size);
+  p.set_cipher_iv(f.cipher_iv);
+  return p;
+}
+
+// The state of one request while its pieces run.
+struct BackupEndpoint::Job {
+  const BackupTask* task = nullptr;
+  const ResponseSink* sink = nullptr;
+  std::shared_ptr<storage::ExternalStorage> storage;
+  std::unique_ptr<RateLimiter> rate_limiter;
+  uint64_t store_id = 0;
+  std::vector<BackupPieceSpec> pieces;
+
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> next_piece{0};
+
+  std::mutex sink_mu;
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t workers_done = 0;  // GUARDED_BY(done_mu)
+
+  // Sends one response unless the job stopped; a failed send stops the job.
+  bool Emit(brpb::BackupResponse* resp) {
+    resp->set_api_version(kvrpcpb::V1);
+    std::lock_guard<std::mutex> l(sink_mu);
+    if (stop.load()) return false;
+    if (!(*sink)(*resp)) {
+      stop.store(true);
+      return false;
+    }
+    return true;
+  }
+};
+
+BackupEndpoint::BackupEndpoint(server::Engine* engine, server::RegionManager* regions,
+                               BackupEndpointOptions options)
+    : engine_(engine), regions_(regions), options_(std::move(options)) {}
+
+BackupEndpoint::~BackupEndpoint() = default;
+
+Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* engine,
+                                                             server::RegionManager* regions,
+                                                             BackupEndpointOptions options) {
+  if (engine == nullptr || regions == nullptr) {
+    return Status::InvalidArgument("backup endpoint needs an engine and a region manager");
+  }
+  if (options.temp_dir.empty()) {
+    return Status::InvalidArgument("backup endpoint needs a temp directory");
+  }
+  if (options.sst_max_size == 0) return Status::InvalidArgument("sst_max_size must be positive");
+  if (options.default_concurrency == 0) options.default_concurrency = 1;
+  if (options.max_concurrency == 0) options.max_concurrency = 1;
+  std::error_code ec;
+  std::filesystem::create_directories(options.temp_dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create backup temp directory " + options.temp_dir + ": " +
+                           ec.message());
+  }
+  RemoveStaleStaged(options.temp_dir);
+  if (!options.storage_factory) {
+    storage::StorageOptions so;
+    so.default_timeout = options.storage_timeout;
+    so.sync = options.storage_sync;
+    options.storage_factory = [so](const storage::StorageBackend& backend)
+        -> Result<std::shared_ptr<storage::ExternalStorage>> {
+      ASSIGN_OR_RETURN(std::unique_ptr<storage::ExternalStorage> s,
+                       storage::CreateStorage(backend, so));
+      return std::shared_ptr<storage::ExternalStorage>(std::move(s));
+    };
+  }
+  return std::unique_ptr<BackupEndpoint>(
+      new BackupEndpoint(engine, regions, std::move(options)));
+}
+
+void BackupEndpoint::Backup(const brpb::BackupRequest& request, const ResponseSink& sink,
+                            const CancelFn& cancelled) {
+  auto task = ParseBackupRequest(request);
+  if (!task.ok()) {
+    LOG_WARN("backup request refused: {}", task.status().ToString());
+    brpb::BackupResponse resp;
+    resp.set_start_key(request.start_key());
+    resp.set_end_key(request.end_key());
+    resp.set_api_version(kvrpcpb::V1);
+    resp.mutable_error()->set_msg("bad backup request: " + task.status().ToString());
+    (void)sink(resp);
+    return;
+  }
+  Backup(*task, sink, cancelled);
+}
+
+void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
+                            const CancelFn& cancelled) {
+  Job job;
+  job.task = &task;
+  job.sink = &sink;
+  // A request-level failure: one error response per requested range.
+  auto fail_request = [&](const std::function<void(brpb::Error*)>& fill) {
+    for (const RawRange& r : task.ranges) {
+      brpb::BackupResponse resp;
+      resp.set_start_key(r.start);
+      resp.set_end_key(r.end);
+      fill(resp.mutable_error());
+      if (!job.Emit(&resp)) return;
+    }
+  };
+  auto fail_with = [&](const Status& s) {
+    LOG_WARN("backup request failed: {}", s.ToString());
+    fail_request([&](brpb::Error* e) { e->set_msg(s.ToString()); });
+  };
+
+  if (Status s = ValidateBackupTask(task); !s.ok()) return fail_with(s);
+  const std::optional<server::StoreIdent> ident = regions_->store_ident();
+  if (task.cluster_id != 0 && ident && ident->cluster_id != 0 &&
+      ident->cluster_id != task.cluster_id) {
+    LOG_WARN("backup request for cluster {} refused by a store of cluster {}", task.cluster_id,
+             ident->cluster_id);
+    return fail_request([&](brpb::Error* e) {
+      e->set_msg("backup request is for cluster " + std::to_string(task.cluster_id) +
+                 " but this store belongs to cluster " + std::to_string(ident->cluster_id));
+      e->mutable_cluster_id_error()->set_current(ident->cluster_id);
+      e->mutable_cluster_id_error()->set_request(task.cluster_id);
+    });
+  }
+  job.store_id = regions_->store_id();
+  if (job.store_id == 0) {
+    return fail_with(Status::Unavailable("store has no id yet (still joining the cluster)"));
+  }
+  auto storage = options_.storage_factory(task.backend);
+  if (!storage.ok()) {
+    return fail_with(storage.status().WithContext(
+        "cannot open backup storage " + storage::FormatBackendUrl(task.backend)));
+  }
+  job.storage = std::move(storage).value();
+  if (task.rate_limit > 0) job.rate_limiter = std::make_unique<RateLimiter>(task.rate_limit);
+
+  job.pieces = PlanPieces(task.ranges, regions_->GetAllRegions(), task.is_raw_kv);
+  const uint32_t wanted = task.concurrency > 0 ? task.concurrency : options_.default_concurrency;
+  const size_t workers =
+      std::min<size_t>(std::min(wanted, options_.max_concurrency), job.pieces.size());
+  LOG_INFO("backup on store {}: {} {} ranges, {} pieces, versions ({}, {}], {} workers, to {}",
+           job.store_id, task.ranges.size(), task.is_raw_kv ? "raw" : "txn", job.pieces.size(),
+           task.start_version, task.end_version, workers, job.storage->Uri());
+  if (workers == 0) return;
+
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([this, &job] {
+      while (!job.stop.load()) {
+        const size_t i = job.next_piece.fetch_add(1);
+        if (i >= job.pieces.size()) break;
+        if (!AcquireSlot(job)) break;
+        RunPiece(&job, job.pieces[i]);
+        ReleaseSlot();
+      }
+      std::lock_guard<std::mutex> l(job.done_mu);
+      ++job.workers_done;
+      job.done_cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> l(job.done_mu);
+    while (job.workers_done < workers) {
+      job.done_cv.wait_for(l, options_.cancel_poll_interval);
+      if (cancelled && !job.stop.load() && cancelled()) {
+        LOG_INFO("backup on store {} cancelled by the client", job.store_id);
+        job.stop.store(true);
+      }
+    }
+  }
+  for (auto& t : threads) t.join();
+  LOG_INFO("backup on store {} finished {} pieces{}", job.store_id, job.pieces.size(),
+           job.stop.load() ? " (stopped early)" : "");
+}
+
+bool BackupEndpoint::AcquireSlot(const Job& job) {
+  std::unique_lock<std::mutex> l(slots_mu_);
+  while (running_pieces_ >= options_.max_concurrency) {
+    if (job.stop.load()) return false;
+    slots_cv_.wait_for(l, options_.cancel_poll_interval);
+  }
+  ++running_pieces_;
+  return true;
+}
+
+void BackupEndpoint::ReleaseSlot() {
+  std::lock_guard<std::mutex> l(slots_mu_);
+  --running_pieces_;
+  slots_cv_.notify_one();
+}
+
+void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
+  const BackupTask& task = *job->task;
+  std::string answered_until = spec.raw_start;  // raw key up to which responses were sent
+  bool answered = false;
+  PieceFailure failure;
+
+  auto run = [&]() -> Status {
+    FAIL_POINT("backup.before-scan");
+    server::SnapshotGuard snapshot(engine_);
+    // The snapshot is only good if the region was still here, unchanged, when it was taken.
+    kvrpcpb::Context ctx;
+    ctx.set_region_id(spec.region.id());
+    *ctx.mutable_region_epoch() = spec.region.region_epoch();
+    metapb::Region current;
+    errorpb::Error region_error;
+    if (Status s = regions_->CheckContext(ctx, &current, &region_error); !s.ok()) {
+      if (s.IsRegionError()) failure.region_error = region_error;
+      return s;
+    }
+    if (!task.is_raw_kv) {
+      kvrpcpb::LockInfo lock;
+      Status s = FindBlockingLock(engine_, snapshot.get(), spec.region_start, spec.region_end,
+                                  task.end_version, &lock);
+      if (s.IsKeyLocked()) failure.lock = lock;
+      RETURN_IF_ERROR(s);
+    }
+
+    sst::BackupWriterOptions wo;
+    wo.store_id = job->store_id;
+    wo.region_id = spec.region.id();
+    wo.region_version = spec.region.region_epoch().version();
+    wo.start_key = spec.raw_start;
+    wo.end_key = spec.raw_end;
+    wo.start_version = task.start_version;
+    wo.end_version = task.end_version;
+    wo.compression = task.compression;
+    wo.compression_level = task.compression_level;
+    wo.cipher = task.cipher;
+    wo.sst_max_size = options_.sst_max_size;
+    wo.temp_dir = options_.temp_dir;
+    wo.rate_limiter = job->rate_limiter.get();
+    wo.now_unix_millis = options_.now_unix_millis;
+    wo.on_piece = [&](const sst::BackupPiece& piece) -> Status {
+      brpb::BackupResponse resp;
+      resp.set_start_key(piece.start_key);
+      resp.set_end_key(piece.end_key);
+      for (const auto& f : piece.files) *resp.add_files() = ToProtoFile(f);
+      if (!job->Emit(&resp)) return Status::Aborted("backup cancelled");
+      answered_until = piece.end_key;
+      answered = true;
+      return Status::OK();
+    };
+    ASSIGN_OR_RETURN(std::unique_ptr<sst::BackupWriter> writer,
+                     sst::BackupWriter::Open(job->storage.get(), std::move(wo)));
+    auto sink = [&writer](const sst::BackupKv& kv) { return writer->Add(kv); };
+    ScanStats stats;
+    if (task.is_raw_kv) {
+      RawScanOptions ro;
+      ro.region_start = spec.region_start;
+      ro.region_end = spec.region_end;
+      ro.cancelled = &job->stop;
+      RETURN_IF_ERROR(ScanRawForBackup(engine_, snapshot.get(), ro, sink, &stats));
+    } else {
+      TxnScanOptions to;
+      to.region_start = spec.region_start;
+      to.region_end = spec.region_end;
+      to.start_version = task.start_version;
+      to.end_version = task.end_version;
+      to.cancelled = &job->stop;
+      RETURN_IF_ERROR(ScanTxnForBackup(engine_, snapshot.get(), to, sink, &stats));
+    }
+    FAIL_POINT("backup.piece-error");
+    RETURN_IF_ERROR(writer->Finish().status());
+    LOG_DEBUG("backed up {}: {} keys, {} kvs, {} files", DescribePiece(spec), stats.keys,
+              stats.kvs, writer->files().size());
+    return Status::OK();
+  };
+
+  Status s = run();
+  if (job->stop.load()) return;  // cancelled: nobody is listening any more
+  brpb::BackupResponse resp;
+  if (s.ok()) {
+    if (answered) return;
+    // No data in the piece: still answer it, so BR records the range as done.
+    resp.set_start_key(spec.raw_start);
+    resp.set_end_key(spec.raw_end);
+    job->Emit(&resp);
+    return;
+  }
+  Status ctx = s.WithContext("backup " + DescribePiece(spec));
+  if (failure.region_error || failure.lock) {
+    LOG_INFO("{}", ctx.ToString());
+  } else {
+    LOG_WARN("{}", ctx.ToString());
+  }
+  resp.set_start_key(answered_until);
+  resp.set_end_key(spec.raw_end);
+  FillError(ctx, failure, resp.mutable_error());
+  job->Emit(&resp);
+}
+
+}  // namespace brkv::backup
