@@ -1,0 +1,40 @@
+// br: backup & restore client of a brkv cluster. Parses flags, runs one command, exits 0 when
+// the job succeeded and was verified, or non-zero with one "br: error: ..." line on stderr.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "br/cli_common.h"
+#include "br/version.h"
+
+int main(int argc, char** argv) {
+  brkv::br::BrCli cli;
+  CLI::App app{"br: back up and restore a brkv cluster (TiDB BR compatible backups)", "br"};
+  app.require_subcommand(1);
+  app.set_version_flag("-V,--version", brkv::br::BrVersionInfo());
+
+  brkv::br::AddBackupCommands(&app, &cli);
+  brkv::br::AddValidateCommands(&app, &cli);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "br: error: %s (run with --help for usage)\n", e.what());
+    return 2;
+  }
+  brkv::Status s = cli.has_action()
+                       ? cli.RunAction()
+                       : brkv::Status::InvalidArgument("no command given (run with --help)");
+  std::fflush(cli.out());
+  if (!s.ok()) {
+    std::fprintf(stderr, "br: error: %s\n", brkv::br::ErrorLine(s).c_str());
+    return 1;
+  }
+  return 0;
+}

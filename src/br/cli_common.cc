@@ -1,0 +1,139 @@
+#include "br/cli_common.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "common/codec.h"
+#include "common/logging.h"
+
+namespace brkv::br {
+
+void AddClusterFlags(CLI::App* cmd, ClusterFlags* f) {
+  cmd->add_option("-u,--pd", f->pd, "PD address HOST:PORT")->default_val(f->pd);
+  cmd->add_option("--pd-timeout", f->pd_timeout_s,
+                  "seconds to keep retrying PD before giving up")
+      ->default_val(f->pd_timeout_s)
+      ->check(CLI::PositiveNumber);
+  AddBoolFlag(cmd, "--check-requirements", &f->check_requirements,
+              "refuse to start when a store is down (default true)");
+}
+
+void AddStorageFlags(CLI::App* cmd, StorageFlags* f) {
+  cmd->add_option("-s,--storage", f->storage,
+                  "backup location: local:///abs/path (or a plain path), s3://bucket/prefix?..., "
+                  "gcs://..., azblob://..., noop://")
+      ->required();
+  AddBoolFlag(cmd, "--send-credentials-to-tikv", &f->send_credentials,
+              "send the storage credentials to the storage nodes; with false each node must "
+              "find its own (default true)");
+}
+
+void AddCrypterFlags(CLI::App* cmd, CrypterFlags* f) {
+  cmd->add_option("--crypter.method", f->method,
+                  "encryption of data files and metadata: aes128-ctr, aes192-ctr, aes256-ctr or "
+                  "plaintext")
+      ->default_val(f->method);
+  auto* key = cmd->add_option("--crypter.key", f->key,
+                              "encryption key in hex (16/24/32 bytes for aes128/192/256); prefer "
+                              "--crypter.key-file, a key on the command line is visible to "
+                              "other users of the machine");
+  auto* file = cmd->add_option("--crypter.key-file", f->key_file,
+                               "file holding the encryption key in hex");
+  key->excludes(file);
+}
+
+void AddLogFlags(CLI::App* cmd, LogFlags* f) {
+  cmd->add_option("--log-file", f->file,
+                  "log file (default: a new br.log.<time> in $TMPDIR or /tmp)");
+  cmd->add_option("--log-level", f->level, "debug, info, warn or error")->default_val(f->level);
+}
+
+CLI::Option* AddBoolFlag(CLI::App* cmd, const std::string& name, bool* value,
+                         const std::string& help) {
+  return cmd->add_flag(name, *value, help + " [--" + name.substr(2) + "=true|false]")
+      ->default_str(*value ? "true" : "false");
+}
+
+Result<sst::CipherInfo> CipherFromFlags(const CrypterFlags& f) {
+  sst::CipherInfo c;
+  auto method = sst::ParseEncryptionMethod(f.method);
+  if (!method.ok()) return method.status().WithContext("--crypter.method");
+  c.method = *method;
+  if (!f.key.empty() && !f.key_file.empty()) {
+    return Status::InvalidArgument("give --crypter.key or --crypter.key-file, not both");
+  }
+  std::string hex = f.key;
+  if (!f.key_file.empty()) {
+    std::ifstream in(f.key_file, std::ios::binary);
+    if (!in) {
+      return Status::InvalidArgument("--crypter.key-file " + f.key_file + ": cannot read it");
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    hex = ss.str();
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
+    size_t i = 0;
+    while (i < hex.size() && std::isspace(static_cast<unsigned char>(hex[i]))) ++i;
+    hex.erase(0, i);
+  }
+  const std::string flag = f.key_file.empty() ? "--crypter.key" : "--crypter.key-file";
+  if (c.method == sst::EncryptionMethod::kPlaintext) {
+    if (!hex.empty()) {
+      return Status::InvalidArgument(flag + " given with --crypter.method plaintext; choose an "
+                                     "AES method or drop the key");
+    }
+    return c;
+  }
+  if (hex.empty()) {
+    return Status::InvalidArgument("--crypter.method " + f.method +
+                                   " needs --crypter.key or --crypter.key-file");
+  }
+  auto key = codec::FromHex(hex);
+  if (!key.ok()) return Status::InvalidArgument(flag + " is not a hex string");
+  c.key = std::move(key).value();
+  const size_t want = sst::KeyLength(c.method);
+  if (c.key.size() != want) {
+    return Status::InvalidArgument(flag + " has " + std::to_string(c.key.size()) +
+                                   " bytes, but " + std::string(sst::MethodName(c.method)) +
+                                   " needs a " + std::to_string(want) + "-byte key (" +
+                                   std::to_string(want * 2) + " hex digits)");
+  }
+  RETURN_IF_ERROR(sst::ValidateCipher(c));
+  return c;
+}
+
+Status SetupLogging(const LogFlags& f, std::string* path) {
+  std::string file = f.file;
+  if (file.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H.%M.%S", &tm);
+    file = dir + "/br.log." + buf;
+  }
+  if (!InitLogging(f.level, file)) {
+    return Status::InvalidArgument("--log-level " + f.level + " / --log-file " + file +
+                                   ": unknown level or the file cannot be opened");
+  }
+  *path = file;
+  return Status::OK();
+}
+
+std::string ErrorLine(const Status& s) {
+  std::string msg = s.ToString();
+  for (char& c : msg) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return msg;
+}
+
+}  // namespace brkv::br
