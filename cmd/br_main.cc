@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "br/cli_common.h"
+#include "br/cli_restore.h"
 #include "br/version.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
 
   brkv::br::AddBackupCommands(&app, &cli);
   brkv::br::AddValidateCommands(&app, &cli);
+  brkv::br::AddRestoreCommands(&app, &cli);
 
   try {
     app.parse(argc, argv);

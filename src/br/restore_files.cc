@@ -1,0 +1,277 @@
+#include "br/restore_files.h"
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "common/codec.h"
+#include "common/logging.h"
+#include "kv/keys.h"
+
+namespace brkv::br {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string RandomUuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                   static_cast<uint64_t>(Clock::now().time_since_epoch().count())};
+  std::string out(16, '\0');
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t v = rng();
+    for (int b = 0; b < 8; ++b) out[i * 8 + b] = static_cast<char>(v >> (8 * b));
+  }
+  // RFC 4122 version 4 / variant bits, so the text form reads as a random uuid.
+  out[6] = static_cast<char>((out[6] & 0x0F) | 0x40);
+  out[8] = static_cast<char>((out[8] & 0x3F) | 0x80);
+  return out;
+}
+
+// Larger of two lower bounds; smaller of two upper bounds ("" = +infinity).
+const std::string& MaxStart(const std::string& a, const std::string& b) { return a < b ? b : a; }
+std::string MinEnd(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (b.empty()) return std::string(a);
+  return std::string(std::min(a, b));
+}
+
+bool Contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
+kvrpcpb::Context ContextOf(const client::KeyLocation& loc) {
+  kvrpcpb::Context ctx;
+  ctx.set_region_id(loc.id());
+  *ctx.mutable_region_epoch() = loc.region.region_epoch();
+  *ctx.mutable_peer() = loc.leader;
+  return ctx;
+}
+
+}  // namespace
+
+uint64_t RestoreFileGroup::total_kvs() const {
+  uint64_t n = 0;
+  for (const auto& f : files) n += f.total_kvs();
+  return n;
+}
+
+uint64_t RestoreFileGroup::total_bytes() const {
+  uint64_t n = 0;
+  for (const auto& f : files) n += f.total_bytes();
+  return n;
+}
+
+uint64_t RestoreFileGroup::size() const {
+  uint64_t n = 0;
+  for (const auto& f : files) n += f.size();
+  return n;
+}
+
+std::string RestoreFileGroup::Names() const {
+  std::string out;
+  for (const auto& f : files) out += (out.empty() ? "" : ", ") + f.name();
+  return out;
+}
+
+bool AddToGroup(RestoreFileGroup* group, const ::backup::File& file) {
+  if (group->files.empty()) {
+    group->start_key = file.start_key();
+    group->end_key = file.end_key();
+  } else if (group->start_key != file.start_key() || group->end_key != file.end_key()) {
+    return false;
+  } else {
+    // A second file of a CF the group already has is another piece of the same range (an
+    // over-size piece cut in two); it is ingested with the group all the same.
+  }
+  group->files.push_back(file);
+  return true;
+}
+
+std::string CfOfFile(const ::backup::File& file) {
+  const std::string& name = file.name();
+  // Look at the base name only: a directory name could contain either word.
+  const size_t slash = name.find_last_of('/');
+  std::string_view base = slash == std::string::npos ? std::string_view(name)
+                                                     : std::string_view(name).substr(slash + 1);
+  if (Contains(base, "write")) return "write";
+  if (Contains(base, "default")) return "default";
+  if (file.cf() == "write" || file.cf() == "default") return file.cf();
+  return "default";
+}
+
+RegionKeyRange TargetRegionRange(const RestoreFileGroup& group, const GroupTarget& target) {
+  RegionKeyRange r;
+  if (target.is_raw_kv) {
+    const std::string& start = MaxStart(group.start_key, target.raw_start);
+    const std::string end = MinEnd(group.end_key, target.raw_end);
+    r.start = keys::RawRegionKey(start);
+    r.end = keys::RawRegionEndKey(end);
+    return r;
+  }
+  const std::string new_start = RewriteRangeStart(group.start_key, target.rule);
+  const std::string new_end = RewriteRangeEnd(group.end_key, target.rule);
+  const std::string prefix = codec::EncodeKeyPrefix(target.rule.new_prefix);
+  r.start = MaxStart(keys::TxnRegionKey(new_start), prefix);
+  r.end = MinEnd(new_end.empty() ? "" : keys::TxnRegionKey(new_end), codec::PrefixNext(prefix));
+  return r;
+}
+
+std::optional<RegionKeyRange> ClipToRegion(const RegionKeyRange& range,
+                                           std::string_view region_start,
+                                           std::string_view region_end) {
+  RegionKeyRange out;
+  out.start = MaxStart(range.start, std::string(region_start));
+  out.end = MinEnd(range.end, region_end);
+  if (out.Empty()) return std::nullopt;
+  return out;
+}
+
+FileImporter::FileImporter(client::RegionCache* regions, ImporterClient* client,
+                           FileImporterOptions options)
+    : regions_(regions), client_(client), options_(std::move(options)) {}
+
+void FileImporter::OnRegionError(const client::KeyLocation& loc, const errorpb::Error& e) {
+  if (e.has_not_leader() && e.not_leader().has_leader()) {
+    regions_->OnNotLeader(loc.id(), e.not_leader().leader());
+  } else if (e.has_epoch_not_match()) {
+    std::vector<metapb::Region> current(e.epoch_not_match().current_regions().begin(),
+                                        e.epoch_not_match().current_regions().end());
+    regions_->OnEpochNotMatch(loc.id(), loc.leader.store_id(), current);
+  } else {
+    regions_->Invalidate(loc.id());
+  }
+}
+
+void FileImporter::Discard(const client::KeyLocation& loc,
+                           std::vector<import_sstpb::SSTMeta> metas) {
+  if (metas.empty()) return;
+  // The node removes the staged files of any ingest it refuses; an epoch no region can have
+  // makes it refuse before touching the engine.
+  import_sstpb::MultiIngestRequest req;
+  *req.mutable_context() = ContextOf(loc);
+  metapb::RegionEpoch never;
+  never.set_conf_ver(std::numeric_limits<uint64_t>::max());
+  never.set_version(std::numeric_limits<uint64_t>::max());
+  *req.mutable_context()->mutable_region_epoch() = never;
+  for (auto& m : metas) {
+    *m.mutable_region_epoch() = never;
+    *req.add_ssts() = std::move(m);
+  }
+  import_sstpb::IngestResponse resp;
+  Status s = client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
+  if (!s.ok()) {
+    LOG_WARN("could not discard {} staged SSTs on {}: {} (the node's sweep removes them)",
+             req.ssts_size(), loc.address, s.ToString());
+  }
+}
+
+Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const GroupTarget& target,
+                                      const client::KeyLocation& loc,
+                                      const RegionKeyRange& range, GroupImportStats* stats) {
+  const kvrpcpb::Context ctx = ContextOf(loc);
+  std::vector<import_sstpb::SSTMeta> staged;
+  for (const ::backup::File& f : group.files) {
+    import_sstpb::DownloadRequest req;
+    import_sstpb::SSTMeta* sst = req.mutable_sst();
+    sst->set_uuid(RandomUuid());
+    sst->mutable_range()->set_start(range.start);
+    sst->mutable_range()->set_end(range.end);
+    sst->set_end_key_exclusive(true);
+    sst->set_cf_name(CfOfFile(f));
+    sst->set_region_id(loc.id());
+    *sst->mutable_region_epoch() = loc.region.region_epoch();
+    sst->set_cipher_iv(f.cipher_iv());
+    sst->set_length(f.size());
+    req.set_name(f.name());
+    if (!target.is_raw_kv) *req.mutable_rewrite_rule() = ToDownloadRule(target.rule);
+    *req.mutable_storage_backend() = options_.backend;
+    req.set_is_raw_kv(target.is_raw_kv);
+    *req.mutable_cipher_info() = options_.cipher;
+    *req.mutable_context() = ctx;
+    req.set_sha256(f.sha256());
+    req.set_rate_limit(options_.rate_limit);
+
+    import_sstpb::DownloadResponse resp;
+    Status s = client_->Download(loc.address, req, Clock::now() + options_.download_timeout, &resp);
+    if (s.ok()) s = StatusFromDownloadError(resp.error());
+    if (!s.ok()) {
+      Discard(loc, std::move(staged));
+      if (s.IsRegionError()) regions_->Invalidate(loc.id());
+      return s.WithContext("download of backup file " + f.name() + " to " + loc.Describe());
+    }
+    if (resp.is_empty()) continue;
+    staged.push_back(req.sst());
+  }
+  if (staged.empty()) {
+    ++stats->regions;
+    return Status::OK();
+  }
+
+  import_sstpb::MultiIngestRequest req;
+  *req.mutable_context() = ctx;
+  for (const auto& m : staged) *req.add_ssts() = m;
+  import_sstpb::IngestResponse resp;
+  Status s = client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
+  if (!s.ok()) {
+    // A staged file gone missing (node restarted, TTL sweep) is fixed by downloading again.
+    if (s.IsNotFound()) s = s.WithRetryable(true);
+    return s.WithContext("ingest of " + group.Names() + " into " + loc.Describe());
+  }
+  if (resp.has_error()) {
+    OnRegionError(loc, resp.error());
+    return Status::RegionError("ingest into " + loc.Describe() + ": " + resp.error().message());
+  }
+  ++stats->regions;
+  stats->ingested_ssts += staged.size();
+  return Status::OK();
+}
+
+Result<GroupImportStats> FileImporter::Import(const RestoreFileGroup& group,
+                                              const GroupTarget& target) {
+  GroupImportStats stats;
+  const RegionKeyRange range = TargetRegionRange(group, target);
+  if (range.Empty()) return stats;
+  auto fail = [&](const Status& s) {
+    return s.WithContext("restore of backup file(s) " + group.Names() + " failed");
+  };
+
+  std::string cursor = range.start;
+  Backoffer bo(options_.retry);
+  while (true) {
+    auto locs = regions_->LocateRange(cursor, range.end);
+    if (!locs.ok()) {
+      if (!locs.status().retryable()) return fail(locs.status());
+      ++stats.retries;
+      if (Status b = bo.Backoff(locs.status()); !b.ok()) return fail(b);
+      continue;
+    }
+    Status last;
+    bool progressed = false;
+    for (const client::KeyLocation& loc : *locs) {
+      auto clip = ClipToRegion(RegionKeyRange{cursor, range.end}, loc.start_key(), loc.end_key());
+      if (!clip) continue;
+      last = ImportIntoRegion(group, target, loc, *clip, &stats);
+      if (!last.ok()) break;
+      // Progress: a fresh retry budget for the next region.
+      bo = Backoffer(options_.retry);
+      progressed = true;
+      if (loc.end_key().empty() || (!range.end.empty() && loc.end_key() >= range.end)) {
+        return stats;
+      }
+      cursor = loc.end_key();
+    }
+    if (last.ok()) {
+      // The located regions ended before the range did (a concurrent split or merge): locate
+      // the rest again.
+      if (progressed) continue;
+      last = Status::RegionError("no region found for " + codec::Escape(cursor));
+    }
+    if (!last.retryable()) return fail(last);
+    ++stats.retries;
+    LOG_DEBUG("restore of {}: retrying after {}", group.Names(), last.ToString());
+    if (Status b = bo.Backoff(last); !b.ok()) return fail(b);
+  }
+}
+
+}  // namespace brkv::br

@@ -1,0 +1,457 @@
+#include "br/restore_runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "br/meta_reader.h"
+#include "br/progress.h"
+#include "br/restore_checksum.h"
+#include "br/restore_files.h"
+#include "br/restore_importer.h"
+#include "br/restore_schema.h"
+#include "br/rewrite_rules.h"
+#include "br/split_scatter.h"
+#include "catalog/tablecodec.h"
+#include "client/cluster.h"
+#include "common/codec.h"
+#include "common/failpoint.h"
+#include "common/logging.h"
+#include "storage/external_storage.h"
+
+namespace brkv::br {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool IsRaw(const RestoreConfig& c) { return c.scope.kind == RestoreKind::kRaw; }
+
+// Everything one restore holds.
+struct RestoreJob {
+  const RestoreConfig* config = nullptr;
+  Clock::time_point start;
+  std::string title;
+  storage::StorageBackend backend;
+  std::unique_ptr<storage::ExternalStorage> storage;
+  std::unique_ptr<MetaReader> reader;
+  bool incremental = false;
+  RestoreSchemas schemas;
+  // Old table ids in scope.
+  std::set<int64_t> table_ids;
+  std::unique_ptr<client::Cluster> cluster;
+  CreateSchemasResult created;
+  RewriteRules rules;
+  RestoreSummary summary;
+};
+
+// Walks the backup's data files in order and hands out the groups of the restore's scope.
+// fn returning non-OK stops the walk with that status.
+Status ForEachGroup(const RestoreJob& job,
+                    const std::function<Status(RestoreFileGroup&&, const GroupTarget&)>& fn) {
+  const RestoreConfig& c = *job.config;
+  RestoreFileGroup group;
+  auto flush = [&]() -> Status {
+    if (group.files.empty()) return Status::OK();
+    RestoreFileGroup g = std::move(group);
+    group = RestoreFileGroup{};
+    GroupTarget target;
+    if (IsRaw(c)) {
+      target.is_raw_kv = true;
+      target.raw_start = c.raw_start;
+      target.raw_end = c.raw_end;
+      // Outside the user's range: not restored.
+      const bool before = !c.raw_start.empty() && !g.end_key.empty() && g.end_key <= c.raw_start;
+      const bool after = !c.raw_end.empty() && g.start_key >= c.raw_end;
+      if (before || after) return Status::OK();
+      return fn(std::move(g), target);
+    }
+    const int64_t table_id = catalog::DecodeTableID(g.start_key);
+    if (job.table_ids.count(table_id) == 0) return Status::OK();
+    ASSIGN_OR_RETURN(target.rule, job.rules.RuleForRange(g.start_key, g.end_key));
+    return fn(std::move(g), target);
+  };
+  RETURN_IF_ERROR(job.reader->ForEachDataFile([&](const ::backup::File& f) -> Status {
+    if (AddToGroup(&group, f)) return Status::OK();
+    RETURN_IF_ERROR(flush());
+    AddToGroup(&group, f);
+    return Status::OK();
+  }));
+  return flush();
+}
+
+Status CheckStores(RestoreJob* job) {
+  ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> stores, job->cluster->pd()->GetAllStores());
+  std::vector<std::string> down;
+  size_t up = 0;
+  for (const pdpb::StoreInfo& s : stores) {
+    if (s.store().state() == metapb::Tombstone) continue;
+    if (s.is_down() || s.store().state() != metapb::Up) {
+      down.push_back(std::to_string(s.store().id()) + " (" + s.store().address() + ")");
+    } else {
+      ++up;
+    }
+  }
+  if (up == 0) return Status::Unavailable("PD lists no serving store; is the cluster running?");
+  if (!down.empty() && job->config->check_requirements) {
+    std::string list;
+    for (const auto& d : down) list += (list.empty() ? "" : ", ") + d;
+    return Status::Unavailable("store " + list +
+                               " of the target is down: regions it hosts cannot take restored "
+                               "data; bring it back (kvctl stores shows the state) or pass "
+                               "--check-requirements=false to try anyway");
+  }
+  return Status::OK();
+}
+
+// Step 1: metadata, scope, and a planning pass over the files (nothing is written).
+Status ReadBackup(RestoreJob* job, uint64_t* groups_planned) {
+  const RestoreConfig& c = *job->config;
+  ASSIGN_OR_RETURN(job->backend, storage::ParseBackend(c.storage_url));
+  storage::StorageOptions so;
+  so.default_timeout = c.storage_timeout;
+  ASSIGN_OR_RETURN(job->storage, storage::CreateStorage(job->backend, so));
+  MetaReaderOptions mo;
+  mo.cipher = c.cipher;
+  mo.io.call_timeout = c.storage_timeout;
+  ASSIGN_OR_RETURN(job->reader, MetaReader::Open(job->storage.get(), mo));
+  const ::backup::BackupMeta& meta = job->reader->meta();
+  RETURN_IF_ERROR(CheckBackupCompatible(meta, c.scope.kind));
+  job->incremental = meta.start_version() > 0;
+  job->title = RestoreTitle(c.scope.kind, job->incremental);
+  job->summary.title = job->title;
+  job->summary.backup_ts = meta.end_version();
+  LOG_INFO("{}: from {}, backup ts {}, start version {}, cluster id {}", job->title,
+           job->storage->Uri(), meta.end_version(), meta.start_version(), meta.cluster_id());
+
+  if (!IsRaw(c)) {
+    ASSIGN_OR_RETURN(job->schemas, CollectSchemas(*job->reader, c.scope));
+    // Rules with new == old check that every file of the scope has a rule, before any write.
+    for (const BackupTable& t : job->schemas.tables) {
+      job->table_ids.insert(t.table.id);
+      ASSIGN_OR_RETURN(TableRewrite probe, BuildTableRewrite(t.table, t.table));
+      RETURN_IF_ERROR(job->rules.Add(std::move(probe)));
+    }
+    size_t ddls = 0;
+    RETURN_IF_ERROR(job->reader->ForEachDdl([&](std::string_view) {
+      ++ddls;
+      return Status::OK();
+    }));
+    LOG_INFO("{}: {} databases, {} tables in scope, {} DDL entries", job->title,
+             job->schemas.databases.size(), job->schemas.tables.size(), ddls);
+  }
+  uint64_t groups = 0;
+  RETURN_IF_ERROR(ForEachGroup(*job, [&](RestoreFileGroup&& g, const GroupTarget&) {
+    ++groups;
+    (void)g;
+    return Status::OK();
+  }));
+  *groups_planned = groups;
+  job->rules = RewriteRules{};
+  if (IsRaw(c) && groups == 0) {
+    return Status::NotFound("raw restore: the backup holds no data file in the range [" +
+                            codec::Escape(c.raw_start) + ", " + codec::Escape(c.raw_end) + ")");
+  }
+  return Status::OK();
+}
+
+// Step 2: the target, before anything is written.
+Status CheckTarget(RestoreJob* job) {
+  const RestoreConfig& c = *job->config;
+  client::ClusterOptions co;
+  co.pd_address = c.pd;
+  co.rpc_timeout_ms = std::min<int64_t>(c.pd_timeout_ms, 10000);
+  co.retry_budget_ms = c.pd_timeout_ms;
+  auto cluster = client::Cluster::Connect(co);
+  if (!cluster.ok()) {
+    return cluster.status().WithContext("cannot reach PD at " + c.pd +
+                                        "; check --pd and that the cluster is running");
+  }
+  job->cluster = std::move(cluster).value();
+  RETURN_IF_ERROR(CheckStores(job));
+  ASSIGN_OR_RETURN(uint64_t now, job->cluster->GetTS());
+  if (now <= job->summary.backup_ts) {
+    return Status::InvalidArgument(
+        "the target cluster's timestamp " + std::to_string(now) + " is not past the backup ts " +
+        std::to_string(job->summary.backup_ts) +
+        ": restored versions would be invisible to its readers (is its clock behind?)");
+  }
+  if (!IsRaw(c)) {
+    ASSIGN_OR_RETURN(TargetCatalog target, ReadTargetCatalog(job->cluster.get()));
+    RETURN_IF_ERROR(CheckTablesAbsent(job->schemas, target, job->incremental));
+  }
+  return Status::OK();
+}
+
+// Step 3.
+Status CreateTables(RestoreJob* job) {
+  CreateSchemasOptions o;
+  o.batch_size = job->config->ddl_batch_size;
+  o.incremental = job->incremental;
+  ASSIGN_OR_RETURN(job->created, CreateSchemas(job->cluster.get(), job->schemas, o));
+  for (const RestoredTable& t : job->created.tables) {
+    ASSIGN_OR_RETURN(TableRewrite rw, BuildTableRewrite(t.source.table, t.target));
+    LOG_INFO("{}: table {} id {} -> {}.{} id {}{}", job->title, t.source.Name(),
+             t.source.table.id, t.target_db.name.O, t.target.name.O, t.target.id,
+             t.existed ? " (existing)" : "");
+    RETURN_IF_ERROR(job->rules.Add(std::move(rw)));
+  }
+  job->summary.databases = job->schemas.databases.size();
+  job->summary.tables = job->created.tables.size();
+  return Status::OK();
+}
+
+// Step 4.
+Status SplitScatter(RestoreJob* job) {
+  const RestoreConfig& c = *job->config;
+  SplitPlanner planner;
+  for (const RestoredTable& t : job->created.tables) planner.AddTable(t.target.id);
+  RETURN_IF_ERROR(ForEachGroup(*job, [&](RestoreFileGroup&& g, const GroupTarget& target) {
+    if (target.is_raw_kv) {
+      planner.AddKey(std::max(g.start_key, c.raw_start));
+      if (g.end_key.empty()) {
+        planner.AddKey(c.raw_end);
+      } else {
+        planner.AddKey(c.raw_end.empty() ? g.end_key : std::min(g.end_key, c.raw_end));
+      }
+    } else {
+      planner.AddRange(RewriteRangeStart(g.start_key, target.rule),
+                       RewriteRangeEnd(g.end_key, target.rule));
+    }
+    return Status::OK();
+  }));
+  SplitScatterOptions so;
+  so.form = IsRaw(c) ? client::SplitKeyForm::kRawKvKey : client::SplitKeyForm::kTxnRawKey;
+  ASSIGN_OR_RETURN(SplitScatterReport report,
+                   SplitAndScatter(job->cluster.get(), planner.Keys(), so));
+  job->summary.split_regions = report.new_regions;
+  LOG_INFO("{}: split at {} keys ({} regions), scattered {}, {} not moved", job->title,
+           report.split_keys, report.new_regions, report.scattered,
+           report.scatter_failed.size());
+  FAIL_POINT("restore.after-split-scatter");
+  return Status::OK();
+}
+
+// Step 5: a bounded pool of workers importing groups as the metadata walk hands them out.
+Status ImportData(RestoreJob* job, uint64_t groups_planned) {
+  const RestoreConfig& c = *job->config;
+  auto importer_client = NewGrpcImporterClient(job->cluster->channels());
+  FileImporterOptions fo;
+  fo.backend = DownloadBackendProto(job->backend, c.send_credentials);
+  fo.cipher = DownloadCipherProto(c.cipher);
+  fo.rate_limit = c.ratelimit_mib << 20;
+  fo.retry.budget_ms = c.retry_budget.count();
+  FileImporter importer(job->cluster->regions(), importer_client.get(), fo);
+
+  ProgressOptions po;
+  po.title = job->title;
+  po.unit = "ranges";
+  po.total = groups_planned;
+  po.tty = c.progress_tty;
+  po.interval = c.progress_interval;
+  po.out = c.progress_out;
+  Progress progress(po);
+
+  struct Task {
+    RestoreFileGroup group;
+    GroupTarget target;
+  };
+  std::mutex mu;
+  std::condition_variable cv_push, cv_pop;
+  std::deque<Task> queue;
+  bool closed = false;
+  Status first_error;
+  std::atomic<bool> failed{false};
+  uint64_t done = 0;
+  const size_t workers = std::max<uint32_t>(1, c.concurrency);
+  const size_t capacity = workers * 2;
+
+  auto worker = [&]() {
+    while (true) {
+      Task task;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv_pop.wait(lock, [&] { return !queue.empty() || closed; });
+        if (queue.empty()) return;
+        task = std::move(queue.front());
+        queue.pop_front();
+        cv_push.notify_one();
+      }
+      if (failed.load()) continue;
+      auto r = importer.Import(task.group, task.target);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!r.ok()) {
+        if (first_error.ok()) first_error = r.status();
+        failed.store(true);
+        cv_push.notify_all();
+        continue;
+      }
+      ++done;
+      job->summary.ranges += 1;
+      job->summary.files += task.group.files.size();
+      job->summary.total_kvs += task.group.total_kvs();
+      job->summary.total_bytes += task.group.total_bytes();
+      job->summary.data_size += task.group.size();
+      progress.Update(done);
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (size_t i = 0; i < workers; ++i) threads.emplace_back(worker);
+
+  Status walk = ForEachGroup(*job, [&](RestoreFileGroup&& g, const GroupTarget& t) -> Status {
+    std::unique_lock<std::mutex> lock(mu);
+    cv_push.wait(lock, [&] { return queue.size() < capacity || failed.load(); });
+    if (failed.load()) return Status::Aborted("restore stopped");
+    queue.push_back(Task{std::move(g), t});
+    cv_pop.notify_one();
+    return Status::OK();
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+  }
+  cv_pop.notify_all();
+  for (auto& t : threads) t.join();
+  progress.Finish();
+  if (!first_error.ok()) return first_error;
+  RETURN_IF_ERROR(walk);
+  if (done != groups_planned) {
+    return Status::Internal("restore imported " + std::to_string(done) + " of " +
+                            std::to_string(groups_planned) +
+                            " planned file groups: the backup metadata changed while it was "
+                            "read?");
+  }
+  return Status::OK();
+}
+
+// Step 6.
+Status VerifyAndRebase(RestoreJob* job) {
+  const RestoreConfig& c = *job->config;
+  if (IsRaw(c)) return Status::OK();
+  ASSIGN_OR_RETURN(uint64_t ts, job->cluster->GetTS());
+  if (c.checksum && !job->incremental) {
+    ProgressOptions po;
+    po.title = "Checksum";
+    po.unit = "tables";
+    po.total = job->created.tables.size();
+    po.tty = c.progress_tty;
+    po.interval = c.progress_interval;
+    po.out = c.progress_out;
+    Progress progress(po);
+    size_t done = 0;
+    for (const RestoredTable& t : job->created.tables) {
+      const TableRewrite* rw = job->rules.Find(t.source.table.id);
+      if (rw == nullptr) return Status::Internal("no rewrite rule for " + t.source.Name());
+      auto got = RestoredTableChecksum(job->cluster.get(), *rw, t.target, ts);
+      if (!got.ok()) {
+        return got.status().WithContext("checksum of restored table " + t.source.Name());
+      }
+      RETURN_IF_ERROR(CompareTableChecksum(t.source, *got, ts));
+      LOG_INFO("{}: checksum of {} matches the backup: crc64xor={} kvs={} bytes={}", job->title,
+               t.source.Name(), got->crc64xor, got->total_kvs, got->total_bytes);
+      progress.Update(++done);
+    }
+    progress.Finish();
+    job->summary.restore_ts = ts;
+    job->summary.checksum_verified = true;
+  } else {
+    LOG_INFO("{}: table checksum skipped ({})", job->title,
+             job->incremental ? "an incremental backup records no table checksums"
+                              : "--checksum=false");
+  }
+  for (const RestoredTable& t : job->created.tables) {
+    ASSIGN_OR_RETURN(int64_t base, RebaseAutoId(job->cluster.get(), t, ts));
+    LOG_INFO("{}: auto id of {}.{} rebased to >= {}", job->title, t.target_db.name.O,
+             t.target.name.O, base);
+  }
+  return Status::OK();
+}
+
+std::string FormatMB(uint64_t bytes) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.2fMB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+}  // namespace
+
+std::string FormatRestoreSummary(const RestoreSummary& s) {
+  std::string out = s.title + " success summary: total-ranges=" + std::to_string(s.ranges) +
+                    ", ranges-succeed=" + std::to_string(s.ranges) + ", ranges-failed=0" +
+                    ", total-files=" + std::to_string(s.files) +
+                    ", total-kvs=" + std::to_string(s.total_kvs) +
+                    ", total-bytes=" + std::to_string(s.total_bytes) +
+                    ", restore-data-size(after-compressed)=" + FormatMB(s.data_size) +
+                    ", backup-ts=" + std::to_string(s.backup_ts);
+  if (s.checksum_verified) out += ", restore-ts=" + std::to_string(s.restore_ts);
+  out += ", total-take=" + FormatDuration(s.take);
+  const double secs = std::max<double>(0.001, s.take.count() / 1000.0);
+  char speed[64];
+  std::snprintf(speed, sizeof(speed), "%.2fMB/s", static_cast<double>(s.total_bytes) / 1e6 / secs);
+  out += ", average-speed=" + std::string(speed);
+  return out;
+}
+
+Status ValidateRestoreConfig(const RestoreConfig& c) {
+  if (c.pd.empty()) return Status::InvalidArgument("--pd is required (PD address HOST:PORT)");
+  if (c.storage_url.empty()) {
+    return Status::InvalidArgument("-s/--storage is required (e.g. local:///data/backup1)");
+  }
+  auto backend = storage::ParseBackend(c.storage_url);
+  if (!backend.ok()) return backend.status().WithContext("-s/--storage");
+  if (std::holds_alternative<storage::MemStoreBackend>(*backend)) {
+    return Status::InvalidArgument(
+        "-s/--storage: memstore:// lives inside one process and cannot be shared with the "
+        "storage nodes; use local:// or an object store");
+  }
+  if (std::holds_alternative<storage::NoopBackend>(*backend)) {
+    return Status::InvalidArgument("-s/--storage: noop:// holds no backup to restore");
+  }
+  if (Status s = sst::ValidateCipher(c.cipher); !s.ok()) return s.WithContext("--crypter");
+  if (c.concurrency == 0 || c.concurrency > 1024) {
+    return Status::InvalidArgument("--concurrency must be between 1 and 1024");
+  }
+  if (c.ddl_batch_size == 0) return Status::InvalidArgument("--ddl-batch-size must be positive");
+  if (IsRaw(c)) {
+    if (!c.raw_end.empty() && c.raw_end <= c.raw_start) {
+      return Status::InvalidArgument("raw restore range is empty: --end must be after --start");
+    }
+  } else if (!c.raw_start.empty() || !c.raw_end.empty()) {
+    return Status::InvalidArgument("--start/--end apply to br restore raw only");
+  }
+  if (c.retry_budget.count() <= 0) {
+    return Status::InvalidArgument("the retry budget must be positive");
+  }
+  return Status::OK();
+}
+
+Result<RestoreSummary> RunRestore(const RestoreConfig& c) {
+  RETURN_IF_ERROR(ValidateRestoreConfig(c));
+  RestoreJob job;
+  job.config = &c;
+  job.start = Clock::now();
+
+  uint64_t groups = 0;
+  RETURN_IF_ERROR(ReadBackup(&job, &groups));
+  RETURN_IF_ERROR(CheckTarget(&job));
+  LOG_INFO("{}: target checked, {} file groups to restore", job.title, groups);
+  FAIL_POINT("restore.before-create-tables");
+  if (!IsRaw(c)) RETURN_IF_ERROR(CreateTables(&job));
+  RETURN_IF_ERROR(SplitScatter(&job));
+  RETURN_IF_ERROR(ImportData(&job, groups));
+  RETURN_IF_ERROR(VerifyAndRebase(&job));
+  job.summary.take = std::chrono::duration_cast<milliseconds>(Clock::now() - job.start);
+  LOG_INFO("{}", FormatRestoreSummary(job.summary));
+  return job.summary;
+}
+
+}  // namespace brkv::br

@@ -1,0 +1,104 @@
+// RunRestore: one whole `br restore full|db|table|raw` (architecture.md "Restore flow").
+//
+//   1. open the storage (-s URL) and read `backupmeta` (decrypting with --crypter.*): no
+//      backupmeta, a wrong or missing key, or an incompatible format is an error; check the
+//      backup suits the command (raw vs tables), read the schemas in scope (--db/--table/-f;
+//      an unknown name is an error) and walk the data files once to plan (every metadata leaf
+//      is verified by sha256 as it is read, and every file range must have a rewrite rule);
+//   2. connect to the target; refuse when a store is down (--check-requirements), when the
+//      target's TSO is not past the backup ts, or when a table to restore already exists
+//      ("table already exists: db.table"; an incremental backup, start_version > 0, expects
+//      them). Up to here nothing was written to the target;
+//   3. create the databases and tables with new ids (batched) and build the rewrite rules;
+//   4. split the target's regions at every table boundary and every rewritten file boundary
+//      and scatter the new empty regions over the stores;
+//   5. download + ingest every file group into every region it overlaps (--concurrency groups
+//      at once, --ratelimit per node), retrying region errors; any file error fails the
+//      restore naming the file;
+//   6. with --checksum (full backups), compare every restored table's checksum, computed by
+//      the nodes with the rewrite rules at a fresh ts, with the backup's; rebase every
+//      restored table's auto-id allocator; print the summary.
+// Success means complete and verified. Secrets (crypter key, storage credentials) are never
+// logged or put in an error.
+// Thread-safety: one RunRestore per RestoreConfig; it uses threads internally.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "br/restore_plan.h"
+#include "common/status.h"
+#include "sst/crypter.h"
+
+namespace brkv::br {
+
+struct RestoreConfig {
+  // REQUIRED: PD address of the target "host:port".
+  std::string pd;
+  // REQUIRED: the storage URL (-s) of the backup; may carry credentials (never logged).
+  std::string storage_url;
+  // What to restore.
+  RestoreScope scope;
+  // Raw restores: the user-key range [raw_start, raw_end) (raw_end "" = no end).
+  std::string raw_start;
+  std::string raw_end;
+  // The backup's cipher. Default: plaintext.
+  sst::CipherInfo cipher;
+  // Compare restored tables' checksums with the backup's. Default: true.
+  bool checksum = true;
+  // File groups downloaded and ingested at once. Default: 16.
+  uint32_t concurrency = 16;
+  // Download limit per node in MiB/s. Default: 0 = unlimited.
+  uint64_t ratelimit_mib = 0;
+  // Tables created per catalog transaction. Default: 128.
+  uint32_t ddl_batch_size = 128;
+  // Refuse to start when a store of the target is down. Default: true.
+  bool check_requirements = true;
+  // Send the storage credentials to the nodes. Default: true.
+  bool send_credentials = true;
+  // Deadline of PD calls and the retry budget of cluster calls. Default: 30 s.
+  int64_t pd_timeout_ms = 30000;
+  // Time limit of each storage call made by br itself. Default: 60 s.
+  std::chrono::milliseconds storage_timeout{60000};
+  // How long one file group may retry a region without progress. Default: 5 min.
+  std::chrono::milliseconds retry_budget{5 * 60 * 1000};
+  // Progress: a bar on a terminal, else a line every progress_interval. Default: plain lines
+  // on stdout every 10 s.
+  bool progress_tty = false;
+  std::chrono::milliseconds progress_interval{10000};
+  std::FILE* progress_out = stdout;
+};
+
+struct RestoreSummary {
+  // "Full Restore", "Database Restore", ...
+  std::string title;
+  uint64_t ranges = 0;       // file groups restored
+  uint64_t files = 0;
+  uint64_t total_kvs = 0;    // as recorded by the backup for the restored files
+  uint64_t total_bytes = 0;
+  uint64_t data_size = 0;    // stored (compressed) bytes of the restored files
+  uint64_t databases = 0;
+  uint64_t tables = 0;
+  uint64_t split_regions = 0;
+  uint64_t backup_ts = 0;
+  uint64_t restore_ts = 0;   // ts of the verification (0 when not verified)
+  bool checksum_verified = false;
+  std::chrono::milliseconds take{0};
+};
+
+// "Full Restore success summary: total-ranges=12, ranges-succeed=12, ranges-failed=0,
+//  total-files=24, total-kvs=10000, total-bytes=2340000, restore-data-size(after-compressed)=…,
+//  backup-ts=…, restore-ts=…, total-take=3.2s, average-speed=0.73MB/s" (one line; MB = 10^6
+// bytes; speed = total bytes / total-take; restore-ts only when checksums were verified).
+std::string FormatRestoreSummary(const RestoreSummary& s);
+
+// Offline checks of the config (URL parses, cipher key length, numbers in range, raw range
+// not empty). InvalidArgument naming the flag.
+Status ValidateRestoreConfig(const RestoreConfig& config);
+
+// The whole restore; see the top of the file.
+Result<RestoreSummary> RunRestore(const RestoreConfig& config);
+
+}  // namespace brkv::br
