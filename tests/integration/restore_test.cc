@@ -73,7 +73,7 @@ Result<Cluster> StartCluster(int kv_count) {
   return c;
 }
 
-itest::CommandResult Run(const std::vector<std::string>& argv, const std::string& scratch,
+itest::CommandResult RunCmd(const std::vector<std::string>& argv, const std::string& scratch,
                          milliseconds timeout = seconds(300)) {
   auto r = itest::RunCommand(argv, timeout, scratch);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -187,7 +187,7 @@ class RestoreTest : public ::testing::Test {
             "local://" + dir_->Sub(sub), std::string("--log-file"), dir_->Sub(sub + "-backup.log")}) {
         argv.push_back(a);
       }
-      auto r = Run(argv, dir_->path());
+      auto r = RunCmd(argv, dir_->path());
       ASSERT_TRUE(r.exit.success()) << sub << ": " << r.err;
     }
     // The source as of the backups (nothing changes it until the incremental scenario).
@@ -212,7 +212,7 @@ class RestoreTest : public ::testing::Test {
   static itest::CommandResult Kvctl(const Cluster& c, const std::vector<std::string>& args) {
     std::vector<std::string> argv = {itest::BinPath("kvctl"), "--pd", c.procs->pd_address()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = Run(argv, dir_->path(), seconds(120));
+    auto r = RunCmd(argv, dir_->path(), seconds(120));
     EXPECT_TRUE(r.exit.success()) << "kvctl " << args[0] << ": " << r.err;
     return r;
   }
@@ -229,7 +229,7 @@ class RestoreTest : public ::testing::Test {
       argv.push_back(a);
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = Run(argv, dir_->path());
+    auto r = RunCmd(argv, dir_->path());
     last_log_ = log;
     return r;
   }
@@ -283,7 +283,7 @@ TEST_F(RestoreTest, FullRestoreIntoOneNodeEqualsTheSourceAndTakesNewRows) {
   // Rows inserted after the restore get ids past the restored ones.
   const std::string csv = dir_->Sub("new_rows.csv");
   ASSERT_OK(itest::WriteFile(csv, "0,7,\"c-new\",\"pad-new\"\n0,8,\"c-new2\",\"pad-new2\"\n"));
-  auto ins = Run({"/bin/sh", "-c",
+  auto ins = RunCmd({"/bin/sh", "-c",
                   itest::BinPath("kvctl") + " --pd " + target->procs->pd_address() +
                       " insert sbtest.sbtest1 < " + csv},
                  dir_->path());
@@ -432,7 +432,7 @@ TEST_F(RestoreTest, FullPlusIncrementalRestoresTheIncrementalState) {
   co.seed = 7;
   auto churn = table::RunChurn(source_->client.get(), co);
   ASSERT_TRUE(churn.ok()) << churn.status().ToString();
-  auto inc = Run({itest::BinPath("br"), "backup", "db", "--db", kDb, "--pd",
+  auto inc = RunCmd({itest::BinPath("br"), "backup", "db", "--db", kDb, "--pd",
                   source_->procs->pd_address(), "-s", "local://" + dir_->Sub("inc"),
                   "--lastbackupts", std::to_string(full_ts), "--log-file",
                   dir_->Sub("inc-backup.log")},
