@@ -13,6 +13,7 @@
 
 #include "backup/backup_service.h"
 #include "common/logging.h"
+#include "import/import_service.h"
 #include "server/config.h"
 #include "server/kv_server.h"
 
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
 
   brkv::server::KvServerOptions server_options;
   server_options.extra_services.push_back(brkv::backup::BackupServiceFactory());
+  server_options.extra_services.push_back(brkv::import::ImportServiceFactory());
   auto server = brkv::server::KvServer::Start(*cfg, server_options);
   if (!server.ok()) {
     // With logs on stderr the error line below is enough; a log file gets it too.

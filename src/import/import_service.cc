@@ -88,10 +88,25 @@ Status StatusFromImportError(const import_sstpb::Error& e) {
 
 ImportSstService::ImportSstService(SstImporter* importer) : importer_(importer) {}
 
+ImportSstService::ImportSstService(std::unique_ptr<SstImporter> importer)
+    : owned_(std::move(importer)), importer_(owned_.get()) {}
+
+server::ServiceFactory ImportServiceFactory(SstImporterOptions options) {
+  return [options](const server::ServiceContext& ctx) -> Result<std::unique_ptr<grpc::Service>> {
+    SstImporterOptions o = options;
+    if (o.import_dir.empty()) o.import_dir = ctx.config->data_dir + "/import";
+    auto importer = SstImporter::Open(std::move(o), ctx.regions);
+    if (!importer.ok()) return importer.status().WithContext("cannot start the SST importer");
+    return std::unique_ptr<grpc::Service>(
+        new ImportSstService(std::move(importer).value()));
+  };
+}
+
 grpc::Status ImportSstService::Download(grpc::ServerContext* context,
                                         const import_sstpb::DownloadRequest* req,
                                         import_sstpb::DownloadResponse* resp) {
-  Result<DownloadResult> r = importer_->Download(*req, DeadlineOf(context));
+  Result<DownloadResult> r = importer_->Download(*req, DeadlineOf(context),
+                                                 [context] { return context->IsCancelled(); });
   if (!r.ok()) {
     FillImportError(r.status(), resp->mutable_error());
     return grpc::Status::OK;

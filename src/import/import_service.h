@@ -10,7 +10,9 @@
 //                failure → a gRPC status: UNAVAILABLE when retrying may help (retryable codes),
 //                NOT_FOUND (staged file missing), INVALID_ARGUMENT, UNIMPLEMENTED, DATA_LOSS
 //                (corruption) or INTERNAL, with "<Code>: <text>" as the message.
-// A Download's deadline is the RPC's deadline when the client set one.
+// A Download's deadline is the RPC's deadline when the client set one, and a cancelled RPC
+// (or a server past its shutdown grace period) stops the download.
+// ImportServiceFactory plugs the service into kv-server (KvServerOptions::extra_services).
 // Thread-safety: handlers run concurrently on gRPC's thread pool.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include "common/status.h"
 #include "import/sst_importer.h"
 #include "proto/import_sstpb.grpc.pb.h"
+#include "server/kv_server.h"
 
 namespace brkv::import {
 
@@ -26,6 +29,8 @@ class ImportSstService final : public import_sstpb::ImportSST::Service {
  public:
   // `importer` must outlive the service.
   explicit ImportSstService(SstImporter* importer);
+  // The service owns the importer (kv-server: destroyed after the gRPC server stopped).
+  explicit ImportSstService(std::unique_ptr<SstImporter> importer);
 
   grpc::Status Download(grpc::ServerContext* context, const import_sstpb::DownloadRequest* req,
                         import_sstpb::DownloadResponse* resp) override;
@@ -39,8 +44,14 @@ class ImportSstService final : public import_sstpb::ImportSST::Service {
   grpc::Status IngestMetas(const kvrpcpb::Context& ctx,
                            const std::vector<import_sstpb::SSTMeta>& metas,
                            import_sstpb::IngestResponse* resp);
+  std::unique_ptr<SstImporter> owned_;
   SstImporter* const importer_;
 };
+
+// A KvServerOptions::extra_services entry that adds the ImportSST service to a kv-server: an
+// SstImporter over the server's regions and engine, staging in <data-dir>/import unless
+// options.import_dir is set. Opening it empties that directory (node startup).
+server::ServiceFactory ImportServiceFactory(SstImporterOptions options = {});
 
 // Fills a Download error from a non-OK status (message, code, retryable; server_is_busy for
 // Busy).

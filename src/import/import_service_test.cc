@@ -13,6 +13,7 @@ namespace {
 using testing::ImportFixture;
 using testing::MakeRows;
 using testing::RecordPrefix;
+namespace fs = std::filesystem;
 
 class ImportServiceTest : public ImportFixture {
  protected:
@@ -124,6 +125,17 @@ TEST_F(ImportServiceTest, ErrorsOnTheWire) {
     grpc::Status s = stub_->Ingest(&c, ir, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
   }
+}
+
+TEST_F(ImportServiceTest, FactoryStagesUnderTheDataDirectory) {
+  server::ServerConfig config;
+  config.data_dir = (root_ / "node").string();
+  SstImporterOptions o;
+  o.sweep_interval = std::chrono::milliseconds(0);
+  auto svc = ImportServiceFactory(o)(server::ServiceContext{&config, engine_.get(), regions_.get()});
+  ASSERT_TRUE(svc.ok()) << svc.status().ToString();
+  EXPECT_NE(dynamic_cast<ImportSstService*>(svc->get()), nullptr);
+  EXPECT_TRUE(fs::is_directory(root_ / "node" / "import"));
 }
 
 TEST(ImportErrorTest, BusyCarriesServerIsBusyAndRoundTrips) {

@@ -80,6 +80,71 @@ Result<StagedBounds> ReadStagedBounds(const std::string& path) {
   return b;
 }
 
+Status Cancelled(const std::string& name) {
+  return Status::Aborted("download of backup file \"" + name + "\" cancelled");
+}
+
+// Storage reads that stop once the request is cancelled, so that a cancelled RPC (or a server
+// shutting down) does not keep a thread busy for the rest of a long download.
+class CancellableReader : public storage::ExternalReader {
+ public:
+  CancellableReader(std::unique_ptr<storage::ExternalReader> base, std::string name,
+                    const std::function<bool()>* cancelled)
+      : base_(std::move(base)), name_(std::move(name)), cancelled_(cancelled) {}
+  uint64_t size() const override { return base_->size(); }
+  Status ReadAt(uint64_t offset, size_t n, std::string* out) override {
+    if ((*cancelled_)()) return Cancelled(name_);
+    return base_->ReadAt(offset, n, out);
+  }
+
+ private:
+  std::unique_ptr<storage::ExternalReader> base_;
+  std::string name_;
+  const std::function<bool()>* cancelled_;
+};
+
+class CancellableStorage : public storage::ExternalStorage {
+ public:
+  // Both must outlive this wrapper; `cancelled` must be callable.
+  CancellableStorage(storage::ExternalStorage* base, const std::function<bool()>* cancelled)
+      : base_(base), cancelled_(cancelled) {}
+  Status WriteFile(std::string_view name, std::string_view data,
+                   const storage::CallOptions& o) override {
+    return base_->WriteFile(name, data, o);
+  }
+  Result<std::unique_ptr<storage::ExternalWriter>> Create(
+      std::string_view name, const storage::CallOptions& o) override {
+    return base_->Create(name, o);
+  }
+  Result<std::string> ReadFile(std::string_view name, const storage::CallOptions& o) override {
+    if ((*cancelled_)()) return Cancelled(std::string(name));
+    return base_->ReadFile(name, o);
+  }
+  Result<std::unique_ptr<storage::ExternalReader>> Open(std::string_view name,
+                                                        const storage::CallOptions& o) override {
+    if ((*cancelled_)()) return Cancelled(std::string(name));
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::ExternalReader> r, base_->Open(name, o));
+    return std::unique_ptr<storage::ExternalReader>(
+        new CancellableReader(std::move(r), std::string(name), cancelled_));
+  }
+  Result<bool> FileExists(std::string_view name, const storage::CallOptions& o) override {
+    return base_->FileExists(name, o);
+  }
+  Status DeleteFile(std::string_view name, const storage::CallOptions& o) override {
+    return base_->DeleteFile(name, o);
+  }
+  Status WalkDir(std::string_view prefix, const WalkFn& fn,
+                 const storage::CallOptions& o) override {
+    return base_->WalkDir(prefix, fn, o);
+  }
+  std::string Uri() const override { return base_->Uri(); }
+  const storage::StorageBackend& backend() const override { return base_->backend(); }
+
+ private:
+  storage::ExternalStorage* base_;
+  const std::function<bool()>* cancelled_;
+};
+
 }  // namespace
 
 // ---- lifecycle ----
@@ -139,7 +204,8 @@ RateLimiter* SstImporter::LimiterFor(uint64_t bytes_per_sec) {
 // ---- Download ----
 
 Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest& req,
-                                             storage::Clock::time_point deadline) {
+                                             storage::Clock::time_point deadline,
+                                             const std::function<bool()>& cancelled) {
   if (deadline == storage::Clock::time_point::max()) {
     deadline = storage::Clock::now() + options_.download_timeout;
   }
@@ -164,7 +230,8 @@ Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest
   // A failed or empty download must not leave a staged file, not even an older one of the
   // same uuid (it would be ingested in place of what was asked for).
   claim.RemoveFile();
-  Result<DownloadResult> r = DownloadImpl(req, deadline, claim);
+  static const std::function<bool()> kNever = [] { return false; };
+  Result<DownloadResult> r = DownloadImpl(req, deadline, cancelled ? cancelled : kNever, claim);
   if (!r.ok() || r->is_empty) claim.RemoveFile();
   if (!r.ok()) {
     LOG_WARN("download of backup file \"{}\" ({} CF) failed: {}", req.name(),
@@ -175,6 +242,7 @@ Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest
 
 Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadRequest& req,
                                                  storage::Clock::time_point deadline,
+                                                 const std::function<bool()>& cancelled,
                                                  const ImportDir::Claim& claim) {
   const import_sstpb::SSTMeta& sst = req.sst();
   const std::string& name = req.name();
@@ -207,8 +275,9 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   ro.chunk_size = options_.read_chunk_size;
   ro.require_sha256 = false;  // kvproto clients send none; ours always do
   const sst::SstFileRef ref{name, req.sha256(), sst.cipher_iv(), 0};
+  CancellableStorage cancellable(storage->get(), &cancelled);
   ASSIGN_OR_RETURN(std::unique_ptr<sst::SstReader> reader,
-                   sst::SstReader::Open(storage->get(), ref, ro));
+                   sst::SstReader::Open(&cancellable, ref, ro));
 
   std::unique_ptr<sst::SstIterator> it = reader->NewIterator();
   if (rw.seek_key().empty()) {
@@ -225,6 +294,7 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   for (; it->Valid(); it->Next()) {
     if (++scanned % kDeadlineCheckEvery == 0) {
       RETURN_IF_ERROR(storage::CheckDeadline(deadline, "rewrite " + ObjectContext(name)));
+      if (cancelled()) return Cancelled(name);
     }
     auto act = rw.Rewrite(it->key(), it->value(), &new_key, &new_value);
     if (!act.ok()) return act.status().WithContext(ObjectContext(name));

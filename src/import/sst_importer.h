@@ -24,6 +24,7 @@
 //   TimedOut / Unavailable (retryable)  storage deadline or outage
 //   Busy             the same staged file is being worked on by another request, or
 //                    max_concurrent_downloads downloads are running (retryable)
+//   Aborted          the download was cancelled (see Download)
 //   NotSupported     batch download (ssts map, sorted_rewrite_rules), Keyspace request type
 // Every download error names the object.
 //
@@ -107,10 +108,13 @@ class SstImporter {
   SstImporter& operator=(const SstImporter&) = delete;
 
   // Downloads, rewrites and stages req.sst (see the top of the file). `deadline` bounds the
-  // whole download (max = options.download_timeout from now).
+  // whole download (max = options.download_timeout from now). `cancelled`, when set, is polled
+  // before every storage read and every few thousand KVs; once it returns true the download
+  // stops with Aborted (the RPC was cancelled or the server is shutting down).
   Result<DownloadResult> Download(
       const import_sstpb::DownloadRequest& req,
-      storage::Clock::time_point deadline = storage::Clock::time_point::max());
+      storage::Clock::time_point deadline = storage::Clock::time_point::max(),
+      const std::function<bool()>& cancelled = nullptr);
 
   // Ingests the staged files of `metas` into the region named by `ctx` (one atomic ingest).
   // Every meta must name ctx's region (or region 0) and, when it carries an epoch, the
@@ -132,6 +136,7 @@ class SstImporter {
               std::unique_ptr<ImportDir> dir);
   Result<DownloadResult> DownloadImpl(const import_sstpb::DownloadRequest& req,
                                       storage::Clock::time_point deadline,
+                                      const std::function<bool()>& cancelled,
                                       const ImportDir::Claim& claim);
   RateLimiter* LimiterFor(uint64_t bytes_per_sec);
   void SweepLoop();

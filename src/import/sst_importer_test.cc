@@ -413,6 +413,22 @@ TEST_F(SstImporterTest, ExpiredDeadlineAndStorageTimeouts) {
   ExpectNothingStaged();
 }
 
+TEST_F(SstImporterTest, CancelledDownloadStopsAndLeavesNothing) {
+  auto files = Backup(MakeRows(RecordPrefix(42), 10));
+  auto w = Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42)));
+  auto r = importer_->Download(w, storage::Clock::time_point::max(), [] { return true; });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kAborted);
+  EXPECT_NE(r.status().message().find(files["write"].name), std::string::npos);
+  ExpectNothingStaged();
+  // Cancelled midway: after the object was opened.
+  int calls = 0;
+  r = importer_->Download(w, storage::Clock::time_point::max(), [&] { return ++calls > 1; });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kAborted);
+  ExpectNothingStaged();
+}
+
 TEST_F(SstImporterTest, SweepRemovesStaleUnclaimedFiles) {
   auto files = Backup(MakeRows(RecordPrefix(42), 10));
   auto w = Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42)));
