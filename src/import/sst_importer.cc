@@ -1,5 +1,6 @@
 #include "import/sst_importer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -206,9 +207,7 @@ RateLimiter* SstImporter::LimiterFor(uint64_t bytes_per_sec) {
 Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest& req,
                                              storage::Clock::time_point deadline,
                                              const std::function<bool()>& cancelled) {
-  if (deadline == storage::Clock::time_point::max()) {
-    deadline = storage::Clock::now() + options_.download_timeout;
-  }
+  deadline = std::min(deadline, storage::Clock::now() + options_.download_timeout);
   if (req.ssts_size() > 0 || req.sorted_rewrite_rules_size() > 0) {
     return Status::NotSupported("batch download (ssts / sorted_rewrite_rules) is not supported");
   }
@@ -260,7 +259,7 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   auto backend = BackendFromProto(req.storage_backend());
   if (!backend.ok()) return backend.status().WithContext(ObjectContext(name));
   storage::StorageOptions so;
-  so.default_timeout = options_.storage_call_timeout;
+  so.default_timeout = options_.download_timeout;  // calls below all carry the deadline anyway
   auto storage = options_.storage_factory(*backend, so);
   if (!storage.ok()) return storage.status().WithContext(ObjectContext(name));
 

@@ -71,10 +71,10 @@ struct SstImporterOptions {
   // How often the background sweep runs; 0 = no background sweep (tests call Sweep).
   // Default: 1 min.
   std::chrono::milliseconds sweep_interval{std::chrono::minutes(1)};
-  // Deadline of a whole download when the caller gives none. Default: 30 min.
-  std::chrono::milliseconds download_timeout{std::chrono::minutes(30)};
-  // Time limit of each storage call (open, each ranged read). Default: 2 min.
-  std::chrono::milliseconds storage_call_timeout{std::chrono::minutes(2)};
+  // Longest a download may take: its deadline is the caller's, capped at this long from the
+  // start. The deadline bounds every storage call of the download (open, each ranged read)
+  // and the rewrite. Default: 10 min.
+  std::chrono::milliseconds download_timeout{std::chrono::minutes(10)};
   // Downloads running at once; more are refused with Busy (retryable) so that long downloads
   // cannot take every RPC thread of the node. 0 = no limit. Default: 4.
   int max_concurrent_downloads = 4;
@@ -108,7 +108,7 @@ class SstImporter {
   SstImporter& operator=(const SstImporter&) = delete;
 
   // Downloads, rewrites and stages req.sst (see the top of the file). `deadline` bounds the
-  // whole download (max = options.download_timeout from now). `cancelled`, when set, is polled
+  // whole download (capped at options.download_timeout from now). `cancelled`, when set, is polled
   // before every storage read and every few thousand KVs; once it returns true the download
   // stops with Aborted (the RPC was cancelled or the server is shutting down).
   Result<DownloadResult> Download(

@@ -413,6 +413,22 @@ TEST_F(SstImporterTest, ExpiredDeadlineAndStorageTimeouts) {
   ExpectNothingStaged();
 }
 
+TEST_F(SstImporterTest, DownloadTimeoutCapsTheCallersDeadline) {
+  importer_.reset();
+  SstImporterOptions o = ImporterOptions();
+  o.download_timeout = 100ms;
+  auto imp = SstImporter::Open(o, regions_.get());
+  ASSERT_TRUE(imp.ok());
+  importer_ = std::move(imp).value();
+  auto files = Backup(MakeRows(RecordPrefix(42), 10));
+  auto w = Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42)));
+  failpoint::ScopedFailPoint fp("restore.before-download", "1*sleep(300)");
+  auto r = importer_->Download(w, storage::Clock::now() + 1h);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kTimedOut);
+  ExpectNothingStaged();
+}
+
 TEST_F(SstImporterTest, CancelledDownloadStopsAndLeavesNothing) {
   auto files = Backup(MakeRows(RecordPrefix(42), 10));
   auto w = Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42)));
