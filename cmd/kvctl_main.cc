@@ -1,8 +1,7 @@
 // kvctl: admin and data tool for a brkv cluster. Parses flags, runs one command, exits
 // 0 on success or non-zero with one "kvctl: error: ..." line on stderr.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "tools/kvctl_common.h"
 #include "tools/kvctl_table.h"
@@ -10,9 +9,10 @@
 int main(int argc, char** argv) {
   brkv::tools::KvctlContext ctx;
   auto& g = ctx.options();
-  CLI::App app{"kvctl: inspect and drive a brkv cluster (stores, regions, TSO, raw and "
-               "transactional keys, splits, GC)",
-               "kvctl"};
+  CLI::App app{
+      "kvctl: inspect and drive a brkv cluster (stores, regions, TSO, raw and "
+      "transactional keys, splits, GC)",
+      "kvctl"};
   // Global flags may also follow the subcommand: kvctl raw get K --format hex.
   app.fallthrough();
   app.require_subcommand(1);

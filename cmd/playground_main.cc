@@ -1,8 +1,7 @@
 // playground: start a local cluster (1 pd-server + N kv-servers) and run it until SIGINT/SIGTERM.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "tools/playground.h"
 

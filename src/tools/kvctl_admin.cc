@@ -1,9 +1,8 @@
 // kvctl split | scatter | gc: region and GC administration.
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "client/cluster.h"
 #include "tools/kvctl_common.h"

@@ -1,8 +1,7 @@
 // kvctl stores | regions | tso: read-only views of what PD knows.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "common/codec.h"
 #include "kv/keys.h"
@@ -59,8 +58,7 @@ struct RegionsFlags {
 
 // A region-key-space key for display: the bytes in --format, or with --decode the key it
 // stands for ("raw:<user key>" in the raw-KV space, the decoded TiDB key otherwise).
-std::string ShowRegionKey(const KvctlContext& ctx, const std::string& k, bool is_end,
-                          bool decode) {
+std::string ShowRegionKey(const KvctlContext& ctx, const std::string& k, bool is_end, bool decode) {
   if (k.empty()) return is_end ? "+inf" : "-inf";
   if (!decode) return ctx.Out(k);
   if (k[0] == keys::kRawPrefix) return "raw:" + ctx.Out(std::string_view(k).substr(1));
@@ -89,13 +87,12 @@ Status RunRegions(KvctlContext* ctx, const RegionsFlags& f) {
       peers += std::to_string(p.store_id());
     }
     std::string leader = r.leader.store_id() ? std::to_string(r.leader.store_id()) : "none";
-    t.AddRow({std::to_string(r.region.id()),
-              ShowRegionKey(*ctx, r.region.start_key(), false, f.decode),
-              ShowRegionKey(*ctx, r.region.end_key(), true, f.decode),
-              std::to_string(r.region.region_epoch().conf_ver()) + "/" +
-                  std::to_string(r.region.region_epoch().version()),
-              leader, peers, std::to_string(r.approximate_size),
-              std::to_string(r.approximate_keys)});
+    t.AddRow(
+        {std::to_string(r.region.id()), ShowRegionKey(*ctx, r.region.start_key(), false, f.decode),
+         ShowRegionKey(*ctx, r.region.end_key(), true, f.decode),
+         std::to_string(r.region.region_epoch().conf_ver()) + "/" +
+             std::to_string(r.region.region_epoch().version()),
+         leader, peers, std::to_string(r.approximate_size), std::to_string(r.approximate_keys)});
   }
   t.Print(ctx->out());
   return Status::OK();
@@ -129,10 +126,12 @@ void AddClusterCommands(CLI::App* app, KvctlContext* ctx) {
   regions->add_flag("--decode", flags->decode,
                     "print boundaries as the keys they stand for (decoded TiDB key, or "
                     "raw:<key> for raw KV) instead of region-space bytes");
-  regions->callback([ctx, flags] { ctx->set_action([ctx, flags] { return RunRegions(ctx, *flags); }); });
+  regions->callback(
+      [ctx, flags] { ctx->set_action([ctx, flags] { return RunRegions(ctx, *flags); }); });
 
-  app->add_subcommand("tso", "Print a fresh timestamp from PD's timestamp oracle")
-      ->callback([ctx] { ctx->set_action([ctx] { return RunTso(ctx); }); });
+  app->add_subcommand("tso", "Print a fresh timestamp from PD's timestamp oracle")->callback([ctx] {
+    ctx->set_action([ctx] { return RunTso(ctx); });
+  });
 }
 
 }  // namespace brkv::tools

@@ -30,10 +30,9 @@ Result<std::string> DecodeArg(std::string_view text, KeyFormat format, std::stri
       break;
   }
   if (!r.ok()) {
-    return Status::InvalidArgument("malformed " + std::string(what) + " '" + std::string(text) +
-                                   "' for --format " +
-                                   (format == KeyFormat::kHex ? "hex" : "escaped") + ": " +
-                                   r.status().message());
+    return Status::InvalidArgument(
+        "malformed " + std::string(what) + " '" + std::string(text) + "' for --format " +
+        (format == KeyFormat::kHex ? "hex" : "escaped") + ": " + r.status().message());
   }
   return r;
 }

@@ -1,8 +1,8 @@
 #include "tools/kvctl_common.h"
 
-#include <cstdio>
-
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "tools/net_util.h"
 

@@ -1,8 +1,7 @@
 // kvctl raw put|get|delete|scan: the raw-KV key space (no MVCC, no transactions).
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "client/cluster.h"
 #include "tools/kvctl_common.h"
@@ -90,8 +89,8 @@ void AddRawCommands(CLI::App* app, KvctlContext* ctx) {
   cf_opt(del);
   del->callback([ctx, f] { ctx->set_action([ctx, f] { return RunDelete(ctx, *f); }); });
 
-  auto* scan = raw->add_subcommand(
-      "scan", "Print KEY<TAB>VALUE lines for start <= key < end, in key order");
+  auto* scan =
+      raw->add_subcommand("scan", "Print KEY<TAB>VALUE lines for start <= key < end, in key order");
   scan->add_option("--start", f->start, "first key (default: the beginning)");
   scan->add_option("--end", f->end, "exclusive end key (default: the end of the raw space)");
   scan->add_option("--limit", f->limit, "at most N pairs (0 = all)")->check(CLI::NonNegativeNumber);

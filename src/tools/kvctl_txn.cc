@@ -1,8 +1,7 @@
 // kvctl txn put|get|delete|scan: transactional (Percolator) keys, one small transaction each.
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "client/cluster.h"
 #include "tools/kvctl_common.h"
@@ -79,10 +78,10 @@ Status RunScan(KvctlContext* ctx, const TxnFlags& f) {
 }  // namespace
 
 void AddTxnCommands(CLI::App* app, KvctlContext* ctx) {
-  auto* txn = app->add_subcommand(
-      "txn",
-      "Transactional KV (Percolator, MVCC): keys are raw TiDB-style keys (not "
-      "memcomparable-encoded), given and printed in --format");
+  auto* txn =
+      app->add_subcommand("txn",
+                          "Transactional KV (Percolator, MVCC): keys are raw TiDB-style keys (not "
+                          "memcomparable-encoded), given and printed in --format");
   txn->require_subcommand(1);
   auto f = std::make_shared<TxnFlags>();
   auto ts_opt = [&](CLI::App* sub) {

@@ -13,8 +13,8 @@ namespace brkv::tools {
 
 Result<HostPort> ParseHostPort(std::string_view address) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("invalid address '" + std::string(address) + "': " +
-                                   std::string(why) + " (expected HOST:PORT)");
+    return Status::InvalidArgument("invalid address '" + std::string(address) +
+                                   "': " + std::string(why) + " (expected HOST:PORT)");
   };
   if (address.empty()) return bad("empty");
   for (char c : address) {
@@ -44,8 +44,7 @@ Result<HostPort> ParseHostPort(std::string_view address) {
   if (port_part.empty()) return bad("missing port");
   int port = 0;
   auto [ptr, ec] = std::from_chars(port_part.data(), port_part.data() + port_part.size(), port);
-  if (ec != std::errc() || ptr != port_part.data() + port_part.size() || port < 1 ||
-      port > 65535) {
+  if (ec != std::errc() || ptr != port_part.data() + port_part.size() || port < 1 || port > 65535) {
     return bad("port must be a number in 1..65535");
   }
   hp.port = port;
@@ -79,8 +78,7 @@ Result<int> PickFreePortRange(int count) {
     for (int i = 0; i < count && all; ++i) all = IsLocalPortFree(base + i);
     if (all) return base;
   }
-  return Status::Unavailable("no free range of " + std::to_string(count) +
-                             " ports on 127.0.0.1");
+  return Status::Unavailable("no free range of " + std::to_string(count) + " ports on 127.0.0.1");
 }
 
 }  // namespace brkv::tools

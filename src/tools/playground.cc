@@ -7,10 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/pd_client.h"
 #include "tools/net_util.h"
@@ -60,7 +59,8 @@ Status CheckOrWriteLayout(const fs::path& dir, const PlaygroundOptions& o) {
     std::ifstream in(meta);
     nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.contains("kv") || !j.contains("port_base")) {
-      return Status::Corruption(meta.string() + " is unreadable; remove it or use a new --data-dir");
+      return Status::Corruption(meta.string() +
+                                " is unreadable; remove it or use a new --data-dir");
     }
     int old_kv = j["kv"].get<int>();
     int old_port = j["port_base"].get<int>();
@@ -96,6 +96,7 @@ class Playground {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGHUP);
     sigaddset(&signals_, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
 
@@ -169,9 +170,14 @@ class Playground {
       Node& kv = kvs_[i];
       kv.name = "kv-" + std::to_string(i);
       kv.address = Addr(o_.port_base + 1 + i);
-      std::vector<std::string> argv = {kv_bin_,     "--pd",       pd_.address,
-                                       "--addr",    kv.address,   "--data-dir",
-                                       (dir_ / kv.name).string(), "--log-file",
+      std::vector<std::string> argv = {kv_bin_,
+                                       "--pd",
+                                       pd_.address,
+                                       "--addr",
+                                       kv.address,
+                                       "--data-dir",
+                                       (dir_ / kv.name).string(),
+                                       "--log-file",
                                        (dir_ / (kv.name + ".log")).string()};
       if (!kv_config_.empty()) {
         argv.push_back("--config");
@@ -229,7 +235,7 @@ class Playground {
                                 waiting_for + "; logs in " + dir_.string());
       }
       int sig = WaitSignal(signals_, kPollInterval);
-      if (sig == SIGINT || sig == SIGTERM) {
+      if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
         return Status::Aborted("interrupted before the cluster was ready");
       }
     }
@@ -239,7 +245,7 @@ class Playground {
     std::set<std::string> reported;
     while (true) {
       int sig = WaitSignal(signals_, std::chrono::milliseconds(1000));
-      if (sig == SIGINT || sig == SIGTERM) {
+      if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
         StopAll();
         return Status::OK();
       }

@@ -40,8 +40,8 @@ struct PlaygroundOptions {
 };
 
 // Starts the cluster, prints "PD: 127.0.0.1:P" and then "READY" on `out` (flushed), and runs
-// until SIGINT or SIGTERM, then stops the kv-servers and PD (SIGTERM, SIGKILL after the grace
-// period) and returns OK.
+// until SIGINT, SIGTERM or SIGHUP, then stops the kv-servers and PD (SIGTERM, SIGKILL after
+// the grace period) and returns OK.
 //
 // Returns an error (after stopping whatever it started) when the options are invalid, a binary
 // or port is unavailable, a server exits during startup, the cluster is not ready in time, or
@@ -49,8 +49,8 @@ struct PlaygroundOptions {
 // the playground keeps running (tests kill nodes on purpose).
 //
 // REQUIRES: called from the main thread before any other thread is started: it blocks
-// SIGINT/SIGTERM/SIGCHLD for the whole process and waits for them synchronously, and children
-// are tied to the calling thread's lifetime with PR_SET_PDEATHSIG.
+// SIGINT/SIGTERM/SIGHUP/SIGCHLD for the whole process and waits for them synchronously, and
+// children are tied to the calling thread's lifetime with PR_SET_PDEATHSIG.
 Status RunPlayground(const PlaygroundOptions& options, std::FILE* out = stdout);
 
 }  // namespace brkv::tools

@@ -1,13 +1,12 @@
 #include "tools/subprocess.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace brkv::tools {
 namespace {

@@ -6,6 +6,8 @@
 // then overwrite a subset with v2 and delete a few (ts2); check that every store leads regions
 // holding data; SIGKILL one node and restart it; read everything back at ts2 (BatchGet) and at
 // ts1 (a full scan, which also proves there are no extra keys).
+#include "client/cluster.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,7 +21,6 @@
 #include <thread>
 #include <vector>
 
-#include "client/cluster.h"
 #include "harness/local_cluster.h"
 #include "kv/keys.h"
 
@@ -209,15 +210,14 @@ TEST_F(ClusterTest, MvccVersionsSurviveNodeKillAndRestart) {
     data_regions = 0;
     for (const auto& r : RangeRegions()) {
       auto lo = std::lower_bound(region_keys.begin(), region_keys.end(), r.region.start_key());
-      bool has_data = lo != region_keys.end() &&
-                      (r.region.end_key().empty() || *lo < r.region.end_key());
+      bool has_data =
+          lo != region_keys.end() && (r.region.end_key().empty() || *lo < r.region.end_key());
       if (has_data) {
         ++data_regions;
         ++data_regions_per_store[r.leader.store_id()];
       }
     }
-    if (data_regions > static_cast<size_t>(kPreSplits) + 10 ||
-        Clock::now() >= split_deadline) {
+    if (data_regions > static_cast<size_t>(kPreSplits) + 10 || Clock::now() >= split_deadline) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // poll interval
@@ -261,12 +261,13 @@ TEST_F(ClusterTest, MvccVersionsSurviveNodeKillAndRestart) {
     for (int i = off; i < std::min(kKeys, off + 5000); ++i) {
       auto it = got->find(Key(i));
       if (Deleted(i)) {
-        if (it != got->end() && mismatches++ < 10) ADD_FAILURE() << "deleted key " << i << " read at ts2";
+        if (it != got->end() && mismatches++ < 10)
+          ADD_FAILURE() << "deleted key " << i << " read at ts2";
       } else {
         const std::string want = Value(i, HasV2(i) ? 2 : 1);
         if ((it == got->end() || it->second != want) && mismatches++ < 10) {
-          ADD_FAILURE() << "key " << i << " at ts2: "
-                        << (it == got->end() ? "missing" : "wrong value");
+          ADD_FAILURE() << "key " << i
+                        << " at ts2: " << (it == got->end() ? "missing" : "wrong value");
         }
       }
     }

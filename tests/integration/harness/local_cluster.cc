@@ -47,16 +47,22 @@ Status LocalCluster::Launch() {
   pd_address_ = addr(base);
   pd_node_.name = "pd";
   pd_node_.address = pd_address_;
-  pd_node_.argv = {BinPath("pd-server"), "--data-dir", dir_.Sub("pd"), "--addr", pd_address_,
-                   "--log-file", dir_.Sub("pd.log")};
+  pd_node_.argv = {BinPath("pd-server"), "--data-dir", dir_.Sub("pd"),    "--addr",
+                   pd_address_,          "--log-file", dir_.Sub("pd.log")};
   for (const auto& a : options_.pd_extra_args) pd_node_.argv.push_back(a);
   kvs_.resize(options_.kv_count);
   for (int i = 0; i < options_.kv_count; ++i) {
     Node& kv = kvs_[i];
     kv.name = "kv-" + std::to_string(i);
     kv.address = addr(base + 1 + i);
-    kv.argv = {BinPath("kv-server"), "--pd",       pd_address_,         "--addr",
-               kv.address,           "--data-dir", dir_.Sub(kv.name),   "--log-file",
+    kv.argv = {BinPath("kv-server"),
+               "--pd",
+               pd_address_,
+               "--addr",
+               kv.address,
+               "--data-dir",
+               dir_.Sub(kv.name),
+               "--log-file",
                dir_.Sub(kv.name + ".log")};
     if (!config_path.empty()) {
       kv.argv.push_back("--config");

@@ -20,9 +20,12 @@ Result<std::unique_ptr<PlaygroundProcess>> PlaygroundProcess::Start(
   std::filesystem::path dir(o.data_dir);
   std::string stem = dir.filename().string();
   std::string side = dir.parent_path().string();
-  std::vector<std::string> argv = {BinPath("playground"),     "--kv",
-                                   std::to_string(o.kv_count), "--data-dir",
-                                   o.data_dir,                 "--port-base",
+  std::vector<std::string> argv = {BinPath("playground"),
+                                   "--kv",
+                                   std::to_string(o.kv_count),
+                                   "--data-dir",
+                                   o.data_dir,
+                                   "--port-base",
                                    std::to_string(p->port_base_)};
   if (!o.kv_config_toml.empty()) {
     std::string cfg = side + "/" + stem + ".kv.toml";

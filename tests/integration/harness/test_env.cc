@@ -104,8 +104,8 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout,
                                  const std::string& scratch_dir) {
   static std::atomic<int> seq{0};
-  std::string base = scratch_dir + "/cmd-" + std::to_string(getpid()) + "-" +
-                     std::to_string(seq.fetch_add(1));
+  std::string base =
+      scratch_dir + "/cmd-" + std::to_string(getpid()) + "-" + std::to_string(seq.fetch_add(1));
   tools::SubprocessOptions so;
   so.argv = argv;
   so.stdout_path = base + ".stdout";
@@ -118,9 +118,8 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
       std::chrono::steady_clock::now() - start);
   if (!exit.ok()) {
     proc->Kill();
-    return Status::TimedOut(argv[0] + " did not finish within " +
-                            std::to_string(timeout.count()) + " ms; stderr so far: " +
-                            ReadFile(so.stderr_path));
+    return Status::TimedOut(argv[0] + " did not finish within " + std::to_string(timeout.count()) +
+                            " ms; stderr so far: " + ReadFile(so.stderr_path));
   }
   r.exit = *exit;
   r.out = ReadFile(so.stdout_path);

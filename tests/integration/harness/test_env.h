@@ -57,8 +57,7 @@ struct CommandResult {
 // Runs argv (argv[0] a path) to completion with stdout/stderr captured in files under
 // `scratch_dir`. If it is still running at `timeout` it is killed and TimedOut is returned.
 Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                 std::chrono::milliseconds timeout,
-                                 const std::string& scratch_dir);
+                                 std::chrono::milliseconds timeout, const std::string& scratch_dir);
 
 // The pids whose parent is `parent` (from /proc).
 std::vector<pid_t> ChildPids(pid_t parent);

@@ -2,11 +2,10 @@
 // against a playground cluster, and playground's lifecycle (PD:/READY, clean exit on SIGTERM
 // with no servers left behind, restart on the same directory keeping the data).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
@@ -50,10 +49,10 @@ TEST_F(ToolsTest, KvctlAgainstDeadPdFailsFastWithOneLine) {
   auto port = tools::PickFreePortRange(1);
   ASSERT_TRUE(port.ok());
   std::string dead = "127.0.0.1:" + std::to_string(*port);
-  for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"--pd", dead, "--timeout", "2", "stores"},
-           {"--pd", dead, "--timeout", "2", "tso"},
-           {"--pd", dead, "--timeout", "2", "raw", "get", "k"}}) {
+  for (const auto& cmd :
+       std::vector<std::vector<std::string>>{{"--pd", dead, "--timeout", "2", "stores"},
+                                             {"--pd", dead, "--timeout", "2", "tso"},
+                                             {"--pd", dead, "--timeout", "2", "raw", "get", "k"}}) {
     auto r = Kvctl(cmd);
     ExpectOneErrorLine(r);
     EXPECT_LT(r.elapsed, seconds(10)) << "kvctl took too long against a dead PD";
@@ -64,19 +63,19 @@ TEST_F(ToolsTest, KvctlAgainstDeadPdFailsFastWithOneLine) {
 TEST_F(ToolsTest, KvctlUsageErrorsAreOneLine) {
   // All rejected before any connection is tried (the default PD address is not running, so a
   // command that did connect would take the whole --timeout).
-  for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"--bogus-flag", "stores"},
-           {"stores", "--bogus-flag"},
-           {"--pd", "no-port-here", "stores"},
-           {"--pd", "127.0.0.1:99999", "stores"},
-           {"--format", "base64", "tso"},
-           {"--format", "hex", "raw", "get", "xyz"},
-           {"raw", "get", "bad\\q"},
-           {"raw", "get"},
-           {"raw", "scan", "--start", "b", "--end", "a"},
-           {"txn", "get", "k", "--ts", "notanumber"},
-           {"split"},
-           {"gc", "--safepoint", "-5"}}) {
+  for (const auto& cmd :
+       std::vector<std::vector<std::string>>{{"--bogus-flag", "stores"},
+                                             {"stores", "--bogus-flag"},
+                                             {"--pd", "no-port-here", "stores"},
+                                             {"--pd", "127.0.0.1:99999", "stores"},
+                                             {"--format", "base64", "tso"},
+                                             {"--format", "hex", "raw", "get", "xyz"},
+                                             {"raw", "get", "bad\\q"},
+                                             {"raw", "get"},
+                                             {"raw", "scan", "--start", "b", "--end", "a"},
+                                             {"txn", "get", "k", "--ts", "notanumber"},
+                                             {"split"},
+                                             {"gc", "--safepoint", "-5"}}) {
     auto r = Kvctl(cmd);
     ExpectOneErrorLine(r);
     EXPECT_LT(r.elapsed, seconds(5)) << "usage errors must not wait for the network";
@@ -147,6 +146,37 @@ TEST_F(ToolsTest, PlaygroundServesKvctlStopsCleanlyAndRestartsWithData) {
   auto cur = Kvctl({"--pd", pd, "txn", "get", "tk"});
   ASSERT_TRUE(cur.exit.success()) << cur.err;
   EXPECT_EQ(cur.out, "second\n");
+
+  auto tscan = Kvctl({"--pd", pd, "txn", "scan", "--start", "t", "--end", "u"});
+  ASSERT_TRUE(tscan.exit.success()) << tscan.err;
+  EXPECT_EQ(tscan.out, "tk\tsecond\n");
+
+  // Admin helpers: split at two transactional keys, scatter the new (empty) region [u, w),
+  // advance the GC safe point.
+  auto split = Kvctl({"--pd", pd, "split", "u", "w"});
+  ASSERT_TRUE(split.exit.success()) << split.err;
+  auto after = Kvctl({"--pd", pd, "regions", "--decode"});
+  ASSERT_TRUE(after.exit.success()) << after.err;
+  EXPECT_NE(after.out.find(" u "), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find(" w "), std::string::npos) << after.out;
+  auto one = Kvctl({"--pd", pd, "regions", "--key", "v"});
+  ASSERT_TRUE(one.exit.success()) << one.err;
+  auto one_lines = itest::Lines(one.out);
+  ASSERT_EQ(one_lines.size(), 2u) << one.out;
+  std::string region_id = one_lines[1].substr(0, one_lines[1].find(' '));
+  auto scatter = Kvctl({"--pd", pd, "scatter", region_id});
+  EXPECT_TRUE(scatter.exit.success()) << scatter.err;
+  auto safepoint = itest::Lines(put1.out).at(0);
+  auto gc = Kvctl({"--pd", pd, "gc", "--safepoint", safepoint});
+  ASSERT_TRUE(gc.exit.success()) << gc.err;
+  EXPECT_EQ(gc.out, safepoint + "\n");
+  auto gc_show = Kvctl({"--pd", pd, "gc"});
+  ASSERT_TRUE(gc_show.exit.success()) << gc_show.err;
+  EXPECT_EQ(gc_show.out, safepoint + "\n");
+  // The newest version stays readable above the safe point.
+  auto kept = Kvctl({"--pd", pd, "txn", "get", "tk"});
+  ASSERT_TRUE(kept.exit.success()) << kept.err;
+  EXPECT_EQ(kept.out, "second\n");
 
   // SIGTERM: exit 0, and every server the playground started is gone.
   std::vector<pid_t> children = itest::ChildPids((*pg)->pid());
