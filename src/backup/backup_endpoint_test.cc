@@ -446,6 +446,29 @@ TEST_F(EndpointTest, FailureAfterSomeFilesAnswersTheRest) {
   EXPECT_EQ(resps.back().files_size(), 0);
 }
 
+TEST_F(EndpointTest, RateLimitThrottlesUploads) {
+  AddRegion(MakeRegion(1, "", ""));
+  LoadRows(150, 100, 105);  // about 40 KiB of SSTs
+  OpenEndpoint();
+  auto start = std::chrono::steady_clock::now();
+  auto unlimited = Run(Task(0, 105));
+  auto fast = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(unlimited.size(), 1u);
+  uint64_t bytes = 0;
+  for (const auto& f : unlimited[0].files()) bytes += f.size();
+  ASSERT_GT(bytes, 20000u);
+
+  BackupTask t = Task(0, 105);
+  t.rate_limit = bytes;  // about one second for the whole upload (the bucket starts empty)
+  start = std::chrono::steady_clock::now();
+  auto limited = Run(t);
+  auto slow = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(limited.size(), 1u);
+  EXPECT_FALSE(limited[0].has_error());
+  EXPECT_GE(slow, std::chrono::milliseconds(700));
+  EXPECT_GT(slow, fast);
+}
+
 TEST_F(EndpointTest, BadRequestsAndWrongCluster) {
   AddRegion(MakeRegion(1, "", ""));
   auto resps = Run(Task(0, 0));  // no backup ts

@@ -147,7 +147,9 @@ Status ScanTxnForBackup(server::Engine* engine, const rocksdb::Snapshot* snapsho
       if (w.type == WriteType::kLock || w.type == WriteType::kRollback) continue;
       if (w.type == WriteType::kDelete) {
         if (incremental) {
-          RETURN_IF_ERROR(sink(sst::BackupKv{sst::BackupCf::kWrite, k, v, raw, std::string_view()}));
+          // TiKV's backup counts a Delete as (key, empty value).
+          RETURN_IF_ERROR(
+              sink(sst::BackupKv{sst::BackupCf::kWrite, k, v, raw, std::string_view()}));
           ++st.keys;
           ++st.kvs;
         }
@@ -155,8 +157,8 @@ Status ScanTxnForBackup(server::Engine* engine, const rocksdb::Snapshot* snapsho
       }
       // A Put.
       if (w.short_value) {
-        RETURN_IF_ERROR(
-            sink(sst::BackupKv{sst::BackupCf::kWrite, k, v, raw, std::string_view(*w.short_value)}));
+        const std::string_view short_value(*w.short_value);
+        RETURN_IF_ERROR(sink(sst::BackupKv{sst::BackupCf::kWrite, k, v, raw, short_value}));
         ++st.kvs;
       } else {
         const std::string default_key = WithTs(prefix, w.start_ts);

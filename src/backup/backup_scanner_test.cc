@@ -178,7 +178,8 @@ TEST_F(ScannerTest, SinkErrorAndCancelStopTheScan) {
 
   std::atomic<bool> cancelled{true};
   o.cancelled = &cancelled;
-  s = ScanTxnForBackup(engine_.get(), nullptr, o, [](const sst::BackupKv&) { return Status::OK(); });
+  s = ScanTxnForBackup(engine_.get(), nullptr, o,
+                       [](const sst::BackupKv&) { return Status::OK(); });
   EXPECT_EQ(s.code(), Status::Code::kAborted);
 }
 

@@ -43,8 +43,8 @@ class ServiceTest : public testing::NodeFixture {
     server_ = b.BuildAndStart();
     ASSERT_TRUE(server_ != nullptr);
     ASSERT_GT(port, 0);
-    stub_ = brpb::Backup::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub_ = brpb::Backup::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                      grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     failpoint::DisableAll();
