@@ -42,7 +42,8 @@ struct ScatterOptions {
 
 // Splits at `split_keys` and at the bounds of `ranges` (raw TiDB keys), then scatters the
 // regions inside `ranges` as described above. A failed split is an error; scatter refusals
-// are counted in the report, not errors (the data stays correct, only less spread).
+// are counted in the report, not errors (the data stays correct, only less spread). A cluster
+// without a PD client (Cluster::Create in tests) is split but not scattered (empty report).
 Result<ScatterReport> SplitAndScatter(client::Cluster* cluster,
                                       std::vector<std::string> split_keys,
                                       const std::vector<catalog::KeyRange>& ranges,
