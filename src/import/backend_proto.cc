@@ -70,7 +70,7 @@ Result<storage::StorageBackend> BackendFromProto(const backup::StorageBackend& p
       const backup::CloudDynamic& p = pb.cloud_dynamic();
       if (p.provider_name() != kMemStoreProvider) {
         return Status::NotSupported("storage backend: unsupported cloud provider \"" +
-                                       p.provider_name() + "\"");
+                                    p.provider_name() + "\"");
       }
       return storage::StorageBackend(
           storage::MemStoreBackend{p.bucket().bucket(), p.bucket().prefix()});

@@ -64,8 +64,8 @@ Result<std::unique_ptr<ImportDir>> ImportDir::Open(const std::string& path, size
     std::error_code rm;
     fs::remove_all(it->path(), rm);
     if (rm) {
-      return Status::IOError("cannot clean import directory entry " + it->path().string() +
-                             ": " + rm.message());
+      return Status::IOError("cannot clean import directory entry " + it->path().string() + ": " +
+                             rm.message());
     }
     ++n;
   }
@@ -95,8 +95,8 @@ Result<std::string> ImportDir::StagedName(std::string_view uuid, std::string_vie
                                    std::to_string(uuid.size()));
   }
   if (cf != keys::kCfDefault && cf != keys::kCfWrite) {
-    return Status::InvalidArgument("cannot stage an SST for column family \"" +
-                                   std::string(cf) + "\" (only default and write)");
+    return Status::InvalidArgument("cannot stage an SST for column family \"" + std::string(cf) +
+                                   "\" (only default and write)");
   }
   return UuidText(uuid) + "_" + std::string(cf) + ".sst";
 }
@@ -115,8 +115,8 @@ Result<ImportDir::WorkDir> ImportDir::NewWorkDir() {
   std::string name;
   {
     std::lock_guard<std::mutex> l(mu_);
-    name = std::string(kWorkPrefix) + std::to_string(::getpid()) + "-" +
-           std::to_string(++next_work_);
+    name =
+        std::string(kWorkPrefix) + std::to_string(::getpid()) + "-" + std::to_string(++next_work_);
     in_use_.insert(name);
   }
   WorkDir wd(this, name, path_ + "/" + name);

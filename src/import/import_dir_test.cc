@@ -1,12 +1,11 @@
 // ImportDir: names, claims, work directories, startup cleanup and the TTL sweep.
 #include "import/import_dir.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace brkv::import {
 namespace {
@@ -32,7 +31,9 @@ class ImportDirTest : public ::testing::Test {
   fs::path root_;
 };
 
-std::string Uuid() { return std::string("\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef", 16); }
+std::string Uuid() {
+  return std::string("\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef", 16);
+}
 
 TEST_F(ImportDirTest, StagedNames) {
   EXPECT_EQ(*ImportDir::StagedName(Uuid(), "write"),

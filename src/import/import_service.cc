@@ -16,11 +16,20 @@ grpc::Status ToGrpc(const Status& s) {
     code = grpc::StatusCode::UNAVAILABLE;
   } else {
     switch (s.code()) {
-      case Status::Code::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
-      case Status::Code::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
-      case Status::Code::kNotSupported: code = grpc::StatusCode::UNIMPLEMENTED; break;
-      case Status::Code::kCorruption: code = grpc::StatusCode::DATA_LOSS; break;
-      default: break;
+      case Status::Code::kNotFound:
+        code = grpc::StatusCode::NOT_FOUND;
+        break;
+      case Status::Code::kInvalidArgument:
+        code = grpc::StatusCode::INVALID_ARGUMENT;
+        break;
+      case Status::Code::kNotSupported:
+        code = grpc::StatusCode::UNIMPLEMENTED;
+        break;
+      case Status::Code::kCorruption:
+        code = grpc::StatusCode::DATA_LOSS;
+        break;
+      default:
+        break;
     }
   }
   return grpc::Status(code, s.ToString());
@@ -33,8 +42,7 @@ storage::Clock::time_point DeadlineOf(const grpc::ServerContext* context) {
   const auto left = d - std::chrono::system_clock::now();
   // A far-future deadline (some clients send "infinite" as a huge value) means none.
   if (left > std::chrono::hours(24 * 365)) return storage::Clock::time_point::max();
-  return storage::Clock::now() +
-         std::chrono::duration_cast<storage::Clock::duration>(left);
+  return storage::Clock::now() + std::chrono::duration_cast<storage::Clock::duration>(left);
 }
 
 }  // namespace
@@ -55,33 +63,20 @@ Status StatusFromImportError(const import_sstpb::Error& e) {
   std::string_view msg = e.message();
   const std::string prefix = e.code() + ": ";
   if (!e.code().empty() && msg.substr(0, prefix.size()) == prefix) msg.remove_prefix(prefix.size());
-  using C = Status::Code;
-  static constexpr C kCodes[] = {
-      C::kNotFound,    C::kCorruption,    C::kInvalidArgument, C::kIOError,   C::kUnavailable,
-      C::kRegionError, C::kKeyLocked,     C::kWriteConflict,   C::kAlreadyExists,
-      C::kTxnAborted,  C::kBusy,          C::kTimedOut,        C::kAborted,   C::kNotSupported,
-      C::kInternal};
+  using Make = Status (*)(std::string_view);
+  static constexpr Make kMakers[] = {
+      &Status::NotFound,   &Status::Corruption,    &Status::InvalidArgument,
+      &Status::IOError,    &Status::Unavailable,   &Status::RegionError,
+      &Status::KeyLocked,  &Status::WriteConflict, &Status::AlreadyExists,
+      &Status::TxnAborted, &Status::Busy,          &Status::TimedOut,
+      &Status::Aborted,    &Status::NotSupported,  &Status::Internal};
   Status s = Status::Internal(msg);
-  for (C c : kCodes) {
-    if (e.code() != Status::CodeName(c)) continue;
-    switch (c) {
-      case C::kNotFound: s = Status::NotFound(msg); break;
-      case C::kCorruption: s = Status::Corruption(msg); break;
-      case C::kInvalidArgument: s = Status::InvalidArgument(msg); break;
-      case C::kIOError: s = Status::IOError(msg); break;
-      case C::kUnavailable: s = Status::Unavailable(msg); break;
-      case C::kRegionError: s = Status::RegionError(msg); break;
-      case C::kKeyLocked: s = Status::KeyLocked(msg); break;
-      case C::kWriteConflict: s = Status::WriteConflict(msg); break;
-      case C::kAlreadyExists: s = Status::AlreadyExists(msg); break;
-      case C::kTxnAborted: s = Status::TxnAborted(msg); break;
-      case C::kBusy: s = Status::Busy(msg); break;
-      case C::kTimedOut: s = Status::TimedOut(msg); break;
-      case C::kAborted: s = Status::Aborted(msg); break;
-      case C::kNotSupported: s = Status::NotSupported(msg); break;
-      default: s = Status::Internal(msg); break;
+  for (Make make : kMakers) {
+    Status candidate = make(msg);
+    if (e.code() == Status::CodeName(candidate.code())) {
+      s = candidate;
+      break;
     }
-    break;
   }
   return s.WithRetryable(e.retryable());
 }
@@ -97,16 +92,15 @@ server::ServiceFactory ImportServiceFactory(SstImporterOptions options) {
     if (o.import_dir.empty()) o.import_dir = ctx.config->data_dir + "/import";
     auto importer = SstImporter::Open(std::move(o), ctx.regions);
     if (!importer.ok()) return importer.status().WithContext("cannot start the SST importer");
-    return std::unique_ptr<grpc::Service>(
-        new ImportSstService(std::move(importer).value()));
+    return std::unique_ptr<grpc::Service>(new ImportSstService(std::move(importer).value()));
   };
 }
 
 grpc::Status ImportSstService::Download(grpc::ServerContext* context,
                                         const import_sstpb::DownloadRequest* req,
                                         import_sstpb::DownloadResponse* resp) {
-  Result<DownloadResult> r = importer_->Download(*req, DeadlineOf(context),
-                                                 [context] { return context->IsCancelled(); });
+  Result<DownloadResult> r =
+      importer_->Download(*req, DeadlineOf(context), [context] { return context->IsCancelled(); });
   if (!r.ok()) {
     FillImportError(r.status(), resp->mutable_error());
     return grpc::Status::OK;

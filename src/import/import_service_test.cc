@@ -132,7 +132,8 @@ TEST_F(ImportServiceTest, FactoryStagesUnderTheDataDirectory) {
   config.data_dir = (root_ / "node").string();
   SstImporterOptions o;
   o.sweep_interval = std::chrono::milliseconds(0);
-  auto svc = ImportServiceFactory(o)(server::ServiceContext{&config, engine_.get(), regions_.get()});
+  auto svc =
+      ImportServiceFactory(o)(server::ServiceContext{&config, engine_.get(), regions_.get()});
   ASSERT_TRUE(svc.ok()) << svc.status().ToString();
   EXPECT_NE(dynamic_cast<ImportSstService*>(svc->get()), nullptr);
   EXPECT_TRUE(fs::is_directory(root_ / "node" / "import"));

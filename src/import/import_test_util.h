@@ -3,6 +3,9 @@
 // requests for them. Test-only (included by *_test.cc).
 #pragma once
 
+#include <gtest/gtest.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,10 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rocksdb/options.h>
-#include <rocksdb/sst_file_reader.h>
 
 #include "common/codec.h"
 #include "common/failpoint.h"
@@ -96,7 +95,8 @@ class ImportFixture : public ::testing::Test {
       if (c == '/') c = '_';
     }
     const char* tmp = std::getenv("TMPDIR");
-    root_ = fs::path(tmp ? tmp : "/tmp") / ("brkv-import-" + std::to_string(::getpid()) + "-" + test);
+    root_ =
+        fs::path(tmp ? tmp : "/tmp") / ("brkv-import-" + std::to_string(::getpid()) + "-" + test);
     fs::remove_all(root_);
     fs::create_directories(root_ / "backup-staging");
     store_name_ = "import-test-" + test;
@@ -158,7 +158,7 @@ class ImportFixture : public ::testing::Test {
   // Backs `rows` up with the real BackupWriter; returns {default file, write file} (either may
   // be missing when its CF got no KV).
   std::map<std::string, sst::BackupFileInfo> Backup(const std::vector<Row>& rows,
-                                                     const sst::CipherInfo& cipher = {}) {
+                                                    const sst::CipherInfo& cipher = {}) {
     sst::BackupWriterOptions o;
     o.store_id = 1;
     o.region_id = 9;
@@ -176,7 +176,8 @@ class ImportFixture : public ::testing::Test {
       if (r.long_value()) {
         s = (*w)->Add({sst::BackupCf::kDefault, r.default_key(), r.value, r.raw, r.value});
         if (s.ok()) {
-          s = (*w)->Add({sst::BackupCf::kWrite, r.write_key(), r.write_value(), r.raw, std::nullopt});
+          s = (*w)->Add(
+              {sst::BackupCf::kWrite, r.write_key(), r.write_value(), r.raw, std::nullopt});
         }
       } else {
         s = (*w)->Add({sst::BackupCf::kWrite, r.write_key(), r.write_value(), r.raw, r.value});

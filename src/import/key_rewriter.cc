@@ -88,8 +88,7 @@ Result<KeyRewriter::Action> KeyRewriter::Rewrite(std::string_view key, std::stri
     return Status::Corruption("not a " + std::string(mvcc ? "MVCC" : "raw") +
                               " data key: " + codec::Escape(key));
   }
-  const std::string_view origin =
-      mvcc ? key.substr(1, key.size() - 1 - kTsLen) : key.substr(1);
+  const std::string_view origin = mvcc ? key.substr(1, key.size() - 1 - kTsLen) : key.substr(1);
   if (old_end_) {
     if (old_end_inclusive_ ? origin > *old_end_ : origin >= *old_end_) return Action::kStop;
   }

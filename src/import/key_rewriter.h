@@ -94,7 +94,7 @@ class KeyRewriter {
 
   RewriteSpec spec_;
   bool write_cf_ = false;
-  RegionRange range_;          // new key space
+  RegionRange range_;              // new key space
   std::string new_region_prefix_;  // "r" + new prefix for raw KV, else the new prefix
   bool range_empty_ = false;
   std::string seek_key_;

@@ -171,9 +171,9 @@ TEST(KeyRewriterTest, RangesOutsideThePrefix) {
   EXPECT_TRUE(KeyRewriter::New(spec, "write", {keys::TxnRegionKey(RowKey(100, 1)), "", true})
                   ->range_is_empty());
   // A region that starts below and ends above the prefix: no bound on the scan.
-  auto rw = KeyRewriter::New(spec, "write",
-                             {keys::TxnRegionKey(RowKey(98, 1)), keys::TxnRegionKey(RowKey(100, 1)),
-                              false});
+  auto rw = KeyRewriter::New(
+      spec, "write",
+      {keys::TxnRegionKey(RowKey(98, 1)), keys::TxnRegionKey(RowKey(100, 1)), false});
   ASSERT_TRUE(rw.ok());
   EXPECT_FALSE(rw->range_is_empty());
   EXPECT_EQ(rw->seek_key(), "");

@@ -1,11 +1,5 @@
 #include "import/sst_importer.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <system_error>
-#include <utility>
-
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/iterator.h>
@@ -13,6 +7,12 @@
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+#include <utility>
 
 #include "common/codec.h"
 #include "common/failpoint.h"
@@ -113,8 +113,8 @@ class CancellableStorage : public storage::ExternalStorage {
                    const storage::CallOptions& o) override {
     return base_->WriteFile(name, data, o);
   }
-  Result<std::unique_ptr<storage::ExternalWriter>> Create(
-      std::string_view name, const storage::CallOptions& o) override {
+  Result<std::unique_ptr<storage::ExternalWriter>> Create(std::string_view name,
+                                                          const storage::CallOptions& o) override {
     return base_->Create(name, o);
   }
   Result<std::string> ReadFile(std::string_view name, const storage::CallOptions& o) override {
@@ -225,7 +225,8 @@ Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest
                         " downloads already (limit " +
                         std::to_string(options_.max_concurrent_downloads) + ")");
   }
-  ASSIGN_OR_RETURN(ImportDir::Claim claim, dir_->ClaimStaged(req.sst().uuid(), req.sst().cf_name()));
+  ASSIGN_OR_RETURN(ImportDir::Claim claim,
+                   dir_->ClaimStaged(req.sst().uuid(), req.sst().cf_name()));
   // A failed or empty download must not leave a staged file, not even an older one of the
   // same uuid (it would be ingested in place of what was asked for).
   claim.RemoveFile();
@@ -233,8 +234,8 @@ Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest
   Result<DownloadResult> r = DownloadImpl(req, deadline, cancelled ? cancelled : kNever, claim);
   if (!r.ok() || r->is_empty) claim.RemoveFile();
   if (!r.ok()) {
-    LOG_WARN("download of backup file \"{}\" ({} CF) failed: {}", req.name(),
-             req.sst().cf_name(), r.status().ToString());
+    LOG_WARN("download of backup file \"{}\" ({} CF) failed: {}", req.name(), req.sst().cf_name(),
+             r.status().ToString());
   }
   return r;
 }
@@ -248,8 +249,8 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   const import_sstpb::RewriteRule& rule = req.rewrite_rule();
 
   RegionRange range{sst.range().start(), sst.range().end(), !sst.end_key_exclusive()};
-  RewriteSpec spec{rule.old_key_prefix(),         rule.new_key_prefix(),
-                   rule.new_timestamp(),          rule.ignore_after_timestamp(),
+  RewriteSpec spec{rule.old_key_prefix(),          rule.new_key_prefix(),
+                   rule.new_timestamp(),           rule.ignore_after_timestamp(),
                    rule.ignore_before_timestamp(), req.is_raw_kv()};
   auto rewriter = KeyRewriter::New(spec, sst.cf_name(), range);
   if (!rewriter.ok()) return rewriter.status().WithContext(ObjectContext(name));
@@ -336,7 +337,8 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
 Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
                            const std::vector<import_sstpb::SSTMeta>& metas, errorpb::Error* err) {
   if (metas.empty()) return Status::InvalidArgument("ingest request has no SST");
-  for (const auto& m : metas) RETURN_IF_ERROR(ImportDir::StagedName(m.uuid(), m.cf_name()).status());
+  for (const auto& m : metas)
+    RETURN_IF_ERROR(ImportDir::StagedName(m.uuid(), m.cf_name()).status());
 
   std::vector<ImportDir::Claim> claims;
   claims.reserve(metas.size());
@@ -382,8 +384,8 @@ Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
     auto apply = [&](const metapb::Region& region) -> Status {
       for (const auto& m : metas) {
         if (m.has_region_epoch() && !server::EpochEqual(m.region_epoch(), region.region_epoch())) {
-          return server::FailWithRegionError(
-              server::EpochNotMatchError(m.region_epoch(), {region}), err);
+          return server::FailWithRegionError(server::EpochNotMatchError(m.region_epoch(), {region}),
+                                             err);
         }
       }
       const std::string lower = keys::DataKey(region.start_key());

@@ -53,7 +53,9 @@ class SstImporterTest : public ImportFixture {
       EXPECT_EQ(**v, r.value);
     }
   }
-  void ExpectNothingStaged() { EXPECT_TRUE(ImportDirEntries().empty()) << ImportDirEntries().size(); }
+  void ExpectNothingStaged() {
+    EXPECT_TRUE(ImportDirEntries().empty()) << ImportDirEntries().size();
+  }
 };
 
 TEST_F(SstImporterTest, DownloadWithoutRewriteKeepsKeysAndValues) {
@@ -73,7 +75,8 @@ TEST_F(SstImporterTest, DownloadWithoutRewriteKeepsKeysAndValues) {
   }
   EXPECT_EQ(r.length, fs::file_size(StagedPath(1, "write")));
   // Only the staged file is left: the download's work directory is gone.
-  EXPECT_EQ(ImportDirEntries(), std::vector<std::string>{fs::path(StagedPath(1, "write")).filename().string()});
+  EXPECT_EQ(ImportDirEntries(),
+            std::vector<std::string>{fs::path(StagedPath(1, "write")).filename().string()});
 }
 
 TEST_F(SstImporterTest, DownloadRewritesTablePrefix) {
@@ -83,8 +86,8 @@ TEST_F(SstImporterTest, DownloadRewritesTablePrefix) {
   for (const char* cf : {"default", "write"}) {
     SCOPED_TRACE(cf);
     const int uuid = cf[0] == 'd' ? 1 : 2;
-    DownloadResult r = MustDownload(
-        Request(files[cf], uuid, Enc(RecordPrefix(42)), Enc(RecordPrefix(1042))));
+    DownloadResult r =
+        MustDownload(Request(files[cf], uuid, Enc(RecordPrefix(42)), Enc(RecordPrefix(1042))));
     ASSERT_FALSE(r.is_empty);
     auto kvs = ReadSst(StagedPath(uuid, cf));
     std::vector<std::pair<std::string, std::string>> expect;
@@ -100,8 +103,8 @@ TEST_F(SstImporterTest, DownloadRewritesTablePrefix) {
 TEST_F(SstImporterTest, DownloadRewritesIndexPrefix) {
   std::vector<Row> rows = MakeRows(IndexPrefix(42, 1), 30);
   auto files = Backup(rows);
-  DownloadResult r = MustDownload(
-      Request(files["write"], 1, Enc(IndexPrefix(42, 1)), Enc(IndexPrefix(77, 5))));
+  DownloadResult r =
+      MustDownload(Request(files["write"], 1, Enc(IndexPrefix(42, 1)), Enc(IndexPrefix(77, 5))));
   ASSERT_FALSE(r.is_empty);
   std::vector<Row> want = Moved(rows, IndexPrefix(42, 1), IndexPrefix(77, 5));
   auto kvs = ReadSst(StagedPath(1, "write"));
@@ -240,7 +243,8 @@ TEST_F(SstImporterTest, TruncatedAndMissingObjectsFail) {
   auto files = Backup(MakeRows(RecordPrefix(42), 30));
   auto whole = backup_storage_->ReadFile(files["write"].name);
   ASSERT_TRUE(whole.ok());
-  ASSERT_TRUE(backup_storage_->WriteFile("cut_write.sst", whole->substr(0, whole->size() / 2)).ok());
+  ASSERT_TRUE(
+      backup_storage_->WriteFile("cut_write.sst", whole->substr(0, whole->size() / 2)).ok());
   auto req = Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42)));
   req.set_name("cut_write.sst");
   // With the sha256 of the whole file: a mismatch.
@@ -282,7 +286,8 @@ TEST_F(SstImporterTest, EncryptedBackupNeedsTheRightKey) {
   auto none = Request(files["write"], 3, Enc(RecordPrefix(42)), Enc(RecordPrefix(8)));
   EXPECT_FALSE(importer_->Download(none).ok());
   // Only the good download is staged.
-  EXPECT_EQ(ImportDirEntries(), std::vector<std::string>{fs::path(StagedPath(1, "write")).filename().string()});
+  EXPECT_EQ(ImportDirEntries(),
+            std::vector<std::string>{fs::path(StagedPath(1, "write")).filename().string()});
 }
 
 TEST_F(SstImporterTest, IngestThenReadBackThroughMvcc) {
@@ -500,9 +505,9 @@ TEST_F(SstImporterTest, SweepRemovesStaleUnclaimedFiles) {
 
 TEST_F(SstImporterTest, StartupEmptiesTheImportDirectory) {
   auto files = Backup(MakeRows(RecordPrefix(42), 10));
-  ASSERT_FALSE(MustDownload(Request(files["write"], 1, Enc(RecordPrefix(42)),
-                                    Enc(RecordPrefix(42))))
-                   .is_empty);
+  ASSERT_FALSE(
+      MustDownload(Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42))))
+          .is_empty);
   fs::create_directories(fs::path(ImportDirPath()) / ".work-1-1");
   { std::ofstream(fs::path(ImportDirPath()) / "junk.tmp") << "x"; }
   EXPECT_EQ(ImportDirEntries().size(), 3u);
@@ -519,9 +524,9 @@ TEST_F(SstImporterTest, BackgroundSweepRemovesStagedFilesAfterTheTtl) {
   ASSERT_TRUE(imp.ok());
   importer_ = std::move(imp).value();
   auto files = Backup(MakeRows(RecordPrefix(42), 10));
-  ASSERT_FALSE(MustDownload(Request(files["write"], 1, Enc(RecordPrefix(42)),
-                                    Enc(RecordPrefix(42))))
-                   .is_empty);
+  ASSERT_FALSE(
+      MustDownload(Request(files["write"], 1, Enc(RecordPrefix(42)), Enc(RecordPrefix(42))))
+          .is_empty);
   for (int i = 0; i < 200 && !ImportDirEntries().empty(); ++i) std::this_thread::sleep_for(10ms);
   ExpectNothingStaged();
 }
@@ -604,8 +609,8 @@ class FaultyStorageTest : public SstImporterTest {
     Result<std::string> ReadFile(std::string_view n, const storage::CallOptions& o) override {
       return s_->ReadFile(n, o);
     }
-    Result<std::unique_ptr<storage::ExternalReader>> Open(
-        std::string_view n, const storage::CallOptions& o) override {
+    Result<std::unique_ptr<storage::ExternalReader>> Open(std::string_view n,
+                                                          const storage::CallOptions& o) override {
       return s_->Open(n, o);
     }
     Result<bool> FileExists(std::string_view n, const storage::CallOptions& o) override {
@@ -614,8 +619,7 @@ class FaultyStorageTest : public SstImporterTest {
     Status DeleteFile(std::string_view n, const storage::CallOptions& o) override {
       return s_->DeleteFile(n, o);
     }
-    Status WalkDir(std::string_view p, const WalkFn& fn,
-                   const storage::CallOptions& o) override {
+    Status WalkDir(std::string_view p, const WalkFn& fn, const storage::CallOptions& o) override {
       return s_->WalkDir(p, fn, o);
     }
     std::string Uri() const override { return s_->Uri(); }
@@ -629,7 +633,8 @@ class FaultyStorageTest : public SstImporterTest {
     SstImporterOptions o = SstImporterTest::ImporterOptions();
     o.storage_factory = [this](const storage::StorageBackend&, const storage::StorageOptions&)
         -> Result<std::unique_ptr<storage::ExternalStorage>> {
-      if (!faulty_) faulty_ = std::make_unique<storage::FaultInjectionStorage>(backup_storage_.get());
+      if (!faulty_)
+        faulty_ = std::make_unique<storage::FaultInjectionStorage>(backup_storage_.get());
       return std::unique_ptr<storage::ExternalStorage>(new Borrowed(faulty_.get()));
     };
     return o;
