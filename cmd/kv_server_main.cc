@@ -4,9 +4,13 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <grpc/support/log.h>
@@ -69,14 +73,34 @@ int main(int argc, char** argv) {
 
   gpr_set_log_function(GrpcLogToDebug);
 
-  // Handle termination signals synchronously in this thread; every thread started from here
-  // on inherits the blocked mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // Termination signals stay blocked in every thread (all inherit this mask) and are taken
+  // synchronously by one signal thread (below).
+  static sigset_t kSignals;
+  sigemptyset(&kSignals);
+  sigaddset(&kSignals, SIGINT);
+  sigaddset(&kSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &kSignals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // A signal while the node is still starting (e.g. waiting for PD) ends the process at once:
+  // nothing acknowledged is pending then, and every engine write so far was synced.
+  // Static: the detached signal thread may outlive main's frame.
+  static std::mutex mu;
+  static std::condition_variable cv;
+  static bool started = false;
+  static int received = 0;
+  std::thread([] {
+    int sig = 0;
+    sigwait(&kSignals, &sig);
+    std::lock_guard<std::mutex> l(mu);
+    received = sig;
+    if (!started) {
+      std::cerr << "kv-server: stopped by signal " << sig << " before startup finished"
+                << std::endl;
+      std::_Exit(0);
+    }
+    cv.notify_all();
+  }).detach();
 
   brkv::server::KvServerOptions server_options;
   server_options.extra_services.push_back(brkv::backup::BackupServiceFactory());
@@ -88,9 +112,11 @@ int main(int argc, char** argv) {
     return Fail(server.status().message());
   }
 
-  int sig = 0;
-  sigwait(&sigs, &sig);
-  LOG_INFO("received signal {}, shutting down", sig);
+  std::unique_lock<std::mutex> l(mu);
+  started = true;
+  cv.wait(l, [] { return received != 0; });
+  l.unlock();
+  LOG_INFO("received signal {}, shutting down", received);
   (*server)->Shutdown();
   return 0;
 }
