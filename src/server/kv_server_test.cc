@@ -3,7 +3,9 @@
 #include "server/kv_server.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -364,6 +366,62 @@ TEST_F(KvServerTest, SplitsBySize) {
   EXPECT_GE(n, 3u);
 }
 
+
+TEST(KvServerClusterTest, ConcurrentStartsBootstrapOnce) {
+  testing::TempDir dir;
+  pd::PdServerOptions po;
+  po.data_dir = dir.path() + "/pd";
+  po.addr = "127.0.0.1:0";
+  auto pd = pd::PdServer::Start(po);
+  ASSERT_TRUE(pd.ok()) << pd.status().ToString();
+
+  constexpr int kNodes = 3;
+  std::vector<std::unique_ptr<KvServer>> nodes(kNodes);
+  std::vector<Status> errors(kNodes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      ServerConfig c;
+      c.addr = "127.0.0.1:0";
+      c.pd = (*pd)->address();
+      c.data_dir = dir.path() + "/kv" + std::to_string(i);
+      c.pd_connect_timeout_ms = 10000;
+      c.graceful_shutdown_timeout_ms = 1000;
+      auto kv = KvServer::Start(c);
+      if (kv.ok()) {
+        nodes[i] = std::move(kv).value();
+      } else {
+        errors[i] = kv.status();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint64_t> store_ids;
+  for (int i = 0; i < kNodes; ++i) {
+    ASSERT_TRUE(nodes[i]) << errors[i].ToString();
+    store_ids.insert(nodes[i]->store_id());
+  }
+  EXPECT_EQ(store_ids.size(), static_cast<size_t>(kNodes));
+
+  client::PdClientOptions co;
+  co.address = (*pd)->address();
+  auto pc = client::PdClient::Connect(co);
+  ASSERT_TRUE(pc.ok());
+  auto regions = (*pc)->ScanRegions("", "");
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  ASSERT_EQ(regions->size(), 1u);
+  EXPECT_TRUE((*regions)[0].region.start_key().empty());
+  EXPECT_TRUE((*regions)[0].region.end_key().empty());
+  auto stores = (*pc)->GetAllStores();
+  ASSERT_TRUE(stores.ok());
+  EXPECT_EQ(stores->size(), static_cast<size_t>(kNodes));
+
+  // Exactly one node hosts the first region, and only it.
+  const uint64_t host = (*regions)[0].region.peers(0).store_id();
+  EXPECT_EQ(store_ids.count(host), 1u);
+  for (auto& n : nodes) n->Shutdown();
+  (*pd)->Shutdown();
+}
 }  // namespace
 }  // namespace brkv::server
 
