@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "client/pd_client.h"
+#include "common/failpoint.h"
 #include "kv/keys.h"
 #include "proto/tikvpb.grpc.pb.h"
 #include "server/server_test_util.h"
@@ -375,6 +376,8 @@ TEST(KvServerClusterTest, ConcurrentStartsBootstrapOnce) {
   auto pd = pd::PdServer::Start(po);
   ASSERT_TRUE(pd.ok()) << pd.status().ToString();
 
+  // Every node sees an unbootstrapped cluster and tries; all but one lose the race.
+  failpoint::Enable("kv.bootstrap.before-pd", "sleep(300)");
   constexpr int kNodes = 3;
   std::vector<std::unique_ptr<KvServer>> nodes(kNodes);
   std::vector<Status> errors(kNodes);
@@ -396,6 +399,7 @@ TEST(KvServerClusterTest, ConcurrentStartsBootstrapOnce) {
     });
   }
   for (auto& t : threads) t.join();
+  failpoint::DisableAll();
   std::set<uint64_t> store_ids;
   for (int i = 0; i < kNodes; ++i) {
     ASSERT_TRUE(nodes[i]) << errors[i].ToString();
@@ -416,9 +420,27 @@ TEST(KvServerClusterTest, ConcurrentStartsBootstrapOnce) {
   ASSERT_TRUE(stores.ok());
   EXPECT_EQ(stores->size(), static_cast<size_t>(kNodes));
 
-  // Exactly one node hosts the first region, and only it.
-  const uint64_t host = (*regions)[0].region.peers(0).store_id();
+  // Exactly one node serves the first region; the losers dropped their local copies.
+  const metapb::Region& first = (*regions)[0].region;
+  const uint64_t host = first.peers(0).store_id();
   EXPECT_EQ(store_ids.count(host), 1u);
+  int serving = 0;
+  for (auto& n : nodes) {
+    auto stub = tikvpb::Tikv::NewStub(
+        grpc::CreateChannel(n->advertise_address(), grpc::InsecureChannelCredentials()));
+    kvrpcpb::RawGetRequest req;
+    req.mutable_context()->set_region_id(first.id());
+    *req.mutable_context()->mutable_region_epoch() = first.region_epoch();
+    req.set_key("k");
+    kvrpcpb::RawGetResponse resp;
+    grpc::ClientContext cc;
+    ASSERT_TRUE(stub->RawGet(&cc, req, &resp).ok());
+    if (!resp.has_region_error()) {
+      ++serving;
+      EXPECT_EQ(n->store_id(), host);
+    }
+  }
+  EXPECT_EQ(serving, 1);
   for (auto& n : nodes) n->Shutdown();
   (*pd)->Shutdown();
 }

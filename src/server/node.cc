@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "common/failpoint.h"
 #include "common/logging.h"
 #include "kv/keys.h"
 
@@ -162,6 +163,7 @@ Status Node::BootstrapCluster(uint64_t store_id) {
         " regions; was PD's data directory replaced?");
   }
 
+  FAIL_POINT("kv.bootstrap.before-pd");
   Status s = pd_->Bootstrap(StoreMeta(), first);
   if (s.code() == Status::Code::kAlreadyExists) {
     LOG_INFO("another store bootstrapped the cluster first; joining it");

@@ -5,7 +5,8 @@
 //   - if the cluster is not bootstrapped yet, the node bootstraps it with the first region
 //     ["", "") on itself: the region is persisted locally *before* PD's Bootstrap, so a crash
 //     in between is finished on restart; if another node won the race (ALREADY_BOOTSTRAPPED),
-//     the local (empty) region is dropped and the node just registers;
+//     the local (empty) region is dropped and the node just registers (failpoint
+//     "kv.bootstrap.before-pd" sits between the local write and PD's Bootstrap);
 //   - a known data directory must belong to PD's cluster (else InvalidArgument);
 //   - PutStore registers the advertised address.
 // Start(): a background thread sends a store heartbeat every store_heartbeat_ms, every region's
