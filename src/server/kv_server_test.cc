@@ -444,6 +444,42 @@ TEST(KvServerClusterTest, ConcurrentStartsBootstrapOnce) {
   for (auto& n : nodes) n->Shutdown();
   (*pd)->Shutdown();
 }
+
+TEST(KvServerClusterTest, InterruptedBootstrapIsFinishedOnRestart) {
+  testing::TempDir dir;
+  pd::PdServerOptions po;
+  po.data_dir = dir.path() + "/pd";
+  po.addr = "127.0.0.1:0";
+  auto pd = pd::PdServer::Start(po);
+  ASSERT_TRUE(pd.ok()) << pd.status().ToString();
+  ServerConfig c;
+  c.addr = "127.0.0.1:0";
+  c.pd = (*pd)->address();
+  c.data_dir = dir.path() + "/kv";
+  c.graceful_shutdown_timeout_ms = 1000;
+
+  // The first region is persisted locally, then the node "crashes" before PD's Bootstrap.
+  failpoint::Enable("kv.bootstrap.before-pd", "1*return(crash)");
+  auto failed = KvServer::Start(c);
+  failpoint::DisableAll();
+  ASSERT_FALSE(failed.ok());
+
+  auto kv = KvServer::Start(c);
+  ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+  client::PdClientOptions co;
+  co.address = (*pd)->address();
+  auto pc = client::PdClient::Connect(co);
+  ASSERT_TRUE(pc.ok());
+  auto boot = (*pc)->IsBootstrapped();
+  ASSERT_TRUE(boot.ok());
+  EXPECT_TRUE(*boot);
+  auto regions = (*pc)->ScanRegions("", "");
+  ASSERT_TRUE(regions.ok());
+  ASSERT_EQ(regions->size(), 1u);
+  EXPECT_EQ((*regions)[0].region.peers(0).store_id(), (*kv)->store_id());
+  (*kv)->Shutdown();
+  (*pd)->Shutdown();
+}
 }  // namespace
 }  // namespace brkv::server
 
