@@ -10,30 +10,30 @@ namespace brkv::table {
 Result<int64_t> AutoIDAllocator::Alloc(int64_t n, int64_t max_id) {
   if (n < 1) return Status::InvalidArgument("auto id allocation needs n >= 1");
   int64_t first = 0;
-  ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster_, [&](client::Txn* txn) -> Status {
+  auto body = [&](client::Txn* txn) -> Status {
     MetaMutator m(txn);
     ASSIGN_OR_RETURN(int64_t base, m.reader()->AutoTableID(db_id_, table_id_));
     if (base < 0) base = 0;
     if (base > max_id - n) {
       return Status::InvalidArgument("auto id space of table id " + std::to_string(table_id_) +
-                                     " is exhausted (base " + std::to_string(base) +
-                                     ", maximum " + std::to_string(max_id) + ")");
+                                     " is exhausted (base " + std::to_string(base) + ", maximum " +
+                                     std::to_string(max_id) + ")");
     }
     first = base + 1;
     return m.SetAutoTableID(db_id_, table_id_, base + n);
-  }));
-  (void)commit_ts;
+  };
+  RETURN_IF_ERROR(RunInTxn(cluster_, body).status());
   return first;
 }
 
 Status AutoIDAllocator::Rebase(int64_t id) {
-  return RunInTxn(cluster_, [&](client::Txn* txn) -> Status {
-           MetaMutator m(txn);
-           ASSIGN_OR_RETURN(int64_t base, m.reader()->AutoTableID(db_id_, table_id_));
-           if (base >= id) return Status::OK();
-           return m.SetAutoTableID(db_id_, table_id_, id);
-         })
-      .status();
+  auto body = [&](client::Txn* txn) -> Status {
+    MetaMutator m(txn);
+    ASSIGN_OR_RETURN(int64_t base, m.reader()->AutoTableID(db_id_, table_id_));
+    if (base >= id) return Status::OK();
+    return m.SetAutoTableID(db_id_, table_id_, id);
+  };
+  return RunInTxn(cluster_, body).status();
 }
 
 Result<int64_t> AutoIDAllocator::Base() {

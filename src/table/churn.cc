@@ -29,10 +29,10 @@ struct ChurnTable {
   int k_offset = 0;
   int c_offset = 0;
   int pad_offset = 0;
-  int64_t max_id = 0;      // column maximum of id
-  int64_t next_id = 0;     // cached allocation [next_id, end_id)
+  int64_t max_id = 0;   // column maximum of id
+  int64_t next_id = 0;  // cached allocation [next_id, end_id)
   int64_t end_id = 0;
-  int64_t known_max = 0;   // largest id allocated so far (victims are searched below it)
+  int64_t known_max = 0;  // largest id allocated so far (victims are searched below it)
 };
 
 constexpr int64_t kIdCache = 100;
@@ -50,8 +50,7 @@ Result<std::vector<ChurnTable>> OpenTables(client::Cluster* cluster, const std::
     const catalog::ColumnInfo* k = t.FindColumn("k");
     const catalog::ColumnInfo* c = t.FindColumn("c");
     const catalog::ColumnInfo* pad = t.FindColumn("pad");
-    if (id == nullptr || k == nullptr || c == nullptr || pad == nullptr ||
-        t.columns.size() != 4) {
+    if (id == nullptr || k == nullptr || c == nullptr || pad == nullptr || t.columns.size() != 4) {
       return Status::InvalidArgument("table '" + db.name.O + "." + t.name.O +
                                      "' does not have sysbench's columns (id, k, c, pad)");
     }
@@ -68,8 +67,8 @@ Result<std::vector<ChurnTable>> OpenTables(client::Cluster* cluster, const std::
     out.push_back(std::move(ct));
   }
   if (out.empty()) {
-    return Status::NotFound("database '" + db.name.O + "' has no sbtest tables (run kvctl "
-                            "load sysbench first)");
+    return Status::NotFound("database '" + db.name.O +
+                            "' has no sbtest tables (run kvctl load sysbench first)");
   }
   return out;
 }
@@ -151,14 +150,12 @@ Result<ChurnReport> RunChurn(client::Cluster* cluster, const ChurnOptions& optio
     row[t.c_offset] = Datum::Bytes(new_c);
     row[t.pad_offset] = Datum::Bytes(new_pad);
     ASSIGN_OR_RETURN(catalog::EncodedRow enc, t.writer->Encode(row));
-    Result<uint64_t> ok = RunInTxn(cluster, [&](client::Txn* txn) -> Status {
-      return t.writer->AddInsert(txn, enc);
-    });
+    Result<uint64_t> ok = RunInTxn(
+        cluster, [&](client::Txn* txn) -> Status { return t.writer->AddInsert(txn, enc); });
     if (!ok.ok()) return ok.status().WithContext("churn insert into " + t.info.name.O);
     report.inserts += 1;
   }
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 

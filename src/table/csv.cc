@@ -82,8 +82,7 @@ void AppendCsvField(std::string* out, const CsvField& field) {
     return;
   }
   const std::string& f = *field;
-  const bool quote =
-      f == kNullText || f.find_first_of(",\"\r\n") != std::string::npos;
+  const bool quote = f == kNullText || f.find_first_of(",\"\r\n") != std::string::npos;
   if (!quote) {
     out->append(f);
     return;

@@ -60,8 +60,8 @@ Result<ParsedRows> ParseAll(const catalog::TableInfo& table, std::string_view cs
         row.push_back(Datum::Null());  // filled in phase 2
         continue;
       }
-      Result<Datum> d = catalog::ParseColumnValue(
-          col, f ? std::optional<std::string_view>(*f) : std::nullopt);
+      Result<Datum> d =
+          catalog::ParseColumnValue(col, f ? std::optional<std::string_view>(*f) : std::nullopt);
       if (!d.ok()) return d.status().WithContext(Line(rec.line));
       if (is_auto && d->int_value() == 0) {
         allocate = true;

@@ -30,11 +30,11 @@ class CsvImportTest : public ::testing::Test {
 
   std::string Dump(const catalog::TableInfo& t) {
     std::string out;
-    Status s = TableReader(cluster_.get(), t, *cluster_->GetTS())
-                   .DumpCsv([&](std::string_view chunk) {
-                     out.append(chunk);
-                     return Status::OK();
-                   });
+    Status s =
+        TableReader(cluster_.get(), t, *cluster_->GetTS()).DumpCsv([&](std::string_view chunk) {
+          out.append(chunk);
+          return Status::OK();
+        });
     EXPECT_TRUE(s.ok()) << s.ToString();
     return out;
   }

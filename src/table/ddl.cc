@@ -15,8 +15,8 @@ namespace brkv::table {
 namespace {
 
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '$';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$';
 }
 
 }  // namespace
@@ -40,7 +40,7 @@ Result<catalog::DBInfo> CreateDatabase(client::Cluster* cluster, std::string_vie
                                        bool if_not_exists) {
   RETURN_IF_ERROR(ValidateName("database", name));
   catalog::DBInfo result;
-  ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster, [&](client::Txn* txn) -> Status {
+  auto body = [&](client::Txn* txn) -> Status {
     MetaMutator m(txn);
     Result<catalog::DBInfo> existing = m.reader()->FindDatabase(name);
     if (existing.ok()) {
@@ -55,13 +55,12 @@ Result<catalog::DBInfo> CreateDatabase(client::Cluster* cluster, std::string_vie
     result = catalog::MakeDBInfo(id, name);
     RETURN_IF_ERROR(m.PutDatabase(result));
     return m.BumpSchemaVersion().status();
-  }));
-  (void)commit_ts;
+  };
+  RETURN_IF_ERROR(RunInTxn(cluster, body).status());
   return result;
 }
 
-Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster,
-                                                     std::string_view db,
+Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster, std::string_view db,
                                                      const std::vector<TableSpec>& tables) {
   // Check names and specs up front so bad input fails before any RPC.
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -78,7 +77,7 @@ Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster,
   }
 
   std::vector<catalog::TableInfo> result;
-  ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster, [&](client::Txn* txn) -> Status {
+  auto body = [&](client::Txn* txn) -> Status {
     result.clear();
     MetaMutator m(txn);
     ASSIGN_OR_RETURN(catalog::DBInfo dbinfo, m.reader()->FindDatabase(db));
@@ -93,16 +92,15 @@ Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster,
       }
     }
     for (const TableSpec& t : tables) {
-      ASSIGN_OR_RETURN(catalog::TableInfo info, catalog::ParseColumnSpec(t.name, t.spec, [&] {
-                         return m.GenGlobalIDs(1);
-                       }));
+      ASSIGN_OR_RETURN(catalog::TableInfo info,
+                       catalog::ParseColumnSpec(t.name, t.spec, [&] { return m.GenGlobalIDs(1); }));
       info.update_timestamp = txn->start_ts();
       RETURN_IF_ERROR(m.PutTable(dbinfo.id, info));
       result.push_back(std::move(info));
     }
     return m.BumpSchemaVersion().status();
-  }));
-  (void)commit_ts;
+  };
+  RETURN_IF_ERROR(RunInTxn(cluster, body).status());
   return result;
 }
 
@@ -113,8 +111,7 @@ Result<catalog::TableInfo> CreateTable(client::Cluster* cluster, std::string_vie
   return std::move(created.front());
 }
 
-Result<uint64_t> RemoveTableData(client::Cluster* cluster, int64_t table_id,
-                                 size_t batch_keys) {
+Result<uint64_t> RemoveTableData(client::Cluster* cluster, int64_t table_id, size_t batch_keys) {
   if (batch_keys == 0) batch_keys = 1;
   const catalog::KeyRange r = catalog::WholeTableRange(table_id);
   ASSIGN_OR_RETURN(uint64_t ts, cluster->GetTS());
@@ -124,11 +121,11 @@ Result<uint64_t> RemoveTableData(client::Cluster* cluster, int64_t table_id,
   Status write_error;
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::OK();
-    ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster, [&](client::Txn* txn) -> Status {
+    auto body = [&](client::Txn* txn) -> Status {
       for (const std::string& k : batch) RETURN_IF_ERROR(txn->Delete(k));
       return Status::OK();
-    }));
-    (void)commit_ts;
+    };
+    RETURN_IF_ERROR(RunInTxn(cluster, body).status());
     deleted += batch.size();
     batch.clear();
     return Status::OK();
@@ -149,14 +146,14 @@ Result<uint64_t> RemoveTableData(client::Cluster* cluster, int64_t table_id,
 Result<DroppedTable> DropTable(client::Cluster* cluster, std::string_view db,
                                std::string_view table) {
   DroppedTable dropped;
-  ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster, [&](client::Txn* txn) -> Status {
+  auto body = [&](client::Txn* txn) -> Status {
     MetaMutator m(txn);
     ASSIGN_OR_RETURN(dropped.db, m.reader()->FindDatabase(db));
     ASSIGN_OR_RETURN(dropped.table, m.reader()->FindTable(dropped.db, table));
     RETURN_IF_ERROR(m.DeleteTable(dropped.db.id, dropped.table.id));
     return m.BumpSchemaVersion().status();
-  }));
-  (void)commit_ts;
+  };
+  RETURN_IF_ERROR(RunInTxn(cluster, body).status());
   Result<uint64_t> n = RemoveTableData(cluster, dropped.table.id);
   if (!n.ok()) {
     return n.status().WithContext("table '" + dropped.db.name.O + "." + dropped.table.name.O +
@@ -168,7 +165,7 @@ Result<DroppedTable> DropTable(client::Cluster* cluster, std::string_view db,
 
 Result<std::vector<DroppedTable>> DropDatabase(client::Cluster* cluster, std::string_view db) {
   std::vector<DroppedTable> dropped;
-  ASSIGN_OR_RETURN(uint64_t commit_ts, RunInTxn(cluster, [&](client::Txn* txn) -> Status {
+  auto body = [&](client::Txn* txn) -> Status {
     dropped.clear();
     MetaMutator m(txn);
     ASSIGN_OR_RETURN(catalog::DBInfo dbinfo, m.reader()->FindDatabase(db));
@@ -176,15 +173,16 @@ Result<std::vector<DroppedTable>> DropDatabase(client::Cluster* cluster, std::st
     for (auto& t : tables) dropped.push_back(DroppedTable{dbinfo, std::move(t)});
     RETURN_IF_ERROR(m.DeleteDatabase(dbinfo.id));
     return m.BumpSchemaVersion().status();
-  }));
-  (void)commit_ts;
+  };
+  RETURN_IF_ERROR(RunInTxn(cluster, body).status());
   for (const DroppedTable& d : dropped) {
     Result<uint64_t> n = RemoveTableData(cluster, d.table.id);
     if (!n.ok()) {
       return n.status().WithContext("database '" + d.db.name.O +
                                     "' was dropped from the catalog but deleting the data of "
-                                    "table '" + d.table.name.O + "' (id " +
-                                    std::to_string(d.table.id) + ") failed");
+                                    "table '" +
+                                    d.table.name.O + "' (id " + std::to_string(d.table.id) +
+                                    ") failed");
     }
   }
   return dropped;

@@ -47,8 +47,7 @@ struct TableSpec {
 // Creates several tables of one database in ONE transaction (all or none), with consecutive
 // ids in the given order. Same errors as CreateTable; duplicate names within the batch are
 // AlreadyExists too.
-Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster,
-                                                     std::string_view db,
+Result<std::vector<catalog::TableInfo>> CreateTables(client::Cluster* cluster, std::string_view db,
                                                      const std::vector<TableSpec>& tables);
 
 // A table that was dropped: where it was and what it was.

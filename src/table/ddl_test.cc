@@ -139,8 +139,7 @@ TEST_F(DdlTest, CatalogReadsAtAnOlderTsSeeTheOlderCatalog) {
   const uint64_t before_drop = *cluster_->GetTS();
   ASSERT_TRUE(DropTable(cluster_.get(), "d", "t").ok());
   MetaReader* now = Meta();
-  EXPECT_EQ(now->FindTable(*now->FindDatabase("d"), "t").status().code(),
-            Status::Code::kNotFound);
+  EXPECT_EQ(now->FindTable(*now->FindDatabase("d"), "t").status().code(), Status::Code::kNotFound);
   MetaReader* old = Meta(before_drop);
   auto t = old->FindTable(*old->FindDatabase("d"), "t");
   ASSERT_TRUE(t.ok()) << t.status().ToString();

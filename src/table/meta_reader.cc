@@ -90,13 +90,12 @@ Result<std::vector<catalog::TableInfo>> MetaReader::ListTables(int64_t db_id) {
     return true;
   }));
   RETURN_IF_ERROR(error);
-  std::sort(out.begin(), out.end(), [](const catalog::TableInfo& a,
-                                       const catalog::TableInfo& b) { return a.id < b.id; });
+  std::sort(out.begin(), out.end(),
+            [](const catalog::TableInfo& a, const catalog::TableInfo& b) { return a.id < b.id; });
   return out;
 }
 
-Result<catalog::TableInfo> MetaReader::FindTable(const catalog::DBInfo& db,
-                                                 std::string_view name) {
+Result<catalog::TableInfo> MetaReader::FindTable(const catalog::DBInfo& db, std::string_view name) {
   ASSIGN_OR_RETURN(auto tables, ListTables(db.id));
   const std::string l = Lower(name);
   for (auto& t : tables) {

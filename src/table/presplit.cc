@@ -53,8 +53,7 @@ std::vector<std::string> IntIndexSplitKeys(int64_t table_id, int64_t index_id, i
   return out;
 }
 
-Result<ScatterReport> SplitAndScatter(client::Cluster* cluster,
-                                      std::vector<std::string> split_keys,
+Result<ScatterReport> SplitAndScatter(client::Cluster* cluster, std::vector<std::string> split_keys,
                                       const std::vector<catalog::KeyRange>& ranges,
                                       const ScatterOptions& options) {
   for (const auto& r : ranges) {
@@ -63,8 +62,8 @@ Result<ScatterReport> SplitAndScatter(client::Cluster* cluster,
   }
   std::sort(split_keys.begin(), split_keys.end());
   split_keys.erase(std::unique(split_keys.begin(), split_keys.end()), split_keys.end());
-  ASSIGN_OR_RETURN(auto split, cluster->admin()->SplitRegions(split_keys,
-                                                              client::SplitKeyForm::kTxnRawKey));
+  ASSIGN_OR_RETURN(auto split,
+                   cluster->admin()->SplitRegions(split_keys, client::SplitKeyForm::kTxnRawKey));
   (void)split;
 
   ScatterReport report;

@@ -28,10 +28,10 @@ std::vector<std::string> IntIndexSplitKeys(int64_t table_id, int64_t index_id, i
                                            int64_t hi, int pieces);
 
 struct ScatterReport {
-  size_t regions = 0;    // regions inside the ranges after the split
-  size_t moved = 0;      // scatter requests PD carried out
-  size_t failed = 0;     // scatter requests PD refused (e.g. the region already holds data)
-  size_t stores = 0;     // serving stores
+  size_t regions = 0;  // regions inside the ranges after the split
+  size_t moved = 0;    // scatter requests PD carried out
+  size_t failed = 0;   // scatter requests PD refused (e.g. the region already holds data)
+  size_t stores = 0;   // serving stores
   size_t stores_with_regions = 0;  // serving stores that lead at least one of the regions
 };
 
@@ -44,8 +44,7 @@ struct ScatterOptions {
 // regions inside `ranges` as described above. A failed split is an error; scatter refusals
 // are counted in the report, not errors (the data stays correct, only less spread). A cluster
 // without a PD client (Cluster::Create in tests) is split but not scattered (empty report).
-Result<ScatterReport> SplitAndScatter(client::Cluster* cluster,
-                                      std::vector<std::string> split_keys,
+Result<ScatterReport> SplitAndScatter(client::Cluster* cluster, std::vector<std::string> split_keys,
                                       const std::vector<catalog::KeyRange>& ranges,
                                       const ScatterOptions& options = {});
 

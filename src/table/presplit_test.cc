@@ -41,8 +41,8 @@ TEST(PresplitTest, IndexKeysAreInsideTheIndexRange) {
     }
   }
   // An entry with that value sorts at or after the split key.
-  std::string entry = catalog::IndexKey(110, 1, std::vector<catalog::Datum>{catalog::Datum::Int(251)},
-                                        false, 7);
+  std::string entry =
+      catalog::IndexKey(110, 1, std::vector<catalog::Datum>{catalog::Datum::Int(251)}, false, 7);
   EXPECT_LE(keys[0], entry);
 }
 

@@ -37,8 +37,8 @@ TEST(SysbenchDataTest, DeterministicPerCoordinates) {
 }
 
 TEST(SysbenchDataTest, SpecParsesAndRowsEncode) {
-  auto t = catalog::ParseColumnSpec("sbtest1", kSysbenchTableSpec,
-                                    [] { return Result<int64_t>(100); });
+  auto t =
+      catalog::ParseColumnSpec("sbtest1", kSysbenchTableSpec, [] { return Result<int64_t>(100); });
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_TRUE(t->pk_is_handle);
   ASSERT_NE(t->FindIndex("k_1"), nullptr);

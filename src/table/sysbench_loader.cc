@@ -60,8 +60,7 @@ Result<SysbenchReport> LoadSysbench(client::Cluster* cluster, const SysbenchOpti
   for (int i = 1; i <= options.tables; ++i) {
     specs.push_back(TableSpec{SysbenchTableName(i), kSysbenchTableSpec});
   }
-  ASSIGN_OR_RETURN(std::vector<catalog::TableInfo> tables,
-                   CreateTables(cluster, db.name.O, specs));
+  ASSIGN_OR_RETURN(std::vector<catalog::TableInfo> tables, CreateTables(cluster, db.name.O, specs));
   say("created " + std::to_string(tables.size()) + " tables in database " + db.name.O);
 
   // 2-3. Allocators and region layout.
@@ -85,8 +84,8 @@ Result<SysbenchReport> LoadSysbench(client::Cluster* cluster, const SysbenchOpti
     report.scatter.stores = sr->stores;
     say("table " + t.name.O + ": " + std::to_string(sr->regions) + " regions on " +
         std::to_string(sr->stores_with_regions) + " of " + std::to_string(sr->stores) +
-        " stores (" + std::to_string(sr->moved) + " scattered, " +
-        std::to_string(sr->failed) + " refused)");
+        " stores (" + std::to_string(sr->moved) + " scattered, " + std::to_string(sr->failed) +
+        " refused)");
     ASSIGN_OR_RETURN(TableWriter w, TableWriter::Make(t));
     writers.push_back(std::move(w));
   }
@@ -137,8 +136,7 @@ Result<SysbenchReport> LoadSysbench(client::Cluster* cluster, const SysbenchOpti
         std::lock_guard<std::mutex> lock(mu);
         if (first_error.ok()) {
           first_error = s.WithContext("loading rows " + std::to_string(c.first) + "-" +
-                                      std::to_string(c.last) + " of " +
-                                      tables[c.table].name.O);
+                                      std::to_string(c.last) + " of " + tables[c.table].name.O);
         }
         stop.store(true);
         return;

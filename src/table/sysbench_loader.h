@@ -42,10 +42,10 @@ struct SysbenchOptions {
 };
 
 struct SysbenchReport {
-  uint64_t rows = 0;           // rows written (all tables)
-  double load_seconds = 0;     // step 4
-  double total_seconds = 0;    // steps 1-4
-  ScatterReport scatter;       // summed over the tables
+  uint64_t rows = 0;         // rows written (all tables)
+  double load_seconds = 0;   // step 4
+  double total_seconds = 0;  // steps 1-4
+  ScatterReport scatter;     // summed over the tables
   double RowsPerSecond() const { return load_seconds > 0 ? rows / load_seconds : 0; }
 };
 

@@ -13,8 +13,8 @@ Status TableReader::ScanRows(
     const std::function<bool(int64_t, std::span<const catalog::Datum>)>& fn) const {
   const catalog::KeyRange r = catalog::TableRecordRange(table_.id);
   Status error;
-  RETURN_IF_ERROR(cluster_->GetSnapshot(ts_).ScanEach(
-      r.start, r.end, [&](const client::KvPair& kv) {
+  RETURN_IF_ERROR(
+      cluster_->GetSnapshot(ts_).ScanEach(r.start, r.end, [&](const client::KvPair& kv) {
         Result<catalog::DecodedRecordKey> key = catalog::DecodeRecordKey(kv.key);
         if (!key.ok()) {
           error = key.status();
@@ -22,8 +22,8 @@ Status TableReader::ScanRows(
         }
         Result<std::vector<catalog::Datum>> row = catalog::DecodeRow(table_, kv.key, kv.value);
         if (!row.ok()) {
-          error = row.status().WithContext("row " + std::to_string(key->handle) +
-                                           " of table '" + table_.name.O + "'");
+          error = row.status().WithContext("row " + std::to_string(key->handle) + " of table '" +
+                                           table_.name.O + "'");
           return false;
         }
         return fn(key->handle, *row);

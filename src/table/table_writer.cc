@@ -22,8 +22,7 @@ Result<catalog::EncodedRow> TableWriter::Encode(std::span<const catalog::Datum> 
   return catalog::EncodeRow(table_, row, row_id);
 }
 
-std::vector<TableWriter::UniqueKey> TableWriter::UniqueKeys(
-    const catalog::EncodedRow& row) const {
+std::vector<TableWriter::UniqueKey> TableWriter::UniqueKeys(const catalog::EncodedRow& row) const {
   std::vector<UniqueKey> out;
   out.push_back(UniqueKey{row.key, kRecord});
   for (size_t i = 0; i < row.index_kvs.size() && i < public_.size(); ++i) {
@@ -41,8 +40,8 @@ Status TableWriter::AddInsert(client::Txn* txn, const catalog::EncodedRow& row) 
   RETURN_IF_ERROR(txn->Insert(row.key, row.value));
   for (size_t i = 0; i < row.index_kvs.size(); ++i) {
     const catalog::IndexKV& kv = row.index_kvs[i];
-    const bool unique = i < public_.size() && table_.indices[public_[i]].unique &&
-                        kv.value.size() == 8;
+    const bool unique =
+        i < public_.size() && table_.indices[public_[i]].unique && kv.value.size() == 8;
     RETURN_IF_ERROR(unique ? txn->Insert(kv.key, kv.value) : txn->Set(kv.key, kv.value));
   }
   return Status::OK();
@@ -65,8 +64,8 @@ Status TableWriter::AddUpdate(client::Txn* txn, int64_t handle,
       continue;
     }
     if (i < old_kvs.size()) RETURN_IF_ERROR(txn->Delete(old_kvs[i].key));
-    const bool unique = i < public_.size() && table_.indices[public_[i]].unique &&
-                        now.value.size() == 8;
+    const bool unique =
+        i < public_.size() && table_.indices[public_[i]].unique && now.value.size() == 8;
     RETURN_IF_ERROR(unique ? txn->Insert(now.key, now.value) : txn->Set(now.key, now.value));
   }
   return Status::OK();
@@ -74,8 +73,7 @@ Status TableWriter::AddUpdate(client::Txn* txn, int64_t handle,
 
 Status TableWriter::AddDelete(client::Txn* txn, int64_t handle,
                               std::span<const catalog::Datum> row) const {
-  ASSIGN_OR_RETURN(std::vector<catalog::IndexKV> kvs,
-                   catalog::EncodeIndexKVs(table_, row, handle));
+  ASSIGN_OR_RETURN(std::vector<catalog::IndexKV> kvs, catalog::EncodeIndexKVs(table_, row, handle));
   RETURN_IF_ERROR(txn->Delete(catalog::RecordKey(table_.id, handle)));
   for (const catalog::IndexKV& kv : kvs) RETURN_IF_ERROR(txn->Delete(kv.key));
   return Status::OK();
@@ -99,8 +97,8 @@ Status TableWriter::DuplicateError(const UniqueKey& key, std::span<const catalog
       }
     }
   }
-  return Status::AlreadyExists("duplicate entry '" + value + "' for key '" + table_.name.O +
-                               "." + name + "'");
+  return Status::AlreadyExists("duplicate entry '" + value + "' for key '" + table_.name.O + "." +
+                               name + "'");
 }
 
 }  // namespace brkv::table

@@ -35,8 +35,7 @@ class TableWriter {
 
   // Casts and encodes one row (one datum per column, in column order). The handle is the
   // integer primary key when the table has one, else `row_id`.
-  Result<catalog::EncodedRow> Encode(std::span<const catalog::Datum> row,
-                                     int64_t row_id = 0) const;
+  Result<catalog::EncodedRow> Encode(std::span<const catalog::Datum> row, int64_t row_id = 0) const;
 
   // Buffers the writes of a new row: Insert for the record key and unique entries, Set for
   // the others. AlreadyExists at once if this txn already wrote one of those keys.
@@ -47,8 +46,7 @@ class TableWriter {
   Status AddUpdate(client::Txn* txn, int64_t handle, std::span<const catalog::Datum> old_row,
                    std::span<const catalog::Datum> new_row) const;
   // Buffers the deletion of the row (its record key and its index entries).
-  Status AddDelete(client::Txn* txn, int64_t handle,
-                   std::span<const catalog::Datum> row) const;
+  Status AddDelete(client::Txn* txn, int64_t handle, std::span<const catalog::Datum> row) const;
 
   // A key that must not exist yet: the record key (index == kRecord) or the entry of a
   // unique index without NULLs (index = position in EncodedRow::index_kvs).

@@ -80,8 +80,8 @@ TEST(TableRangesTest, RecordRangeThenPublicIndexes) {
 }
 
 TEST(TableChecksumTest, JsonLineHasTheContractFieldsInOrder) {
-  TableChecksum c{"db", "t", 120, Checksum{.crc64xor = 18446744073709551615ull,
-                                           .total_kvs = 2, .total_bytes = 58}};
+  TableChecksum c{"db", "t", 120,
+                  Checksum{.crc64xor = 18446744073709551615ull, .total_kvs = 2, .total_bytes = 58}};
   EXPECT_EQ(ToJsonLine(c),
             "{\"db\":\"db\",\"table\":\"t\",\"table_id\":120,\"crc64xor\":18446744073709551615,"
             "\"total_kvs\":2,\"total_bytes\":58}");

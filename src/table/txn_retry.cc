@@ -14,8 +14,7 @@ bool IsRestartable(const Status& s) {
   }
 }
 
-Result<uint64_t> RunInTxn(client::Cluster* cluster,
-                          const std::function<Status(client::Txn*)>& fn,
+Result<uint64_t> RunInTxn(client::Cluster* cluster, const std::function<Status(client::Txn*)>& fn,
                           const TxnRetryOptions& options) {
   Backoffer bo(BackoffOptions{
       .base_ms = options.base_ms, .max_ms = options.max_ms, .budget_ms = options.budget_ms});

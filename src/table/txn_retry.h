@@ -32,8 +32,7 @@ struct TxnRetryOptions {
 bool IsRestartable(const Status& s);
 
 // Runs fn(txn) and commits. On success returns the commit ts (0 if fn wrote nothing).
-Result<uint64_t> RunInTxn(client::Cluster* cluster,
-                          const std::function<Status(client::Txn*)>& fn,
+Result<uint64_t> RunInTxn(client::Cluster* cluster, const std::function<Status(client::Txn*)>& fn,
                           const TxnRetryOptions& options = {});
 
 }  // namespace brkv::table

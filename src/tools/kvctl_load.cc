@@ -1,9 +1,8 @@
 // kvctl load sysbench | churn: workload generators over sysbench-shaped tables.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "client/cluster.h"
 #include "table/churn.h"
@@ -16,16 +15,14 @@ namespace {
 
 Status RunLoadSysbench(KvctlContext* ctx, const table::SysbenchOptions& o) {
   ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
-  ASSIGN_OR_RETURN(table::SysbenchReport r,
-                   table::LoadSysbench(c, o, [ctx](std::string_view line) {
-                     std::fprintf(ctx->out(), "%.*s\n", static_cast<int>(line.size()),
-                                  line.data());
+  ASSIGN_OR_RETURN(table::SysbenchReport r, table::LoadSysbench(c, o, [ctx](std::string_view line) {
+                     std::fprintf(ctx->out(), "%.*s\n", static_cast<int>(line.size()), line.data());
                      std::fflush(ctx->out());
                    }));
   std::fprintf(ctx->out(),
                "loaded %llu rows into %d tables in %.2f s (%.2f s total): %.0f rows/s\n",
-               static_cast<unsigned long long>(r.rows), o.tables, r.load_seconds,
-               r.total_seconds, r.RowsPerSecond());
+               static_cast<unsigned long long>(r.rows), o.tables, r.load_seconds, r.total_seconds,
+               r.RowsPerSecond());
   return Status::OK();
 }
 
@@ -35,8 +32,7 @@ Status RunChurn(KvctlContext* ctx, const table::ChurnOptions& o) {
   std::fprintf(ctx->out(),
                "churn: %llu ops (%llu inserts, %llu updates, %llu deletes) in %.2f s: "
                "%.0f ops/s\n",
-               static_cast<unsigned long long>(r.ops()),
-               static_cast<unsigned long long>(r.inserts),
+               static_cast<unsigned long long>(r.ops()), static_cast<unsigned long long>(r.inserts),
                static_cast<unsigned long long>(r.updates),
                static_cast<unsigned long long>(r.deletes), r.seconds, r.OpsPerSecond());
   return Status::OK();

@@ -2,14 +2,13 @@
 // checksum: tables stored in the cluster under TiDB's meta keys and key layout.
 #include "tools/kvctl_table.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "client/cluster.h"
 #include "table/csv_import.h"
@@ -108,8 +107,9 @@ Status RunInsert(KvctlContext* ctx, const TableFlags& f) {
   ASSIGN_OR_RETURN(catalog::DBInfo db, v.meta->FindDatabase(q.db));
   ASSIGN_OR_RETURN(catalog::TableInfo t, v.meta->FindTable(db, q.table));
   ASSIGN_OR_RETURN(std::string csv, ReadAll(stdin));
-  ASSIGN_OR_RETURN(table::ImportStats st,
-                   table::ImportCsv(c, db, t, csv, table::ImportOptions{.batch_rows = f.batch_rows}));
+  ASSIGN_OR_RETURN(
+      table::ImportStats st,
+      table::ImportCsv(c, db, t, csv, table::ImportOptions{.batch_rows = f.batch_rows}));
   std::fprintf(ctx->out(), "inserted %llu rows into %s.%s (%llu transactions)\n",
                static_cast<unsigned long long>(st.rows), db.name.O.c_str(), t.name.O.c_str(),
                static_cast<unsigned long long>(st.batches));
@@ -164,8 +164,7 @@ Status RunDrop(KvctlContext* ctx, const TableFlags& f) {
   ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
   if (!q.table.empty()) {
     ASSIGN_OR_RETURN(table::DroppedTable d, table::DropTable(c, q.db, q.table));
-    std::fprintf(ctx->out(), "dropped table %s.%s\n", d.db.name.O.c_str(),
-                 d.table.name.O.c_str());
+    std::fprintf(ctx->out(), "dropped table %s.%s\n", d.db.name.O.c_str(), d.table.name.O.c_str());
     return Status::OK();
   }
   ASSIGN_OR_RETURN(auto dropped, table::DropDatabase(c, q.db));

@@ -12,11 +12,10 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "catalog/tablecodec.h"
 #include "client/cluster.h"
@@ -88,8 +87,8 @@ class TablesTest : public ::testing::Test {
   static CommandResult Kvctl(const std::vector<std::string>& args,
                              const std::string& stdin_path = "",
                              std::chrono::seconds timeout = std::chrono::seconds(180)) {
-    std::string cmd = ShellQuote(BinPath("kvctl")) + " --pd " + cluster_->pd_address() +
-                      " --timeout 30";
+    std::string cmd =
+        ShellQuote(BinPath("kvctl")) + " --pd " + cluster_->pd_address() + " --timeout 30";
     for (const auto& a : args) cmd += " " + ShellQuote(a);
     if (!stdin_path.empty()) cmd += " < " + ShellQuote(stdin_path);
     auto r = RunCommand({"/bin/sh", "-c", cmd}, timeout, scratch_->path());
@@ -101,7 +100,8 @@ class TablesTest : public ::testing::Test {
                              const std::string& stdin_path = "") {
     CommandResult r = Kvctl(args, stdin_path);
     EXPECT_TRUE(r.exit.success()) << "kvctl " << ::testing::PrintToString(args) << ": "
-                                  << r.exit.ToString() << "\n" << r.err;
+                                  << r.exit.ToString() << "\n"
+                                  << r.err;
     return r.out;
   }
   // kvctl that must fail with exactly one error line containing every `needles`.
@@ -109,8 +109,8 @@ class TablesTest : public ::testing::Test {
                          const std::vector<std::string>& needles,
                          const std::string& stdin_path = "") {
     CommandResult r = Kvctl(args, stdin_path);
-    EXPECT_FALSE(r.exit.success()) << "kvctl " << ::testing::PrintToString(args)
-                                   << " succeeded: " << r.out;
+    EXPECT_FALSE(r.exit.success())
+        << "kvctl " << ::testing::PrintToString(args) << " succeeded: " << r.out;
     auto lines = Lines(r.err);
     ASSERT_EQ(lines.size(), 1u) << r.err;
     EXPECT_EQ(lines[0].rfind("kvctl: error: ", 0), 0u) << lines[0];
@@ -126,10 +126,9 @@ class TablesTest : public ::testing::Test {
   static void EnsureLoaded() {
     if (loaded_) return;
     auto t0 = std::chrono::steady_clock::now();
-    std::string out = KvctlOk({"load", "sysbench", "--db", kDb, "--tables",
-                               std::to_string(kTables), "--rows",
-                               std::to_string(RowsPerTable()), "--threads", "4", "--seed",
-                               "7"});
+    std::string out =
+        KvctlOk({"load", "sysbench", "--db", kDb, "--tables", std::to_string(kTables), "--rows",
+                 std::to_string(RowsPerTable()), "--threads", "4", "--seed", "7"});
     std::printf("load sysbench: %.1f s\n%s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                 out.c_str());
@@ -211,8 +210,7 @@ TEST_F(TablesTest, SysbenchLoadSpreadsEveryTableOverEveryStore) {
     std::set<uint64_t> holding;
     size_t regions = 0;
     for (const auto& r : table::TableDataRanges(t)) {
-      auto rs = cluster_->pd()->ScanRegions(keys::TxnRegionKey(r.start),
-                                            keys::TxnRegionKey(r.end));
+      auto rs = cluster_->pd()->ScanRegions(keys::TxnRegionKey(r.start), keys::TxnRegionKey(r.end));
       ASSERT_TRUE(rs.ok()) << rs.status().ToString();
       for (const auto& ri : *rs) holding.insert(ri.leader.store_id());
       regions += rs->size();
@@ -229,8 +227,7 @@ TEST_F(TablesTest, ChecksumIsStableAndChangesAfterChurn) {
   EXPECT_EQ(first, second);
   for (const auto& [name, j] : first) {
     // One record and one k_1 entry per row.
-    EXPECT_EQ(j["total_kvs"].get<uint64_t>(), 2u * static_cast<uint64_t>(RowsPerTable()))
-        << name;
+    EXPECT_EQ(j["total_kvs"].get<uint64_t>(), 2u * static_cast<uint64_t>(RowsPerTable())) << name;
     EXPECT_EQ(j["db"], kDb);
   }
   // A single-table checksum is the same object.
@@ -260,8 +257,8 @@ TEST_F(TablesTest, DumpRoundTripsThroughInsert) {
            "id int not null auto_increment, k int not null, c char(120) not null, "
            "pad char(60) not null, primary key (id), index k_1 (k)"});
   std::string ins = KvctlOk({"insert", "copydb.sbtest3"}, csv);
-  EXPECT_NE(ins.find("inserted " + std::to_string(Lines(dump).size()) + " rows"),
-            std::string::npos) << ins;
+  EXPECT_NE(ins.find("inserted " + std::to_string(Lines(dump).size()) + " rows"), std::string::npos)
+      << ins;
   EXPECT_EQ(KvctlOk({"dump", "copydb.sbtest3"}), dump);
 
   // Same data under another table id: the node-side checksum with a rewrite rule equals the
@@ -287,12 +284,11 @@ TEST_F(TablesTest, SmallTableTypesNullsQuotingAndAutoIds) {
   KvctlOk({"create-table", "misc.t",
            "id bigint primary key auto_increment, n int, d double, s varchar(20), b blob, "
            "unique index s(s)"});
-  const std::string csv = WriteScratch(
-      "misc.csv",
-      "5,1,1.5,plain,\\N\n"
-      "\\N,\\N,-0.25,\"a,b\",\"x\"\"y\"\n"
-      "0,-2147483648,1e+100,\"\\N\",\"two\nlines\"\n"
-      "10,2147483647,0,,\n");
+  const std::string csv = WriteScratch("misc.csv",
+                                       "5,1,1.5,plain,\\N\n"
+                                       "\\N,\\N,-0.25,\"a,b\",\"x\"\"y\"\n"
+                                       "0,-2147483648,1e+100,\"\\N\",\"two\nlines\"\n"
+                                       "10,2147483647,0,,\n");
   EXPECT_NE(KvctlOk({"insert", "misc.t"}, csv).find("inserted 4 rows"), std::string::npos);
   // \N and 0 got ids after the largest explicit one (10 moved the allocator first).
   EXPECT_EQ(KvctlOk({"dump", "misc.t"}),
@@ -337,8 +333,7 @@ TEST_F(TablesTest, BadInputGivesOneErrorAndWritesNothing) {
              WriteScratch("r1.csv", "3,3,c\n4,99999999999,d\n"));
   KvctlFails({"insert", "bad.t"}, {"line 1", "column 'c'"},
              WriteScratch("r2.csv", "3,3,this is far too long\n"));
-  KvctlFails({"insert", "bad.t"}, {"line 1", "column 'id'"},
-             WriteScratch("r3.csv", "x,3,c\n"));
+  KvctlFails({"insert", "bad.t"}, {"line 1", "column 'id'"}, WriteScratch("r3.csv", "x,3,c\n"));
   // Duplicate keys: within the input and against the table.
   KvctlFails({"insert", "bad.t"}, {"line 2", "duplicate entry '3'", "PRIMARY"},
              WriteScratch("d1.csv", "3,3,c\n3,4,d\n"));
