@@ -201,7 +201,7 @@ TEST_F(ToolsTest, PlaygroundServesKvctlStopsCleanlyAndRestartsWithData) {
   EXPECT_TRUE(exit2->success()) << exit2->ToString();
 }
 
-TEST_F(ToolsTest, PlaygroundReportsMissingBinaryAndBusyPort) {
+TEST_F(ToolsTest, PlaygroundStartupFailuresAreOneLineAndLeaveNothingRunning) {
   // A bin dir without the servers: one error line, non-zero exit, no hang.
   auto r = itest::RunCommand({itest::BinPath("playground"), "--kv", "1", "--data-dir",
                               dir_.Sub("p1"), "--bin-dir", dir_.path()},
@@ -231,6 +231,21 @@ TEST_F(ToolsTest, PlaygroundReportsMissingBinaryAndBusyPort) {
   EXPECT_FALSE(r2->exit.success());
   EXPECT_EQ(itest::Lines(r2->err).size(), 1u) << r2->err;
   EXPECT_NE(r2->err.find(std::to_string(busy)), std::string::npos) << r2->err;
+
+  // A kv-server that exits during startup (its config is rejected): one line naming the node,
+  // non-zero exit, and PD stopped again (its port is free).
+  ASSERT_TRUE(itest::WriteFile(dir_.Sub("bad.toml"), "no-such-setting = 1\n").ok());
+  auto base = tools::PickFreePortRange(2);
+  ASSERT_TRUE(base.ok());
+  auto r3 =
+      itest::RunCommand({itest::BinPath("playground"), "--kv", "1", "--data-dir", dir_.Sub("p3"),
+                         "--port-base", std::to_string(*base), "--kv-config", dir_.Sub("bad.toml")},
+                        seconds(60), dir_.path());
+  ASSERT_TRUE(r3.ok()) << r3.status().ToString();
+  EXPECT_FALSE(r3->exit.success());
+  EXPECT_EQ(itest::Lines(r3->err).size(), 1u) << r3->err;
+  EXPECT_NE(r3->err.find("kv-0"), std::string::npos) << r3->err;
+  EXPECT_TRUE(tools::IsLocalPortFree(*base)) << "pd-server still holds its port";
 }
 
 }  // namespace
