@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   auto& g = ctx.options();
   CLI::App app{
       "kvctl: inspect and drive a brkv cluster (stores, regions, TSO, raw and "
-      "transactional keys, splits, GC)",
+      "transactional keys, splits, GC, tables, checksums, loaders)",
       "kvctl"};
   // Global flags may also follow the subcommand: kvctl raw get K --format hex.
   app.fallthrough();

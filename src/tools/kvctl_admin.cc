@@ -60,7 +60,8 @@ Status RunScatter(KvctlContext* ctx, const ScatterFlags& f) {
   if (!failed.empty()) {
     std::string list;
     for (uint64_t id : failed) list += (list.empty() ? "" : ",") + std::to_string(id);
-    return Status::Aborted("PD could not scatter regions " + list + "; retry later");
+    return Status::Aborted("PD could not scatter regions " + list +
+                           " (only empty regions can move; a busy or down store also refuses)");
   }
   return Status::OK();
 }

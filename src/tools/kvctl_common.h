@@ -117,7 +117,6 @@ void AddClusterCommands(CLI::App* app, KvctlContext* ctx);  // stores, regions, 
 void AddRawCommands(CLI::App* app, KvctlContext* ctx);      // raw put|get|delete|scan
 void AddTxnCommands(CLI::App* app, KvctlContext* ctx);      // txn put|get|delete|scan
 void AddAdminCommands(CLI::App* app, KvctlContext* ctx);    // split, scatter, gc
-// Later groups (one file each): tables and catalog (create-database, create-table, insert,
-// databases, tables, count, dump, drop, checksum) and loaders (load sysbench, churn).
+// Tables, catalog, checksums and loaders: AddTableCommands in kvctl_table.h.
 
 }  // namespace brkv::tools

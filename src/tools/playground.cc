@@ -58,7 +58,8 @@ Status CheckOrWriteLayout(const fs::path& dir, const PlaygroundOptions& o) {
   if (fs::exists(meta, ec)) {
     std::ifstream in(meta);
     nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.contains("kv") || !j.contains("port_base")) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("kv") || !j.contains("port_base") ||
+        !j["kv"].is_number_integer() || !j["port_base"].is_number_integer()) {
       return Status::Corruption(meta.string() +
                                 " is unreadable; remove it or use a new --data-dir");
     }
