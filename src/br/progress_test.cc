@@ -25,9 +25,9 @@ TEST(ProgressTest, GoStyleDurations) {
 
 TEST(ProgressTest, BarShowsPercentAndEta) {
   EXPECT_EQ(FormatProgressBar("Full Backup", 0, 4, milliseconds(1000), 8),
-            "Full Backup <>--------> 0.00% ETA ?");
+            "Full Backup <>-------> 0.00% ETA ?");
   EXPECT_EQ(FormatProgressBar("Full Backup", 1, 4, milliseconds(2000), 8),
-            "Full Backup <==>------> 25.00% ETA 6s");
+            "Full Backup <==>-----> 25.00% ETA 6s");
   EXPECT_EQ(FormatProgressBar("Full Backup", 4, 4, milliseconds(2000), 8),
             "Full Backup <========> 100.00% ETA 0s");
   // Nothing to do is complete.
