@@ -1,7 +1,6 @@
 #include "br/restore_files.h"
 
 #include <algorithm>
-#include <limits>
 #include <random>
 
 #include "common/codec.h"
@@ -146,13 +145,14 @@ void FileImporter::OnRegionError(const client::KeyLocation& loc, const errorpb::
 void FileImporter::Discard(const client::KeyLocation& loc,
                            std::vector<import_sstpb::SSTMeta> metas) {
   if (metas.empty()) return;
-  // The node removes the staged files of any ingest it refuses; an epoch no region can have
-  // makes it refuse before touching the engine.
+  // The node removes the staged files of any ingest it refuses; epoch {0, 0} is older than
+  // any region's (they start at {1, 1}), so the node refuses it as stale before touching the
+  // engine.
   import_sstpb::MultiIngestRequest req;
   *req.mutable_context() = ContextOf(loc);
   metapb::RegionEpoch never;
-  never.set_conf_ver(std::numeric_limits<uint64_t>::max());
-  never.set_version(std::numeric_limits<uint64_t>::max());
+  never.set_conf_ver(0);
+  never.set_version(0);
   *req.mutable_context()->mutable_region_epoch() = never;
   for (auto& m : metas) {
     *m.mutable_region_epoch() = never;

@@ -115,6 +115,9 @@ class GrpcImporterClient final : public ImporterClient {
         return Status::Unavailable(where + ": " + g.error_message());
       case grpc::StatusCode::DEADLINE_EXCEEDED:
         return Status::Unavailable(where + ": deadline exceeded");
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        // The node's RPC threads are all busy: back off and come again.
+        return Status::Busy(where + ": " + g.error_message());
       case grpc::StatusCode::UNIMPLEMENTED:
         return Status::NotSupported(where + ": the node has no ImportSST service (" +
                                     g.error_message() + "); is it a kv-server of this release?");

@@ -10,7 +10,8 @@
 //                caller refreshes its region cache); anything else is a gRPC status
 //                "<Code>: text" mapped back to that code.
 // Transport failures (the node is down, the deadline passed) are Unavailable (retryable) and
-// reset the channel so the next call dials again.
+// reset the channel so the next call dials again; a node whose RPC threads are all taken
+// (RESOURCE_EXHAUSTED) is Busy (retryable).
 //
 // These messages carry storage credentials and the crypter key: never log them.
 // Thread-safety: implementations are thread-safe.
