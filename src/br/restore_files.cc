@@ -269,7 +269,7 @@ Result<GroupImportStats> FileImporter::Import(const RestoreFileGroup& group,
     }
     if (!last.retryable()) return fail(last);
     ++stats.retries;
-    LOG_DEBUG("restore of {}: retrying after {}", group.Names(), last.ToString());
+    LOG_INFO("restore of {}: retrying after {}", group.Names(), last.ToString());
     if (Status b = bo.Backoff(last); !b.ok()) return fail(b);
   }
 }

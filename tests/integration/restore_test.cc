@@ -10,10 +10,14 @@
 //   - restoring the same database twice fails with "table already exists";
 //   - bad input (no backupmeta, unknown db/table, incompatible format) fails with one error
 //     line and nothing written;
+//   - regions split while the restore downloads (slowed by a node failpoint) are retried;
 //   - no staged file is left under any node's <data-dir>/import afterwards.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <thread>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -449,6 +453,48 @@ TEST_F(RestoreTest, BadInputFailsWithNothingWritten) {
   }
   ExpectOneErrorLine(Restore(*target, {"full"}, newer), "incompatible backup format");
   EXPECT_TRUE(Databases(*target).empty()) << "nothing may be written";
+}
+
+TEST_F(RestoreTest, RegionsSplitDuringTheRestoreAreRetried) {
+  // Downloads take a while on the target's nodes, and meanwhile the restored tables' regions
+  // are split under br's feet: ingests meet EpochNotMatch and are retried on the new regions.
+  ::setenv("BRKV_FAILPOINTS", "import.download.before-stage=sleep(300)", 1);
+  auto target = StartCluster(3);
+  ::unsetenv("BRKV_FAILPOINTS");
+  ASSERT_TRUE(target.ok()) << target.status().ToString();
+  std::atomic<bool> stop{false};
+  std::atomic<int> splits{0};
+  std::thread splitter([&] {
+    while (!stop.load()) {
+      auto t1 = FindTable(target->client.get(), "sbtest1");
+      auto t2 = FindTable(target->client.get(), "sbtest2");
+      if (t1.ok() && t2.ok()) {
+        for (int64_t h = 250; h < 5000 && !stop.load(); h += 500) {
+          std::vector<std::string> keys = {catalog::RecordKey(t1->id, h),
+                                           catalog::RecordKey(t2->id, h)};
+          if (target->client->admin()->SplitRegions(keys, client::SplitKeyForm::kTxnRawKey).ok()) {
+            ++splits;
+          }
+          std::this_thread::sleep_for(milliseconds(150));
+        }
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  });
+  auto r = Restore(*target, {"db", "--db", kDb}, dir_->Sub("full"), {"--concurrency", "4"});
+  stop = true;
+  splitter.join();
+  ASSERT_TRUE(r.exit.success()) << r.err << "\n" << itest::ReadFile(last_log_);
+  EXPECT_GT(splits.load(), 0);
+  size_t retries = 0;
+  for (const auto& l : itest::Lines(itest::ReadFile(last_log_))) {
+    retries += l.find("retrying after") != std::string::npos ? 1 : 0;
+  }
+  std::printf("%d splits during the restore, %zu region attempts retried\n", splits.load(),
+              retries);
+  ExpectTablesEqualSource(*target, kTables);
+  ExpectNothingStaged(*target);
 }
 
 TEST_F(RestoreTest, FullPlusIncrementalRestoresTheIncrementalState) {
