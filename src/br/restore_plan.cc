@@ -133,6 +133,8 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
       return db.status().WithContext("backup schema #" + std::to_string(index) +
                                      ": database JSON");
     }
+    // Older or hand-written JSON may lack the lower-case form; names match on it.
+    if (db->name.L.empty()) db->name.L = Lower(db->name.O);
     dbs_in_backup.push_back(db->name);
     const bool has_table = !s.table().empty();
     catalog::TableInfo table;
@@ -143,6 +145,7 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
                                       db->name.O + "): table JSON");
       }
       table = std::move(t).value();
+      if (table.name.L.empty()) table.name.L = Lower(table.name.O);
       if (!match_table(db->name.O, table.name.O)) return Status::OK();
     } else if (!match_schema(db->name.O)) {
       return Status::OK();

@@ -135,20 +135,41 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
       done.clear();
       created = 0;
       table::MetaMutator m(txn);
-      bool changed = false;
+      // The existing tables of each database of the batch, listed once per transaction (a
+      // lookup per table would read the whole database's catalog each time).
+      std::map<int64_t, std::map<std::string, catalog::TableInfo>> existing;
+      for (size_t i = begin; i < end; ++i) {
+        const catalog::DBInfo& db = target_dbs.at(schemas.tables[i].db.name.L);
+        if (existing.count(db.id) > 0) continue;
+        ASSIGN_OR_RETURN(std::vector<catalog::TableInfo> tables, m.reader()->ListTables(db.id));
+        auto& by_name = existing[db.id];
+        for (catalog::TableInfo& t : tables) by_name.emplace(t.name.L, std::move(t));
+      }
+      size_t to_create = 0;
+      for (size_t i = begin; i < end; ++i) {
+        const BackupTable& src = schemas.tables[i];
+        const catalog::DBInfo& db = target_dbs.at(src.db.name.L);
+        if (existing[db.id].count(Lower(src.table.name.O)) == 0) {
+          ++to_create;
+        } else if (!options.incremental) {
+          return Status::AlreadyExists("table already exists: " + src.Name());
+        }
+      }
+      int64_t next_id = 0;
+      if (to_create > 0) {
+        ASSIGN_OR_RETURN(next_id, m.GenGlobalIDs(static_cast<int64_t>(to_create)));
+      }
+      bool changed = to_create > 0;
       for (size_t i = begin; i < end; ++i) {
         const BackupTable& src = schemas.tables[i];
         const catalog::DBInfo& db = target_dbs.at(src.db.name.L);
         RestoredTable rt;
         rt.source = src;
         rt.target_db = db;
-        auto existing = m.reader()->FindTable(db, src.table.name.O);
-        if (existing.ok()) {
-          if (!options.incremental) {
-            return Status::AlreadyExists("table already exists: " + src.Name());
-          }
+        auto found = existing[db.id].find(Lower(src.table.name.O));
+        if (found != existing[db.id].end()) {
           rt.existed = true;
-          rt.target = std::move(existing).value();
+          rt.target = found->second;
           if (!SameDefinition(rt.target, src.table)) {
             // The definition changed after the full backup: take the backup's (its DDL).
             catalog::TableInfo updated = NewTableInfo(src.table, rt.target.id, txn->start_ts());
@@ -160,12 +181,13 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
           done.push_back(std::move(rt));
           continue;
         }
-        if (!existing.status().IsNotFound()) return existing.status();
-        ASSIGN_OR_RETURN(int64_t id, m.GenGlobalIDs(1));
-        rt.target = NewTableInfo(src.table, id, txn->start_ts());
+        rt.target = NewTableInfo(src.table, next_id++, txn->start_ts());
         RETURN_IF_ERROR(m.PutTable(db.id, rt.target));
+        // Two tables of the batch with one name would be one table: refuse.
+        if (!existing[db.id].emplace(Lower(src.table.name.O), rt.target).second) {
+          return Status::Corruption("the backup holds table " + src.Name() + " twice");
+        }
         ++created;
-        changed = true;
         done.push_back(std::move(rt));
       }
       if (!changed) return Status::OK();
