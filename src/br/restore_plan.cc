@@ -192,6 +192,9 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
       return Status::NotFound("table " + scope.db + "." + scope.table + " is not in the backup");
     }
   }
+  // A full restore of a backup that holds no database at all (an empty cluster) restores
+  // nothing and succeeds (tidb#27552); a filter that matches nothing is an error.
+  if (index == 0 && scope.kind == RestoreKind::kFull && scope.filters.empty()) return out;
   if (out.databases.empty() && out.tables.empty()) {
     return Status::NotFound("restore: no database or table of the backup matches " +
                             (extra ? filter->Describe() + " and " + extra->Describe()

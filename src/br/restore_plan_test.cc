@@ -156,6 +156,24 @@ TEST(RestorePlanTest, UnknownNamesAreErrors) {
   EXPECT_EQ(Collect(st.get(), f).status().code(), Status::Code::kInvalidArgument);
 }
 
+TEST(RestorePlanTest, EmptyBackupRestoresNothingButFiltersMustMatch) {
+  storage::ResetMemStore("plan-empty");
+  auto st = storage::NewMemStorage("plan-empty");
+  auto w = MetaWriter::Open(st.get(), {});
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Finish(GoodMeta()).ok());
+  auto s = Collect(st.get(), RestoreScope{});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->databases.empty() && s->tables.empty());
+  RestoreScope f;
+  f.filters = {"a.*"};
+  EXPECT_TRUE(Collect(st.get(), f).status().IsNotFound());
+  RestoreScope db;
+  db.kind = RestoreKind::kDatabase;
+  db.db = "a";
+  EXPECT_TRUE(Collect(st.get(), db).status().IsNotFound());
+}
+
 TEST(RestorePlanTest, PartitionedTablesAreRefusedUnlessFilteredOut) {
   auto st = WriteBackup("plan-partition", R"(,"partition":{"type":1,"definitions":[]})");
   auto s = Collect(st.get(), RestoreScope{});
