@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "br/progress.h"
+#include "catalog/tablecodec.h"
 #include "common/codec.h"
 #include "common/logging.h"
 
@@ -23,6 +24,21 @@ std::string DescribeKeyError(const kvrpcpb::KeyError& e) {
   std::string out = e.ShortDebugString();
   if (out.size() > 300) out.resize(300);
   return out;
+}
+
+// " (table 12 index 1)" / " (table 12 rows)" for a range inside one table's data, else "".
+std::string TableHint(const KeyRange& r) {
+  const int64_t table_id = catalog::DecodeTableID(r.start);
+  if (table_id <= 0) return "";
+  if (catalog::IsIndexKey(r.start) && r.start.size() >= catalog::kIndexPrefixLen) {
+    std::string_view idx = std::string_view(r.start).substr(catalog::kRecordPrefixLen, 8);
+    auto id = codec::DecodeInt(&idx);
+    if (id.ok()) {
+      return " (table " + std::to_string(table_id) + " index " + std::to_string(*id) + ")";
+    }
+  }
+  if (catalog::IsRecordKey(r.start)) return " (table " + std::to_string(table_id) + " rows)";
+  return " (table " + std::to_string(table_id) + ")";
 }
 
 }  // namespace
@@ -325,6 +341,7 @@ Status BackupClient::MissingRangesError(const std::vector<KeyRange>& gaps,
   for (size_t i = 0; i < shown; ++i) {
     if (i > 0) msg += ", ";
     msg += DescribeRange(gaps[i]);
+    if (!options_.request.is_raw_kv()) msg += TableHint(gaps[i]);
     // Name the stores that were asked for it in the last round.
     std::vector<std::string> stores;
     for (const StoreWork& w : last_round) {

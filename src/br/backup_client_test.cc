@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "catalog/tablecodec.h"
 #include "kv/keys.h"
 
 namespace brkv::br {
@@ -45,6 +46,8 @@ class FakeCluster : public BackupTopology, public BackupSender {
   // Answer a range nobody asked for.
   bool stray = false;
   bool wrong_cluster = false;
+  // Keys are TiDB keys (regions in the EncodeBytes key space) instead of raw-KV keys.
+  bool txn = false;
 
   std::atomic<int> sends{0};
   std::map<uint64_t, int> sends_per_store;
@@ -71,8 +74,10 @@ class FakeCluster : public BackupTopology, public BackupSender {
     std::lock_guard<std::mutex> l(mu_);
     std::vector<RegionTarget> out;
     for (const FakeRegion& r : regions_) {
-      const std::string rs = keys::RawRegionKey(r.start);
-      const std::string re = keys::RawRegionEndKey(r.end);
+      const std::string rs = txn ? (r.start.empty() ? "" : keys::TxnRegionKey(r.start))
+                                 : keys::RawRegionKey(r.start);
+      const std::string re = txn ? (r.end.empty() ? "" : keys::TxnRegionKey(r.end))
+                                 : keys::RawRegionEndKey(r.end);
       if (!end.empty() && rs >= end) continue;
       if (!re.empty() && re <= start) continue;
       RegionTarget t;
@@ -304,6 +309,24 @@ TEST_F(BackupClientTest, StoreThatStaysDownFailsNamingTheMissingRangesAndStore) 
   EXPECT_NE(msg.find("no backupmeta"), std::string::npos) << msg;
   // Everything the other stores had was still recorded.
   EXPECT_EQ(pieces_.size(), 4u);
+}
+
+TEST_F(BackupClientTest, MissingTableRangesNameTheTableAndIndex) {
+  const KeyRange rows = catalog::TableRecordRange(42);
+  const KeyRange index = catalog::IndexRange(42, 3);
+  FakeCluster fake({{1, "", index.end, 1}, {2, index.end, "", 2}});
+  fake.txn = true;
+  fake.down_stores.insert(1);
+  BackupClientOptions o = Options();
+  o.request.set_is_raw_kv(false);
+  o.fine_grained_timeout = milliseconds(200);
+  BackupClient client(&fake, &fake, o, Hooks());
+  auto stats = client.BackupRanges({index, rows});
+  ASSERT_FALSE(stats.ok());
+  const std::string msg = stats.status().message();
+  EXPECT_NE(msg.find("(table 42 index 3)"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("(table 42 rows)"), std::string::npos) << "the rows were backed up: " << msg;
+  EXPECT_EQ(pieces_.size(), 1u);
 }
 
 TEST_F(BackupClientTest, OverlappingAnswerFailsLoudly) {

@@ -144,7 +144,7 @@ void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
   if (kind != BackupKind::kRaw) {
     AddBoolFlag(cmd, "--checksum", &f->checksum,
                 "compare each table's backed-up checksum with the cluster's table checksum at "
-                "the backup ts (default true)");
+                "the backup ts");
   }
   cmd->add_option("--gcttl", f->gcttl,
                   "TTL in seconds of the service safe point that keeps GC away from the backup "
@@ -159,7 +159,7 @@ void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
                   "cancelled and its ranges retried")
       ->default_val(f->idle_timeout_s);
   cmd->add_option("--progress-interval", f->progress_interval_s,
-                  "seconds between progress lines when stderr is not a terminal")
+                  "seconds between progress lines when stdout is not a terminal")
       ->default_val(f->progress_interval_s);
   AddLogFlags(cmd, &f->log);
 }

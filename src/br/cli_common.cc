@@ -21,7 +21,7 @@ void AddClusterFlags(CLI::App* cmd, ClusterFlags* f) {
       ->default_val(f->pd_timeout_s)
       ->check(CLI::PositiveNumber);
   AddBoolFlag(cmd, "--check-requirements", &f->check_requirements,
-              "refuse to start when a store is down (default true)");
+              "refuse to start when a store is down");
 }
 
 void AddStorageFlags(CLI::App* cmd, StorageFlags* f) {
@@ -31,7 +31,7 @@ void AddStorageFlags(CLI::App* cmd, StorageFlags* f) {
       ->required();
   AddBoolFlag(cmd, "--send-credentials-to-tikv", &f->send_credentials,
               "send the storage credentials to the storage nodes; with false each node must "
-              "find its own (default true)");
+              "find its own");
 }
 
 void AddCrypterFlags(CLI::App* cmd, CrypterFlags* f) {
