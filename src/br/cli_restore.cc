@@ -3,10 +3,9 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "br/cli_common.h"
 #include "br/restore_runner.h"
@@ -119,8 +118,7 @@ void AddCommonRestoreFlags(CLI::App* cmd, RestoreFlags* f, RestoreKind kind) {
     AddBoolFlag(cmd, "--checksum", &f->checksum,
                 "after the data is in, compare each restored table's checksum (computed by the "
                 "nodes) with the one recorded in the backup (default true)");
-    cmd->add_option("--ddl-batch-size", f->ddl_batch_size,
-                    "tables created per catalog transaction")
+    cmd->add_option("--ddl-batch-size", f->ddl_batch_size, "tables created per catalog transaction")
         ->default_val(f->ddl_batch_size);
   }
   cmd->add_option("--concurrency", f->concurrency,
@@ -152,8 +150,9 @@ void AddFilterFlags(CLI::App* cmd, RestoreFlags* f) {
 
 void AddRestoreCommands(CLI::App* app, BrCli* cli) {
   CLI::App* restore = app->add_subcommand(
-      "restore", "restore a backup (the cluster, a database, a table or a raw key range) into a "
-                 "cluster; tables get new ids, existing tables are never overwritten");
+      "restore",
+      "restore a backup (the cluster, a database, a table or a raw key range) into a "
+      "cluster; tables get new ids, existing tables are never overwritten");
   restore->require_subcommand(1);
 
   struct Kind {
@@ -166,8 +165,7 @@ void AddRestoreCommands(CLI::App* app, BrCli* cli) {
        RestoreKind::kFull},
       {"db", "restore one database of the backup (--db)", RestoreKind::kDatabase},
       {"table", "restore one table of the backup (--db, --table)", RestoreKind::kTable},
-      {"raw", "restore a raw-KV backup, or the part of it in [--start, --end)",
-       RestoreKind::kRaw},
+      {"raw", "restore a raw-KV backup, or the part of it in [--start, --end)", RestoreKind::kRaw},
   };
   for (const Kind& k : kKinds) {
     CLI::App* cmd = restore->add_subcommand(k.name, k.help);
@@ -186,16 +184,14 @@ void AddRestoreCommands(CLI::App* app, BrCli* cli) {
         AddFilterFlags(cmd, flags.get());
         break;
       case RestoreKind::kRaw:
-        cmd->add_option("--start", flags->start, "first key of the range (inclusive)")
-            ->required();
+        cmd->add_option("--start", flags->start, "first key of the range (inclusive)")->required();
         cmd->add_option("--end", flags->end,
                         "end of the range (exclusive); empty = to the end of the raw key space")
             ->required();
         cmd->add_option("--format", flags->key_format,
                         "how --start/--end are written: hex, raw or escaped (\\xNN)")
             ->default_val(flags->key_format);
-        cmd->add_option("--cf", flags->cf, "column family of the raw keys")
-            ->default_val(flags->cf);
+        cmd->add_option("--cf", flags->cf, "column family of the raw keys")->default_val(flags->cf);
         break;
     }
     AddCommonRestoreFlags(cmd, flags.get(), k.kind);

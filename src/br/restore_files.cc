@@ -167,8 +167,8 @@ void FileImporter::Discard(const client::KeyLocation& loc,
 }
 
 Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const GroupTarget& target,
-                                      const client::KeyLocation& loc,
-                                      const RegionKeyRange& range, GroupImportStats* stats) {
+                                      const client::KeyLocation& loc, const RegionKeyRange& range,
+                                      GroupImportStats* stats) {
   const kvrpcpb::Context ctx = ContextOf(loc);
   std::vector<import_sstpb::SSTMeta> staged;
   for (const ::backup::File& f : group.files) {

@@ -109,9 +109,9 @@ struct FileImporterOptions {
 
 // Per-group outcome, for progress and tests.
 struct GroupImportStats {
-  uint64_t regions = 0;      // region attempts that succeeded
+  uint64_t regions = 0;  // region attempts that succeeded
   uint64_t ingested_ssts = 0;
-  uint64_t retries = 0;      // attempts repeated after a retryable error
+  uint64_t retries = 0;  // attempts repeated after a retryable error
 };
 
 class FileImporter {

@@ -14,28 +14,42 @@ namespace brkv::br {
 Status StatusFromCodeName(std::string_view code, std::string_view message) {
   using C = Status::Code;
   static constexpr C kCodes[] = {
-      C::kNotFound,    C::kCorruption, C::kInvalidArgument, C::kIOError,   C::kUnavailable,
-      C::kRegionError, C::kKeyLocked,  C::kWriteConflict,   C::kAlreadyExists,
-      C::kTxnAborted,  C::kBusy,       C::kTimedOut,        C::kAborted,   C::kNotSupported,
-      C::kInternal};
+      C::kNotFound,    C::kCorruption, C::kInvalidArgument, C::kIOError,       C::kUnavailable,
+      C::kRegionError, C::kKeyLocked,  C::kWriteConflict,   C::kAlreadyExists, C::kTxnAborted,
+      C::kBusy,        C::kTimedOut,   C::kAborted,         C::kNotSupported,  C::kInternal};
   for (C c : kCodes) {
     if (code != Status::CodeName(c)) continue;
     switch (c) {
-      case C::kNotFound: return Status::NotFound(message);
-      case C::kCorruption: return Status::Corruption(message);
-      case C::kInvalidArgument: return Status::InvalidArgument(message);
-      case C::kIOError: return Status::IOError(message);
-      case C::kUnavailable: return Status::Unavailable(message);
-      case C::kRegionError: return Status::RegionError(message);
-      case C::kKeyLocked: return Status::KeyLocked(message);
-      case C::kWriteConflict: return Status::WriteConflict(message);
-      case C::kAlreadyExists: return Status::AlreadyExists(message);
-      case C::kTxnAborted: return Status::TxnAborted(message);
-      case C::kBusy: return Status::Busy(message);
-      case C::kTimedOut: return Status::TimedOut(message);
-      case C::kAborted: return Status::Aborted(message);
-      case C::kNotSupported: return Status::NotSupported(message);
-      default: return Status::Internal(message);
+      case C::kNotFound:
+        return Status::NotFound(message);
+      case C::kCorruption:
+        return Status::Corruption(message);
+      case C::kInvalidArgument:
+        return Status::InvalidArgument(message);
+      case C::kIOError:
+        return Status::IOError(message);
+      case C::kUnavailable:
+        return Status::Unavailable(message);
+      case C::kRegionError:
+        return Status::RegionError(message);
+      case C::kKeyLocked:
+        return Status::KeyLocked(message);
+      case C::kWriteConflict:
+        return Status::WriteConflict(message);
+      case C::kAlreadyExists:
+        return Status::AlreadyExists(message);
+      case C::kTxnAborted:
+        return Status::TxnAborted(message);
+      case C::kBusy:
+        return Status::Busy(message);
+      case C::kTimedOut:
+        return Status::TimedOut(message);
+      case C::kAborted:
+        return Status::Aborted(message);
+      case C::kNotSupported:
+        return Status::NotSupported(message);
+      default:
+        return Status::Internal(message);
     }
   }
   return Status::Internal(message);

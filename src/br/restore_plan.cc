@@ -67,12 +67,14 @@ Status CheckBackupCompatible(const ::backup::BackupMeta& meta, RestoreKind kind)
                                 " (this cluster stores keys as API V1)");
   }
   if (meta.is_txn_kv()) {
-    return Status::NotSupported("incompatible backup format: TxnKV (non-TiDB) backups are not "
-                                "supported");
+    return Status::NotSupported(
+        "incompatible backup format: TxnKV (non-TiDB) backups are not "
+        "supported");
   }
   if (kind == RestoreKind::kRaw && !meta.is_raw_kv()) {
-    return Status::InvalidArgument("the backup holds tables, not raw KV: use br restore "
-                                   "full|db|table");
+    return Status::InvalidArgument(
+        "the backup holds tables, not raw KV: use br restore "
+        "full|db|table");
   }
   if (kind != RestoreKind::kRaw && meta.is_raw_kv()) {
     return Status::InvalidArgument("the backup is a raw KV backup: use br restore raw");
@@ -122,7 +124,7 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
   };
 
   RestoreSchemas out;
-  std::set<std::string> dbs_seen;     // lower-case names in `out.databases`
+  std::set<std::string> dbs_seen;  // lower-case names in `out.databases`
   std::vector<catalog::CIStr> dbs_in_backup;
   std::set<std::string> tables_seen;  // "db\0table" lower-case
   size_t index = 0;
@@ -130,8 +132,7 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
     ++index;
     auto db = catalog::ParseDBInfo(s.db());
     if (!db.ok()) {
-      return db.status().WithContext("backup schema #" + std::to_string(index) +
-                                     ": database JSON");
+      return db.status().WithContext("backup schema #" + std::to_string(index) + ": database JSON");
     }
     // Older or hand-written JSON may lack the lower-case form; names match on it.
     if (db->name.L.empty()) db->name.L = Lower(db->name.O);
@@ -154,20 +155,21 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
     if (!has_table) return Status::OK();
     const std::string key = db->name.L + std::string(1, '\0') + table.name.L;
     if (!tables_seen.insert(key).second) {
-      return Status::Corruption("backup lists table " + db->name.O + "." + table.name.O +
-                                " twice");
+      return Status::Corruption("backup lists table " + db->name.O + "." + table.name.O + " twice");
     }
     const std::string name = db->name.O + "." + table.name.O;
     if (table.has_partition) {
       return Status::NotSupported("table " + name +
                                   " is partitioned; restoring partitioned tables is not "
-                                  "supported (exclude it with -f '!" + name + "')");
+                                  "supported (exclude it with -f '!" +
+                                  name + "')");
     }
     if (table.is_view || table.is_sequence) {
       return Status::NotSupported("table " + name + " is a " +
                                   (table.is_view ? "view" : "sequence") +
                                   "; restoring views and sequences is not supported (exclude it "
-                                  "with -f '!" + name + "')");
+                                  "with -f '!" +
+                                  name + "')");
     }
     BackupTable bt;
     bt.db = std::move(db).value();
@@ -196,10 +198,10 @@ Result<RestoreSchemas> CollectSchemas(const MetaReader& reader, const RestoreSco
   // nothing and succeeds (tidb#27552); a filter that matches nothing is an error.
   if (index == 0 && scope.kind == RestoreKind::kFull && scope.filters.empty()) return out;
   if (out.databases.empty() && out.tables.empty()) {
-    return Status::NotFound("restore: no database or table of the backup matches " +
-                            (extra ? filter->Describe() + " and " + extra->Describe()
-                                   : filter->Describe()) +
-                            "; check the names and the filter rules");
+    return Status::NotFound(
+        "restore: no database or table of the backup matches " +
+        (extra ? filter->Describe() + " and " + extra->Describe() : filter->Describe()) +
+        "; check the names and the filter rules");
   }
   return out;
 }

@@ -199,9 +199,8 @@ Status CreateTables(RestoreJob* job) {
   ASSIGN_OR_RETURN(job->created, CreateSchemas(job->cluster.get(), job->schemas, o));
   for (const RestoredTable& t : job->created.tables) {
     ASSIGN_OR_RETURN(TableRewrite rw, BuildTableRewrite(t.source.table, t.target));
-    LOG_INFO("{}: table {} id {} -> {}.{} id {}{}", job->title, t.source.Name(),
-             t.source.table.id, t.target_db.name.O, t.target.name.O, t.target.id,
-             t.existed ? " (existing)" : "");
+    LOG_INFO("{}: table {} id {} -> {}.{} id {}{}", job->title, t.source.Name(), t.source.table.id,
+             t.target_db.name.O, t.target.name.O, t.target.id, t.existed ? " (existing)" : "");
     RETURN_IF_ERROR(job->rules.Add(std::move(rw)));
   }
   job->summary.databases = job->schemas.databases.size();
@@ -234,8 +233,7 @@ Status SplitScatter(RestoreJob* job) {
                    SplitAndScatter(job->cluster.get(), planner.Keys(), so));
   job->summary.split_regions = report.new_regions;
   LOG_INFO("{}: split at {} keys ({} regions), scattered {}, {} not moved", job->title,
-           report.split_keys, report.new_regions, report.scattered,
-           report.scatter_failed.size());
+           report.split_keys, report.new_regions, report.scattered, report.scatter_failed.size());
   FAIL_POINT("restore.after-split-scatter");
   return Status::OK();
 }
@@ -364,9 +362,9 @@ Status VerifyAndRebase(RestoreJob* job) {
     job->summary.restore_ts = ts;
     job->summary.checksum_verified = true;
   } else {
-    LOG_INFO("{}: table checksum skipped ({})", job->title,
-             job->incremental ? "an incremental backup records no table checksums"
-                              : "--checksum=false");
+    LOG_INFO(
+        "{}: table checksum skipped ({})", job->title,
+        job->incremental ? "an incremental backup records no table checksums" : "--checksum=false");
   }
   for (const RestoredTable& t : job->created.tables) {
     ASSIGN_OR_RETURN(int64_t base, RebaseAutoId(job->cluster.get(), t, ts));

@@ -74,16 +74,16 @@ struct RestoreConfig {
 struct RestoreSummary {
   // "Full Restore", "Database Restore", ...
   std::string title;
-  uint64_t ranges = 0;       // file groups restored
+  uint64_t ranges = 0;  // file groups restored
   uint64_t files = 0;
-  uint64_t total_kvs = 0;    // as recorded by the backup for the restored files
+  uint64_t total_kvs = 0;  // as recorded by the backup for the restored files
   uint64_t total_bytes = 0;
-  uint64_t data_size = 0;    // stored (compressed) bytes of the restored files
+  uint64_t data_size = 0;  // stored (compressed) bytes of the restored files
   uint64_t databases = 0;
   uint64_t tables = 0;
   uint64_t split_regions = 0;
   uint64_t backup_ts = 0;
-  uint64_t restore_ts = 0;   // ts of the verification (0 when not verified)
+  uint64_t restore_ts = 0;  // ts of the verification (0 when not verified)
   bool checksum_verified = false;
   std::chrono::milliseconds take{0};
 };

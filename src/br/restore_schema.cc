@@ -69,8 +69,9 @@ Status CheckTablesAbsent(const RestoreSchemas& schemas, const TargetCatalog& tar
   if (first == nullptr) return Status::OK();
   std::string msg = "table already exists: " + first->Name();
   if (count > 1) msg += " (and " + std::to_string(count - 1) + " more)";
-  msg += "; restore refuses to merge into existing tables — drop them, or restore into another "
-         "cluster";
+  msg +=
+      "; restore refuses to merge into existing tables — drop them, or restore into another "
+      "cluster";
   return Status::AlreadyExists(msg);
 }
 
@@ -95,29 +96,29 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
 
   // Transaction 1: the databases (reused or created). Re-run safe: RunInTxn may call it again.
   ASSIGN_OR_RETURN(uint64_t db_commit, table::RunInTxn(cluster, [&](client::Txn* txn) -> Status {
-    target_dbs.clear();
-    result.databases_created = 0;
-    table::MetaMutator m(txn);
-    bool changed = false;
-    for (const catalog::DBInfo& db : schemas.databases) {
-      auto existing = m.reader()->FindDatabase(db.name.O);
-      if (existing.ok()) {
-        target_dbs.emplace(db.name.L, std::move(existing).value());
-        continue;
-      }
-      if (!existing.status().IsNotFound()) return existing.status();
-      ASSIGN_OR_RETURN(int64_t id, m.GenGlobalIDs(1));
-      catalog::DBInfo created = db;
-      created.id = id;
-      created.state = catalog::kStatePublic;
-      RETURN_IF_ERROR(m.PutDatabase(created));
-      target_dbs.emplace(db.name.L, std::move(created));
-      ++result.databases_created;
-      changed = true;
-    }
-    if (!changed) return Status::OK();
-    return m.BumpSchemaVersion().status();
-  }));
+                     target_dbs.clear();
+                     result.databases_created = 0;
+                     table::MetaMutator m(txn);
+                     bool changed = false;
+                     for (const catalog::DBInfo& db : schemas.databases) {
+                       auto existing = m.reader()->FindDatabase(db.name.O);
+                       if (existing.ok()) {
+                         target_dbs.emplace(db.name.L, std::move(existing).value());
+                         continue;
+                       }
+                       if (!existing.status().IsNotFound()) return existing.status();
+                       ASSIGN_OR_RETURN(int64_t id, m.GenGlobalIDs(1));
+                       catalog::DBInfo created = db;
+                       created.id = id;
+                       created.state = catalog::kStatePublic;
+                       RETURN_IF_ERROR(m.PutDatabase(created));
+                       target_dbs.emplace(db.name.L, std::move(created));
+                       ++result.databases_created;
+                       changed = true;
+                     }
+                     if (!changed) return Status::OK();
+                     return m.BumpSchemaVersion().status();
+                   }));
   (void)db_commit;
   for (const BackupTable& t : schemas.tables) {
     if (target_dbs.count(t.db.name.L) == 0) {
@@ -200,8 +201,8 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
     }
     result.tables_created += created;
     for (RestoredTable& rt : done) result.tables.push_back(std::move(rt));
-    LOG_INFO("restore: created tables {}..{} of {} ({} new)", begin + 1, end,
-             schemas.tables.size(), created);
+    LOG_INFO("restore: created tables {}..{} of {} ({} new)", begin + 1, end, schemas.tables.size(),
+             created);
   }
   return result;
 }
@@ -212,9 +213,9 @@ int64_t AutoIdRebaseTarget(int64_t auto_inc_id, int64_t max_handle) {
 
 Result<int64_t> MaxHandle(client::Cluster* cluster, int64_t table_id, uint64_t ts) {
   const catalog::KeyRange rec = catalog::TableRecordRange(table_id);
-  ASSIGN_OR_RETURN(std::vector<client::KeyLocation> locs,
-                   cluster->regions()->LocateRange(keys::TxnRegionKey(rec.start),
-                                                   keys::TxnRegionKey(rec.end)));
+  ASSIGN_OR_RETURN(
+      std::vector<client::KeyLocation> locs,
+      cluster->regions()->LocateRange(keys::TxnRegionKey(rec.start), keys::TxnRegionKey(rec.end)));
   client::Snapshot snap = cluster->GetSnapshot(ts);
   // Walk the regions from the last one back; the first that holds a row holds the largest.
   std::optional<std::string> upper = rec.end;
@@ -248,9 +249,10 @@ Result<int64_t> RebaseAutoId(client::Cluster* cluster, const RestoredTable& t, u
   }
   const int64_t base = AutoIdRebaseTarget(t.source.table.auto_inc_id, max_handle);
   if (base > 0) {
-    RETURN_IF_ERROR(table::AutoIDAllocator(cluster, t.target_db.id, t.target.id).Rebase(base)
-                        .WithContext("rebase the auto id of " + t.target_db.name.O + "." +
-                                     t.target.name.O));
+    RETURN_IF_ERROR(
+        table::AutoIDAllocator(cluster, t.target_db.id, t.target.id)
+            .Rebase(base)
+            .WithContext("rebase the auto id of " + t.target_db.name.O + "." + t.target.name.O));
   }
   return base;
 }

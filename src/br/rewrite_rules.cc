@@ -78,8 +78,7 @@ bool RangeWithinPrefix(std::string_view start, std::string_view end, std::string
   return std::all_of(end.begin() + next.size(), end.end(), [](char c) { return c == '\0'; });
 }
 
-Result<RewriteRule> RewriteRules::RuleForRange(std::string_view start,
-                                               std::string_view end) const {
+Result<RewriteRule> RewriteRules::RuleForRange(std::string_view start, std::string_view end) const {
   const int64_t old_id = catalog::DecodeTableID(start);
   if (old_id == 0) {
     return Status::InvalidArgument("data file range starting at " + codec::Escape(start) +
@@ -125,8 +124,9 @@ Result<std::vector<ChecksumRange>> ChecksumRanges(const TableRewrite& rewrite,
                                                   const catalog::TableInfo& new_table) {
   std::vector<ChecksumRange> out;
   const catalog::KeyRange rec = catalog::TableRecordRange(new_table.id);
-  out.push_back({client::KeyRange{rec.start, rec.end},
-                 client::ChecksumRewriteRule{rewrite.record.old_prefix, rewrite.record.new_prefix}});
+  out.push_back(
+      {client::KeyRange{rec.start, rec.end},
+       client::ChecksumRewriteRule{rewrite.record.old_prefix, rewrite.record.new_prefix}});
   for (const catalog::IndexInfo& idx : new_table.indices) {
     if (idx.state != catalog::kStatePublic) continue;
     const TableRewrite::Index* rule = nullptr;

@@ -83,7 +83,8 @@ Result<SplitScatterReport> SplitAndScatter(client::Cluster* cluster,
     for (size_t i = 0; i < pending.size(); i += std::max<size_t>(1, options.scatter_batch)) {
       std::vector<uint64_t> part(
           pending.begin() + i,
-          pending.begin() + std::min(pending.size(), i + std::max<size_t>(1, options.scatter_batch)));
+          pending.begin() +
+              std::min(pending.size(), i + std::max<size_t>(1, options.scatter_batch)));
       auto r = cluster->admin()->ScatterRegions(part);
       if (!r.ok()) {
         last = r.status();
@@ -101,9 +102,10 @@ Result<SplitScatterReport> SplitAndScatter(client::Cluster* cluster,
              last.ToString());
   }
   if (!pending.empty()) {
-    LOG_WARN("restore scatter: {} regions stay where they are (first: {}); the restore goes on, "
-             "the data may be unbalanced until PD moves them",
-             pending.size(), pending.front());
+    LOG_WARN(
+        "restore scatter: {} regions stay where they are (first: {}); the restore goes on, "
+        "the data may be unbalanced until PD moves them",
+        pending.size(), pending.front());
   }
   report.scatter_failed = std::move(pending);
   return report;

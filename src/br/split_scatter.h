@@ -61,9 +61,9 @@ struct SplitScatterOptions {
 };
 
 struct SplitScatterReport {
-  size_t split_keys = 0;       // keys asked for
-  size_t new_regions = 0;      // regions the splits produced
-  size_t scattered = 0;        // regions PD moved (or had nowhere to move: one store)
+  size_t split_keys = 0;                 // keys asked for
+  size_t new_regions = 0;                // regions the splits produced
+  size_t scattered = 0;                  // regions PD moved (or had nowhere to move: one store)
   std::vector<uint64_t> scatter_failed;  // regions left where they were
 };
 

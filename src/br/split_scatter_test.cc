@@ -21,9 +21,8 @@ TEST(SplitPlannerTest, TableBoundariesAndFileBoundariesSortedUnique) {
   p.AddKey("");
   const std::vector<std::string> keys = p.Keys();
   const std::vector<std::string> want = {
-      catalog::TablePrefix(500),        catalog::RecordKey(500, 100),
-      catalog::RecordKey(500, 200),     catalog::RecordKey(500, 300),
-      catalog::TablePrefix(501),        catalog::RecordKey(501, 1),
+      catalog::TablePrefix(500),    catalog::RecordKey(500, 100), catalog::RecordKey(500, 200),
+      catalog::RecordKey(500, 300), catalog::TablePrefix(501),    catalog::RecordKey(501, 1),
       catalog::TablePrefix(502),
   };
   EXPECT_EQ(keys, want);

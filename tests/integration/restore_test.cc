@@ -16,18 +16,17 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <thread>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "br/meta_reader.h"
 #include "catalog/tablecodec.h"
@@ -42,8 +41,8 @@
 #include "table/ddl.h"
 #include "table/kv_reader.h"
 #include "table/meta_reader.h"
-#include "table/table_checksum.h"
 #include "table/sysbench_loader.h"
+#include "table/table_checksum.h"
 
 namespace brkv {
 namespace {
@@ -57,10 +56,10 @@ constexpr char kKey[] = "00112233445566778899aabbccddeeff";
 constexpr char kWrongKey[] = "ffeeddccbbaa99887766554433221100";
 const std::vector<std::string> kTables = {"sbtest1", "sbtest2", "empty_t"};
 
-#define ASSERT_OK(expr)                                        \
-  do {                                                         \
-    ::brkv::Status _s = (expr);                                \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString();    \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    ::brkv::Status _s = (expr);                             \
+    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
 // A started cluster and a client on it.
@@ -81,7 +80,7 @@ Result<Cluster> StartCluster(int kv_count) {
 }
 
 itest::CommandResult RunCmd(const std::vector<std::string>& argv, const std::string& scratch,
-                         milliseconds timeout = seconds(300)) {
+                            milliseconds timeout = seconds(300)) {
   auto r = itest::RunCommand(argv, timeout, scratch);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? *r : itest::CommandResult{};
@@ -165,8 +164,9 @@ class RestoreTest : public ::testing::Test {
     so.threads = 2;
     auto loaded = table::LoadSysbench(c, so);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    ASSERT_TRUE(table::CreateTable(c, kDb, "empty_t", "id bigint primary key auto_increment, "
-                                                      "v varchar(20), index v(v)")
+    ASSERT_TRUE(table::CreateTable(c, kDb, "empty_t",
+                                   "id bigint primary key auto_increment, "
+                                   "v varchar(20), index v(v)")
                     .ok());
     ASSERT_TRUE(table::CreateDatabase(c, "emptydb").ok());
     // Raw KV over several regions.
@@ -189,9 +189,9 @@ class RestoreTest : public ::testing::Test {
          }) {
       std::vector<std::string> argv = {itest::BinPath("br"), "backup"};
       argv.insert(argv.end(), args.begin(), args.end());
-      for (const std::string& a :
-           {std::string("--pd"), source_->procs->pd_address(), std::string("-s"),
-            "local://" + dir_->Sub(sub), std::string("--log-file"), dir_->Sub(sub + "-backup.log")}) {
+      for (const std::string& a : {std::string("--pd"), source_->procs->pd_address(),
+                                   std::string("-s"), "local://" + dir_->Sub(sub),
+                                   std::string("--log-file"), dir_->Sub(sub + "-backup.log")}) {
         argv.push_back(a);
       }
       auto r = RunCmd(argv, dir_->path());
@@ -230,9 +230,8 @@ class RestoreTest : public ::testing::Test {
     std::vector<std::string> argv = {itest::BinPath("br"), "restore"};
     argv.insert(argv.end(), kind.begin(), kind.end());
     const std::string log = dir_->Sub("restore-" + std::to_string(++restores_) + ".log");
-    for (const std::string& a : {std::string("--pd"), target.procs->pd_address(),
-                                 std::string("-s"), "local://" + backup_dir,
-                                 std::string("--log-file"), log}) {
+    for (const std::string& a : {std::string("--pd"), target.procs->pd_address(), std::string("-s"),
+                                 "local://" + backup_dir, std::string("--log-file"), log}) {
       argv.push_back(a);
     }
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -317,9 +316,9 @@ TEST_F(RestoreTest, FullRestoreIntoOneNodeEqualsTheSourceAndTakesNewRows) {
   const std::string csv = dir_->Sub("new_rows.csv");
   ASSERT_OK(itest::WriteFile(csv, "0,7,\"c-new\",\"pad-new\"\n0,8,\"c-new2\",\"pad-new2\"\n"));
   auto ins = RunCmd({"/bin/sh", "-c",
-                  itest::BinPath("kvctl") + " --pd " + target->procs->pd_address() +
-                      " insert sbtest.sbtest1 < " + csv},
-                 dir_->path());
+                     itest::BinPath("kvctl") + " --pd " + target->procs->pd_address() +
+                         " insert sbtest.sbtest1 < " + csv},
+                    dir_->path());
   ASSERT_TRUE(ins.exit.success()) << ins.err;
   EXPECT_EQ(itest::Lines(Kvctl(*target, {"count", "sbtest.sbtest1"}).out).at(0), "5002");
   const std::string dump = Kvctl(*target, {"dump", "sbtest.sbtest1"}).out;
@@ -345,8 +344,8 @@ TEST_F(RestoreTest, TableAndDbRestoresIntoFourNodesAndTheSecondRestoreIsRefused)
   std::set<uint64_t> stores;
   auto ts = target->client->GetTS();
   ASSERT_TRUE(ts.ok());
-  auto regions = target->client->regions()->LocateRange(keys::TxnRegionKey("t"),
-                                                        keys::TxnRegionKey("u"));
+  auto regions =
+      target->client->regions()->LocateRange(keys::TxnRegionKey("t"), keys::TxnRegionKey("u"));
   ASSERT_TRUE(regions.ok());
   for (const auto& loc : *regions) stores.insert(loc.leader.store_id());
   EXPECT_GE(stores.size(), 3u);
@@ -436,8 +435,7 @@ TEST_F(RestoreTest, BadInputFailsWithNothingWritten) {
   ExpectOneErrorLine(Restore(*target, {"full"}, dir_->Sub("nothing")), "no backupmeta");
   ExpectOneErrorLine(Restore(*target, {"db", "--db", "nope"}, dir_->Sub("full")),
                      "database nope is not in the backup");
-  ExpectOneErrorLine(Restore(*target, {"table", "--db", kDb, "--table", "nope"},
-                             dir_->Sub("full")),
+  ExpectOneErrorLine(Restore(*target, {"table", "--db", kDb, "--table", "nope"}, dir_->Sub("full")),
                      "sbtest.nope is not in the backup");
   ExpectOneErrorLine(Restore(*target, {"raw", "--start", "00", "--end", "ff"}, dir_->Sub("full")),
                      "restore full|db|table");
@@ -507,11 +505,11 @@ TEST_F(RestoreTest, FullPlusIncrementalRestoresTheIncrementalState) {
   co.seed = 7;
   auto churn = table::RunChurn(source_->client.get(), co);
   ASSERT_TRUE(churn.ok()) << churn.status().ToString();
-  auto inc = RunCmd({itest::BinPath("br"), "backup", "db", "--db", kDb, "--pd",
-                  source_->procs->pd_address(), "-s", "local://" + dir_->Sub("inc"),
-                  "--lastbackupts", std::to_string(full_ts), "--log-file",
-                  dir_->Sub("inc-backup.log")},
-                 dir_->path());
+  auto inc =
+      RunCmd({itest::BinPath("br"), "backup", "db", "--db", kDb, "--pd",
+              source_->procs->pd_address(), "-s", "local://" + dir_->Sub("inc"), "--lastbackupts",
+              std::to_string(full_ts), "--log-file", dir_->Sub("inc-backup.log")},
+             dir_->path());
   ASSERT_TRUE(inc.exit.success()) << inc.err;
   for (const std::string& t : kTables) {
     dumps_[t] = Kvctl(*source_, {"dump", std::string(kDb) + "." + t}).out;
@@ -524,8 +522,7 @@ TEST_F(RestoreTest, FullPlusIncrementalRestoresTheIncrementalState) {
   ASSERT_TRUE(r.exit.success()) << r.err << "\n" << itest::ReadFile(last_log_);
   r = Restore(*target, {"db", "--db", kDb}, dir_->Sub("inc"));
   ASSERT_TRUE(r.exit.success()) << r.err << "\n" << itest::ReadFile(last_log_);
-  EXPECT_NE(r.out.find("Incremental Database Restore success summary"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("Incremental Database Restore success summary"), std::string::npos) << r.out;
   ExpectTablesEqualSource(*target, kTables);
   ExpectNothingStaged(*target);
   // New rows after the incremental restore do not collide either.
