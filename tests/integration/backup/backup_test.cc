@@ -39,6 +39,7 @@
 #include "sst/sst_reader.h"
 #include "storage/external_storage.h"
 #include "table/churn.h"
+#include "table/ddl.h"
 #include "table/kv_reader.h"
 #include "table/meta_reader.h"
 #include "table/sysbench_loader.h"
@@ -546,7 +547,7 @@ TEST_F(BackupTest, BackupDuringChurnEqualsTheDataAtItsBackupTs) {
     while (!stop.load()) {
       table::ChurnOptions co;
       co.db = kDb;
-      co.ops = 50;
+      co.ops = 5;
       co.seed = seed++;
       auto rep = table::RunChurn(env_->client.get(), co);
       if (!rep.ok()) {
@@ -556,11 +557,16 @@ TEST_F(BackupTest, BackupDuringChurnEqualsTheDataAtItsBackupTs) {
       ops += rep->ops();
     }
   });
-  auto r = Backup({"full"}, "churn", {"--concurrency", "2"});
+  // Start the backup only once the churn is under way, and slow the upload down so that
+  // transactions commit while the nodes scan.
+  for (int i = 0; i < 400 && ops.load() < 20; ++i) std::this_thread::sleep_for(milliseconds(10));
+  const uint64_t ops_before = ops.load();
+  auto r = Backup({"full"}, "churn", {"--concurrency", "1", "--ratelimit", "1"});
+  const uint64_t ops_during = ops.load() - ops_before;
   stop = true;
   churn.join();
   ASSERT_TRUE(r.exit.success()) << r.err << itest::ReadFile(dir_.Sub("churn.log"));
-  EXPECT_GT(ops.load(), 0u);
+  EXPECT_GT(ops_during, 0u) << "no transaction committed while the backup ran";
   auto c = ReadBackup(dir_.Sub("churn"));
   ASSERT_TRUE(c.ok());
   const uint64_t ts = c->meta.end_version();
@@ -599,6 +605,10 @@ TEST_F(BackupTest, IncrementalAfterChurnHoldsExactlyTheChangedKeys) {
   ASSERT_TRUE(base.ok());
   const uint64_t ts1 = base->meta.end_version();
 
+  // A table created inside the window shows up as a DDL entry and a schema.
+  auto extra = table::CreateTable(env_->client.get(), kDb, "extra",
+                                  "id bigint primary key, v varchar(20), index v(v)");
+  ASSERT_TRUE(extra.ok()) << extra.status().ToString();
   table::ChurnOptions co;
   co.db = kDb;
   co.ops = 300;
@@ -616,9 +626,17 @@ TEST_F(BackupTest, IncrementalAfterChurnHoldsExactlyTheChangedKeys) {
   EXPECT_EQ(c->meta.start_version(), ts1);
   const uint64_t ts2 = c->meta.end_version();
   ASSERT_GT(ts2, ts1);
+  bool extra_schema = false;
   for (const auto& s : c->schemas) {
     EXPECT_EQ(s.crc64xor(), 0u) << "incremental backups record no table checksum";
+    extra_schema |= s.table().find("\"extra\"") != std::string::npos;
   }
+  EXPECT_TRUE(extra_schema);
+  ASSERT_EQ(c->ddls.size(), 1u) << ::testing::PrintToString(c->ddls);
+  auto ddl = catalog::Json::parse(c->ddls[0]);
+  EXPECT_EQ(ddl["brkv_change"], "create-table");
+  EXPECT_EQ(ddl["table_name"], "extra");
+  EXPECT_EQ(ddl["binlog"]["TableInfo"]["id"].get<int64_t>(), extra->id);
 
   std::vector<int64_t> ids;
   auto tables = SbTables(env_->client.get(), ts2);
