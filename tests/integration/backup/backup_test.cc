@@ -357,6 +357,11 @@ TEST_F(BackupTest, FullBackupCoversEveryStoreValidatesAndDetectsAFlippedByte) {
   EXPECT_EQ(tables, 2);
   EXPECT_NE(r.out.find("total kvs=" + std::to_string(kvs)), std::string::npos) << r.out;
 
+  // The service safe point was held for the backup and dropped at its end.
+  const std::string log = itest::ReadFile(dir_.Sub("full.log"));
+  EXPECT_NE(log.find("service safe point br-"), std::string::npos) << log;
+  EXPECT_NE(log.find(" removed"), std::string::npos) << log;
+
   auto v = br_.Run({"validate", "checksum", "-s", "local://" + dir_.Sub("full"), "--log-file",
                     dir_.Sub("validate.log")});
   EXPECT_TRUE(v.exit.success()) << v.err;
@@ -686,6 +691,25 @@ TEST_F(BackupTest, IncrementalAfterChurnHoldsExactlyTheChangedKeys) {
   EXPECT_GT(deletes, 0u);
 }
 
+// Runs last in this suite: it moves the GC safe point forward for good.
+TEST_F(BackupTest, SnapshotBehindTheGcSafePointIsRefused) {
+  auto old_ts = env_->client->GetTS();
+  ASSERT_TRUE(old_ts.ok());
+  auto now = env_->client->GetTS();
+  ASSERT_TRUE(now.ok());
+  auto sp = env_->client->pd()->UpdateGCSafePoint(*now);
+  ASSERT_TRUE(sp.ok()) << sp.status().ToString();
+  auto r = Backup({"full"}, "gc-old", {"--backupts", std::to_string(*old_ts)});
+  ExpectOneErrorLine(r, "GC safe point");
+  EXPECT_FALSE(Exists(dir_.Sub("gc-old/backup.lock")));
+  r = Backup({"full"}, "gc-inc", {"--lastbackupts", std::to_string(*old_ts)});
+  ExpectOneErrorLine(r, "--lastbackupts");
+  EXPECT_FALSE(Exists(dir_.Sub("gc-inc/backup.lock")));
+  // A fresh snapshot is still fine.
+  r = Backup({"table", "--db", kDb, "--table", "sbtest1"}, "gc-new");
+  EXPECT_TRUE(r.exit.success()) << r.err;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fault scenarios, each on its own cluster whose nodes sleep before every backup piece.
 
@@ -766,6 +790,8 @@ TEST(BackupFaultTest, NodeKilledDuringTheBackupFailsWithoutBackupmeta) {
   r.err = err;
   ExpectOneErrorLine(r, "backup incomplete");
   EXPECT_NE(err.find("store"), std::string::npos) << err;
+  // The service safe point is dropped on failure too.
+  EXPECT_NE(itest::ReadFile(dir.Sub("br.log")).find("removed"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(90));
 }
 
