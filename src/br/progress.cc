@@ -114,7 +114,8 @@ void Progress::DrawLocked(bool final) {
   last_draw_ = Clock::now();
   const auto elapsed = std::chrono::duration_cast<milliseconds>(last_draw_ - start_);
   if (options_.tty) {
-    std::fprintf(options_.out, "\r%s%s",
+    // "\033[K" clears what a longer previous bar left on the line.
+    std::fprintf(options_.out, "\r%s\033[K%s",
                  FormatProgressBar(options_.title, done_, options_.total, elapsed).c_str(),
                  final ? "\n" : "");
   } else {
