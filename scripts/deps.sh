@@ -29,3 +29,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "deps: all system packages present"
 fi
+
+# Node.js runs the S3 protocol server (s3rver, pinned in tests/storage_servers/package-lock.json)
+# that the storage tests drive. Some machines carry a non-Debian nodejs that bundles npm, so the
+# Debian packages are installed only when the commands are missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "deps: installing nodejs npm"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+STORAGE_SERVERS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/storage_servers"
+if [ ! -d "$STORAGE_SERVERS/node_modules" ]; then
+  echo "deps: installing storage test servers (npm ci)"
+  npm ci --prefix "$STORAGE_SERVERS" --no-audit --no-fund --loglevel=error
+else
+  echo "deps: storage test servers present"
+fi

@@ -3,6 +3,7 @@
 #include "storage/local_storage.h"
 #include "storage/mem_storage.h"
 #include "storage/noop_storage.h"
+#include "storage/s3_storage.h"
 
 namespace brkv::storage {
 
@@ -74,6 +75,7 @@ Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& bac
   if (const auto* m = std::get_if<MemStoreBackend>(&backend)) {
     return NewMemStorage(m->name, m->prefix, options);
   }
+  if (const auto* s3 = std::get_if<S3Backend>(&backend)) return NewS3Storage(*s3, options);
   return Status::NotSupported(std::string(BackendScheme(backend)) + " backend not built yet (" +
                               FormatBackendUrl(backend) + ")");
 }

@@ -131,7 +131,7 @@ class ExternalStorage {
   virtual const StorageBackend& backend() const = 0;
 };
 
-// Builds the storage for `backend`. Local, noop and memstore are available; S3, GCS, Azure
+// Builds the storage for `backend`. Local, noop, memstore and S3 are available; GCS, Azure
 // Blob and HDFS return NotSupported("<scheme> backend not built yet").
 // The local backend does not touch the disk here: its directory is created by the first write.
 Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& backend,

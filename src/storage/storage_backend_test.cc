@@ -204,11 +204,12 @@ TEST(RedactTest, FormatBackendUrlRoundTripsWithoutSecrets) {
 }
 
 TEST(CreateStorageTest, CloudBackendsAreNotBuiltYet) {
+  // S3 is built: creating it makes no request, and its Uri() hides the secret.
   auto s = CreateStorageFromUrl("s3://bucket/p?access-key=a&secret-access-key=TOPSECRET");
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), Status::Code::kNotSupported);
-  EXPECT_NE(s.status().message().find("s3 backend not built yet"), std::string::npos);
-  EXPECT_EQ(s.status().message().find("TOPSECRET"), std::string::npos);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->Uri().find("TOPSECRET"), std::string::npos);
+  auto bad = CreateStorageFromUrl("gcs://b?credentials-file=/nonexistent");
+  EXPECT_FALSE(bad.ok());
   EXPECT_EQ(CreateStorageFromUrl("gcs://b").status().code(), Status::Code::kNotSupported);
   EXPECT_EQ(CreateStorageFromUrl("azblob://c").status().code(), Status::Code::kNotSupported);
   EXPECT_EQ(CreateStorageFromUrl("hdfs://nn/x").status().code(), Status::Code::kNotSupported);
