@@ -16,9 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool EndsAfter(const std::string& end, const std::string& key) {
-  return end.empty() || end > key;
-}
+bool EndsAfter(const std::string& end, const std::string& key) { return end.empty() || end > key; }
 
 std::string DescribeKeyError(const kvrpcpb::KeyError& e) {
   std::string out = e.ShortDebugString();
@@ -50,7 +48,9 @@ std::string DescribeRange(const KeyRange& r) {
 
 BackupClient::BackupClient(BackupTopology* topology, BackupSender* sender,
                            BackupClientOptions options, BackupClientHooks hooks)
-    : topology_(topology), sender_(sender), options_(std::move(options)),
+    : topology_(topology),
+      sender_(sender),
+      options_(std::move(options)),
       hooks_(std::move(hooks)) {}
 
 void BackupClient::Fail(const Status& s) {
@@ -365,8 +365,9 @@ Status BackupClient::MissingRangesError(const std::vector<KeyRange>& gaps,
       msg += "; last error from store " + std::to_string(id) + ": " + err;
     }
   }
-  msg += "; no backupmeta was written. Check that every store is up (kvctl stores), then back "
-         "up again to a new storage path";
+  msg +=
+      "; no backupmeta was written. Check that every store is up (kvctl stores), then back "
+      "up again to a new storage path";
   return Status::TimedOut(msg);
 }
 

@@ -66,14 +66,14 @@ struct BackupClientHooks {
 };
 
 struct BackupClientStats {
-  size_t ranges = 0;            // ranges asked for
-  size_t pieces = 0;            // finished pieces recorded
-  size_t files = 0;             // data files in them
-  uint64_t total_kvs = 0;       // Σ File.total_kvs
-  uint64_t total_bytes = 0;     // Σ File.total_bytes
-  uint64_t total_size = 0;      // Σ File.size (bytes stored)
-  size_t stores = 0;            // stores the push-down went to
-  size_t failed_streams = 0;    // push-down and fine-grained streams that broke or went idle
+  size_t ranges = 0;          // ranges asked for
+  size_t pieces = 0;          // finished pieces recorded
+  size_t files = 0;           // data files in them
+  uint64_t total_kvs = 0;     // Σ File.total_kvs
+  uint64_t total_bytes = 0;   // Σ File.total_bytes
+  uint64_t total_size = 0;    // Σ File.size (bytes stored)
+  size_t stores = 0;          // stores the push-down went to
+  size_t failed_streams = 0;  // push-down and fine-grained streams that broke or went idle
   size_t fine_grained_rounds = 0;
   size_t region_errors = 0;
   size_t locks_met = 0;
@@ -96,8 +96,7 @@ class BackupClient {
   };
 
   // Sends each store its ranges in parallel and waits for every stream to end.
-  void SendAll(const std::vector<StoreWork>& work,
-               std::chrono::steady_clock::time_point deadline);
+  void SendAll(const std::vector<StoreWork>& work, std::chrono::steady_clock::time_point deadline);
   Status OnResponse(const StoreTarget& store, const ::backup::BackupResponse& resp);
   // Records a fatal error (the first one wins).
   void Fail(const Status& s);
@@ -116,15 +115,15 @@ class BackupClient {
   const BackupClientHooks hooks_;
 
   mutable std::mutex mu_;
-  std::vector<KeyRange> wanted_;             // set once before any send
-  RangeTree wanted_tree_;                    // merged wanted ranges, for sanity checks
-  RangeTree done_;                           // GUARDED_BY(mu_)
-  std::vector<bool> wanted_done_;            // GUARDED_BY(mu_)
-  size_t wanted_done_count_ = 0;             // GUARDED_BY(mu_)
-  BackupClientStats stats_;                  // GUARDED_BY(mu_)
-  Status fatal_;                             // GUARDED_BY(mu_)
-  std::vector<kvrpcpb::LockInfo> locks_;     // GUARDED_BY(mu_)
-  std::map<std::string, int> range_errors_;  // GUARDED_BY(mu_) start key → plain errors
+  std::vector<KeyRange> wanted_;                      // set once before any send
+  RangeTree wanted_tree_;                             // merged wanted ranges, for sanity checks
+  RangeTree done_;                                    // GUARDED_BY(mu_)
+  std::vector<bool> wanted_done_;                     // GUARDED_BY(mu_)
+  size_t wanted_done_count_ = 0;                      // GUARDED_BY(mu_)
+  BackupClientStats stats_;                           // GUARDED_BY(mu_)
+  Status fatal_;                                      // GUARDED_BY(mu_)
+  std::vector<kvrpcpb::LockInfo> locks_;              // GUARDED_BY(mu_)
+  std::map<std::string, int> range_errors_;           // GUARDED_BY(mu_) start key → plain errors
   std::map<uint64_t, std::string> last_store_error_;  // GUARDED_BY(mu_)
 };
 

@@ -74,10 +74,10 @@ class FakeCluster : public BackupTopology, public BackupSender {
     std::lock_guard<std::mutex> l(mu_);
     std::vector<RegionTarget> out;
     for (const FakeRegion& r : regions_) {
-      const std::string rs = txn ? (r.start.empty() ? "" : keys::TxnRegionKey(r.start))
-                                 : keys::RawRegionKey(r.start);
-      const std::string re = txn ? (r.end.empty() ? "" : keys::TxnRegionKey(r.end))
-                                 : keys::RawRegionEndKey(r.end);
+      const std::string rs =
+          txn ? (r.start.empty() ? "" : keys::TxnRegionKey(r.start)) : keys::RawRegionKey(r.start);
+      const std::string re =
+          txn ? (r.end.empty() ? "" : keys::TxnRegionKey(r.end)) : keys::RawRegionEndKey(r.end);
       if (!end.empty() && rs >= end) continue;
       if (!re.empty() && re <= start) continue;
       RegionTarget t;
@@ -135,8 +135,8 @@ class FakeCluster : public BackupTopology, public BackupSender {
             resp.mutable_error()->set_msg("IOError: cannot write 1/x.sst: permission denied");
           } else {
             ::backup::File* f = resp.add_files();
-            f->set_name(std::to_string(store.id) + "/" + std::to_string(r.id) + "_" +
-                        piece.start + "_write.sst");
+            f->set_name(std::to_string(store.id) + "/" + std::to_string(r.id) + "_" + piece.start +
+                        "_write.sst");
             f->set_start_key(piece.start);
             f->set_end_key(piece.end);
             f->set_total_kvs(1);
@@ -180,7 +180,7 @@ class FakeCluster : public BackupTopology, public BackupSender {
 };
 
 std::vector<FakeRegion> SixRegions() {
-  return {{1, "", "b", 1}, {2, "b", "d", 2}, {3, "d", "f", 3},
+  return {{1, "", "b", 1},  {2, "b", "d", 2}, {3, "d", "f", 3},
           {4, "f", "h", 1}, {5, "h", "k", 2}, {6, "k", "", 3}};
 }
 
@@ -335,8 +335,7 @@ TEST_F(BackupClientTest, OverlappingAnswerFailsLoudly) {
   BackupClient client(&fake, &fake, Options(), Hooks());
   auto stats = client.BackupRanges({{"a", "c"}});
   ASSERT_FALSE(stats.ok());
-  EXPECT_NE(stats.status().message().find("BUG"), std::string::npos)
-      << stats.status().message();
+  EXPECT_NE(stats.status().message().find("BUG"), std::string::npos) << stats.status().message();
   EXPECT_NE(stats.status().message().find("overlaps"), std::string::npos);
 }
 
@@ -346,8 +345,7 @@ TEST_F(BackupClientTest, AnswerOutsideTheRequestedRangesFails) {
   BackupClient client(&fake, &fake, Options(), Hooks());
   auto stats = client.BackupRanges({{"a", "c"}});
   ASSERT_FALSE(stats.ok());
-  EXPECT_NE(stats.status().message().find("not (entirely) part of the backup"),
-            std::string::npos)
+  EXPECT_NE(stats.status().message().find("not (entirely) part of the backup"), std::string::npos)
       << stats.status().message();
 }
 

@@ -15,9 +15,7 @@ namespace {
 class MetaCatalogSource final : public CatalogSource {
  public:
   explicit MetaCatalogSource(table::KvReader* kv) : reader_(kv) {}
-  Result<std::vector<catalog::DBInfo>> ListDatabases() override {
-    return reader_.ListDatabases();
-  }
+  Result<std::vector<catalog::DBInfo>> ListDatabases() override { return reader_.ListDatabases(); }
   Result<std::vector<catalog::TableInfo>> ListTables(int64_t db_id) override {
     return reader_.ListTables(db_id);
   }
@@ -52,8 +50,7 @@ Result<std::shared_ptr<const TableFilter>> ScopeFilter(const BackupScope& scope)
     case BackupKind::kDatabase:
       return std::make_shared<const TableFilter>(TableFilter::Schemas({scope.db}, fo));
     case BackupKind::kTable:
-      return std::make_shared<const TableFilter>(
-          TableFilter::Tables(scope.db, {scope.table}, fo));
+      return std::make_shared<const TableFilter>(TableFilter::Tables(scope.db, {scope.table}, fo));
     case BackupKind::kRaw:
       break;
   }
@@ -161,7 +158,8 @@ Result<BackupPlan> PlanTableBackup(CatalogSource* catalog, const BackupScope& sc
   if (scope.kind == BackupKind::kTable && !named_table_seen) {
     return Status::NotFound("unknown table '" + scope.db + "." + scope.table +
                             "': no such table at the backup ts; check the name with "
-                            "`kvctl tables " + scope.db + "`");
+                            "`kvctl tables " +
+                            scope.db + "`");
   }
   const TableFilter& describe = extra ? *extra : *scope_filter;
   RETURN_IF_ERROR(CheckFilterMatchedSomething(describe, "backup", plan.databases, plan.tables));
@@ -221,8 +219,7 @@ std::string DdlEntry(int action, std::string_view change, const catalog::DBInfo&
 
 }  // namespace
 
-Result<std::vector<std::string>> BuildIncrementalDdls(CatalogSource* before,
-                                                      const BackupPlan& plan,
+Result<std::vector<std::string>> BuildIncrementalDdls(CatalogSource* before, const BackupPlan& plan,
                                                       uint64_t backup_ts) {
   if (plan.filter == nullptr) return std::vector<std::string>{};
   ASSIGN_OR_RETURN(std::vector<catalog::DBInfo> old_dbs, before->ListDatabases());
@@ -263,8 +260,8 @@ Result<std::vector<std::string>> BuildIncrementalDdls(CatalogSource* before,
       }
       const PlannedSchema& now = *it->second;
       if (catalog::ToJson(*now.table) != catalog::ToJson(t) || now.db.id != db_id) {
-        table_entries.emplace_back(t.id, DdlEntry(kActionNone, "alter-table", now.db,
-                                                  &*now.table, true, backup_ts));
+        table_entries.emplace_back(
+            t.id, DdlEntry(kActionNone, "alter-table", now.db, &*now.table, true, backup_ts));
       }
     }
   }

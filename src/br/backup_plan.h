@@ -105,8 +105,7 @@ Result<BackupPlan> PlanRawBackup(const std::string& start, const std::string& en
 // table_id, schema_name, table_name, binlog.DBInfo / binlog.TableInfo, binlog.FinishedTS) with
 // an extra "brkv_change" naming the change ("create-database", "create-table", "alter-table",
 // "drop-table", "drop-database"). Databases first, then tables, in id order.
-Result<std::vector<std::string>> BuildIncrementalDdls(CatalogSource* before,
-                                                      const BackupPlan& plan,
+Result<std::vector<std::string>> BuildIncrementalDdls(CatalogSource* before, const BackupPlan& plan,
                                                       uint64_t backup_ts);
 
 }  // namespace brkv::br

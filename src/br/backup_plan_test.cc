@@ -76,9 +76,9 @@ TEST(BackupPlanTest, FullBackupCoversEveryTableRecordAndPublicIndexRange) {
   ASSERT_EQ(plan->schemas.size(), 4u);
   EXPECT_FALSE(plan->schemas[3].table.has_value());
   EXPECT_EQ(plan->schemas[3].db.name.O, "empty");
-  std::vector<KeyRange> want = {
-      catalog::IndexRange(10, 1),  catalog::TableRecordRange(10), catalog::IndexRange(11, 1),
-      catalog::TableRecordRange(11), catalog::IndexRange(20, 1), catalog::TableRecordRange(20)};
+  std::vector<KeyRange> want = {catalog::IndexRange(10, 1), catalog::TableRecordRange(10),
+                                catalog::IndexRange(11, 1), catalog::TableRecordRange(11),
+                                catalog::IndexRange(20, 1), catalog::TableRecordRange(20)};
   std::sort(want.begin(), want.end(),
             [](const KeyRange& a, const KeyRange& b) { return a.start < b.start; });
   EXPECT_EQ(plan->ranges, want);

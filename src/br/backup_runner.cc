@@ -186,17 +186,16 @@ Status VerifyChecksums(BackupJob* job, const std::map<int64_t, Checksum>& from_f
     if (it != from_files.end()) files = it->second;
     if (!(files == *cluster_sum)) {
       return Status::Corruption(
-          "checksum mismatch for table " + TableName(s) + " (id " +
-          std::to_string(s.table->id) + "): backup files have crc64xor=" +
-          std::to_string(files.crc64xor) + " kvs=" + std::to_string(files.total_kvs) +
-          " bytes=" + std::to_string(files.total_bytes) + ", the cluster at ts " +
-          std::to_string(job->backup_ts) + " has crc64xor=" +
+          "checksum mismatch for table " + TableName(s) + " (id " + std::to_string(s.table->id) +
+          "): backup files have crc64xor=" + std::to_string(files.crc64xor) + " kvs=" +
+          std::to_string(files.total_kvs) + " bytes=" + std::to_string(files.total_bytes) +
+          ", the cluster at ts " + std::to_string(job->backup_ts) + " has crc64xor=" +
           std::to_string(cluster_sum->crc64xor) + " kvs=" + std::to_string(cluster_sum->total_kvs) +
           " bytes=" + std::to_string(cluster_sum->total_bytes) +
           "; the backup is not usable, no backupmeta was written");
     }
-    LOG_INFO("checksum of {} matches: crc64xor={} kvs={} bytes={}", TableName(s),
-             files.crc64xor, files.total_kvs, files.total_bytes);
+    LOG_INFO("checksum of {} matches: crc64xor={} kvs={} bytes={}", TableName(s), files.crc64xor,
+             files.total_kvs, files.total_bytes);
     progress.Update(++done);
   }
   progress.Finish();
@@ -239,8 +238,7 @@ Status ValidateBackupConfig(const BackupConfig& c) {
       return Status::InvalidArgument("raw backup range is empty: --end must be after --start");
     }
     if (c.raw_cf != "default") {
-      return Status::InvalidArgument("--cf " + c.raw_cf +
-                                     ": raw KV lives in CF \"default\" only");
+      return Status::InvalidArgument("--cf " + c.raw_cf + ": raw KV lives in CF \"default\" only");
     }
     if (!c.last_backup_ts.empty()) {
       return Status::InvalidArgument("--lastbackupts: raw backups are always full");

@@ -1,11 +1,11 @@
 #include "br/backup_sender.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "client/store_client.h"
 #include "common/logging.h"
@@ -75,8 +75,8 @@ class GrpcBackupSender final : public BackupSender {
 
   Status Send(const StoreTarget& store, const ::backup::BackupRequest& request,
               Clock::time_point deadline, const ResponseFn& on_response) override {
-    const std::string what = "backup stream to store " + std::to_string(store.id) + " (" +
-                             store.address + ")";
+    const std::string what =
+        "backup stream to store " + std::to_string(store.id) + " (" + store.address + ")";
     if (store.address.empty()) return Status::Unavailable(what + ": store has no address");
     auto stub = ::backup::Backup::NewStub(channels_->Get(store.address));
     grpc::ClientContext ctx;

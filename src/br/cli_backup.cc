@@ -1,10 +1,9 @@
 // br backup full | db | table | raw: flags → BackupConfig → RunBackup → one summary line.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "br/backup_runner.h"
 #include "br/cli_common.h"
@@ -176,9 +175,10 @@ void AddFilterFlags(CLI::App* cmd, BackupFlags* f) {
 }  // namespace
 
 void AddBackupCommands(CLI::App* app, BrCli* cli) {
-  CLI::App* backup = app->add_subcommand(
-      "backup", "back up the cluster, a database, a table or a raw key range to external "
-                "storage");
+  CLI::App* backup =
+      app->add_subcommand("backup",
+                          "back up the cluster, a database, a table or a raw key range to external "
+                          "storage");
   backup->require_subcommand(1);
 
   struct Kind {
@@ -209,16 +209,15 @@ void AddBackupCommands(CLI::App* app, BrCli* cli) {
         AddFilterFlags(cmd, flags.get());
         break;
       case BackupKind::kRaw:
-        cmd->add_option("--start", flags->start, "first key of the range (inclusive)")
-            ->required();
+        cmd->add_option("--start", flags->start, "first key of the range (inclusive)")->required();
         cmd->add_option("--end", flags->end,
                         "end of the range (exclusive); empty = to the end of the raw key space")
             ->required();
-        cmd->add_option("--format", flags->key_format, "how --start/--end are written: hex, "
-                                                       "raw or escaped (\\xNN)")
+        cmd->add_option("--format", flags->key_format,
+                        "how --start/--end are written: hex, "
+                        "raw or escaped (\\xNN)")
             ->default_val(flags->key_format);
-        cmd->add_option("--cf", flags->cf, "column family of the raw keys")
-            ->default_val(flags->cf);
+        cmd->add_option("--cf", flags->cf, "column family of the raw keys")->default_val(flags->cf);
         break;
     }
     AddCommonBackupFlags(cmd, flags.get(), k.kind);

@@ -1,13 +1,12 @@
 #include "br/cli_common.h"
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
 
 #include "common/codec.h"
 #include "common/logging.h"
@@ -16,8 +15,7 @@ namespace brkv::br {
 
 void AddClusterFlags(CLI::App* cmd, ClusterFlags* f) {
   cmd->add_option("-u,--pd", f->pd, "PD address HOST:PORT")->default_val(f->pd);
-  cmd->add_option("--pd-timeout", f->pd_timeout_s,
-                  "seconds to keep retrying PD before giving up")
+  cmd->add_option("--pd-timeout", f->pd_timeout_s, "seconds to keep retrying PD before giving up")
       ->default_val(f->pd_timeout_s)
       ->check(CLI::PositiveNumber);
   AddBoolFlag(cmd, "--check-requirements", &f->check_requirements,
@@ -43,8 +41,8 @@ void AddCrypterFlags(CLI::App* cmd, CrypterFlags* f) {
                               "encryption key in hex (16/24/32 bytes for aes128/192/256); prefer "
                               "--crypter.key-file, a key on the command line is visible to "
                               "other users of the machine");
-  auto* file = cmd->add_option("--crypter.key-file", f->key_file,
-                               "file holding the encryption key in hex");
+  auto* file =
+      cmd->add_option("--crypter.key-file", f->key_file, "file holding the encryption key in hex");
   key->excludes(file);
 }
 
@@ -85,7 +83,8 @@ Result<sst::CipherInfo> CipherFromFlags(const CrypterFlags& f) {
   const std::string flag = f.key_file.empty() ? "--crypter.key" : "--crypter.key-file";
   if (c.method == sst::EncryptionMethod::kPlaintext) {
     if (!hex.empty()) {
-      return Status::InvalidArgument(flag + " given with --crypter.method plaintext; choose an "
+      return Status::InvalidArgument(flag +
+                                     " given with --crypter.method plaintext; choose an "
                                      "AES method or drop the key");
     }
     return c;
@@ -99,10 +98,10 @@ Result<sst::CipherInfo> CipherFromFlags(const CrypterFlags& f) {
   c.key = std::move(key).value();
   const size_t want = sst::KeyLength(c.method);
   if (c.key.size() != want) {
-    return Status::InvalidArgument(flag + " has " + std::to_string(c.key.size()) +
-                                   " bytes, but " + std::string(sst::MethodName(c.method)) +
-                                   " needs a " + std::to_string(want) + "-byte key (" +
-                                   std::to_string(want * 2) + " hex digits)");
+    return Status::InvalidArgument(flag + " has " + std::to_string(c.key.size()) + " bytes, but " +
+                                   std::string(sst::MethodName(c.method)) + " needs a " +
+                                   std::to_string(want) + "-byte key (" + std::to_string(want * 2) +
+                                   " hex digits)");
   }
   RETURN_IF_ERROR(sst::ValidateCipher(c));
   return c;

@@ -1,7 +1,6 @@
 // br validate checksum | decode: offline checks of a finished backup (br/validate.h).
-#include <memory>
-
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "br/cli_common.h"
 #include "br/validate.h"
@@ -64,15 +63,16 @@ Status RunDecode(BrCli* cli, const ValidateFlags& f) {
 }  // namespace
 
 void AddValidateCommands(CLI::App* app, BrCli* cli) {
-  CLI::App* validate =
-      app->add_subcommand("validate", "check or inspect a finished backup (reads the storage "
-                                      "only)");
+  CLI::App* validate = app->add_subcommand("validate",
+                                           "check or inspect a finished backup (reads the storage "
+                                           "only)");
   validate->require_subcommand(1);
 
   {
     CLI::App* cmd = validate->add_subcommand(
-        "checksum", "re-hash every data file and compare size and sha256 with backupmeta; "
-                    "exits non-zero naming each file that does not match");
+        "checksum",
+        "re-hash every data file and compare size and sha256 with backupmeta; "
+        "exits non-zero naming each file that does not match");
     auto f = std::make_shared<ValidateFlags>();
     AddStorageFlags(cmd, &f->storage);
     AddCrypterFlags(cmd, &f->crypter);

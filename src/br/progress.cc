@@ -76,13 +76,12 @@ std::string FormatProgressBar(const std::string& title, uint64_t done, uint64_t 
 
 std::string FormatProgressLine(const std::string& title, uint64_t done, uint64_t total,
                                milliseconds elapsed, const std::string& unit) {
-  return title + " progress: " + std::to_string(done) + "/" + std::to_string(total) + " " +
-         unit + " (" + Percent(done, total) + "), elapsed " + FormatDuration(elapsed) +
-         ", ETA " + Eta(done, total, elapsed);
+  return title + " progress: " + std::to_string(done) + "/" + std::to_string(total) + " " + unit +
+         " (" + Percent(done, total) + "), elapsed " + FormatDuration(elapsed) + ", ETA " +
+         Eta(done, total, elapsed);
 }
 
-Progress::Progress(ProgressOptions options)
-    : options_(std::move(options)), start_(Clock::now()) {
+Progress::Progress(ProgressOptions options) : options_(std::move(options)), start_(Clock::now()) {
   ticker_ = std::thread([this] { Tick(); });
 }
 
@@ -119,10 +118,9 @@ void Progress::DrawLocked(bool final) {
                  FormatProgressBar(options_.title, done_, options_.total, elapsed).c_str(),
                  final ? "\n" : "");
   } else {
-    std::fprintf(options_.out, "%s\n",
-                 FormatProgressLine(options_.title, done_, options_.total, elapsed,
-                                    options_.unit)
-                     .c_str());
+    std::fprintf(
+        options_.out, "%s\n",
+        FormatProgressLine(options_.title, done_, options_.total, elapsed, options_.unit).c_str());
   }
   std::fflush(options_.out);
 }

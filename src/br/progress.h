@@ -67,8 +67,8 @@ class Progress {
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t done_ = 0;                                   // GUARDED_BY(mu_)
-  bool finished_ = false;                               // GUARDED_BY(mu_)
+  uint64_t done_ = 0;                                  // GUARDED_BY(mu_)
+  bool finished_ = false;                              // GUARDED_BY(mu_)
   std::chrono::steady_clock::time_point last_draw_{};  // GUARDED_BY(mu_)
   std::thread ticker_;
 };
@@ -80,8 +80,8 @@ struct BackupSummary {
   uint64_t ranges = 0;
   uint64_t files = 0;
   uint64_t total_kvs = 0;
-  uint64_t total_bytes = 0;   // Σ(len(key) + len(value)) of the KVs backed up
-  uint64_t data_size = 0;     // bytes stored (compressed SSTs)
+  uint64_t total_bytes = 0;  // Σ(len(key) + len(value)) of the KVs backed up
+  uint64_t data_size = 0;    // bytes stored (compressed SSTs)
   uint64_t backup_ts = 0;
   uint64_t last_backup_ts = 0;
   std::chrono::milliseconds take{0};

@@ -31,7 +31,8 @@ TEST(ProgressTest, BarShowsPercentAndEta) {
   EXPECT_EQ(FormatProgressBar("Full Backup", 4, 4, milliseconds(2000), 8),
             "Full Backup <========> 100.00% ETA 0s");
   // Nothing to do is complete.
-  EXPECT_EQ(FormatProgressBar("Checksum", 0, 0, milliseconds(5), 4), "Checksum <====> 100.00% ETA 0s");
+  EXPECT_EQ(FormatProgressBar("Checksum", 0, 0, milliseconds(5), 4),
+            "Checksum <====> 100.00% ETA 0s");
 }
 
 TEST(ProgressTest, PlainLineNamesTheUnit) {

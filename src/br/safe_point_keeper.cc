@@ -21,11 +21,9 @@ SafePointKeeper::SafePointKeeper(UpdateFn update, SafePointKeeperOptions options
 
 Result<std::unique_ptr<SafePointKeeper>> SafePointKeeper::Start(client::PdClient* pd,
                                                                 SafePointKeeperOptions options) {
-  return Start(
-      [pd](const std::string& id, int64_t ttl, uint64_t sp) {
-        return pd->UpdateServiceGCSafePoint(id, ttl, sp);
-      },
-      std::move(options));
+  return Start([pd](const std::string& id, int64_t ttl,
+                    uint64_t sp) { return pd->UpdateServiceGCSafePoint(id, ttl, sp); },
+               std::move(options));
 }
 
 Result<std::unique_ptr<SafePointKeeper>> SafePointKeeper::Start(UpdateFn update,
@@ -35,8 +33,8 @@ Result<std::unique_ptr<SafePointKeeper>> SafePointKeeper::Start(UpdateFn update,
     return Status::InvalidArgument("--gcttl must be a positive number of seconds");
   }
   if (options.interval.count() <= 0) {
-    options.interval = std::chrono::milliseconds(
-        std::max<int64_t>(1000, options.ttl_seconds * 1000 / 5));
+    options.interval =
+        std::chrono::milliseconds(std::max<int64_t>(1000, options.ttl_seconds * 1000 / 5));
   }
   std::unique_ptr<SafePointKeeper> k(new SafePointKeeper(std::move(update), std::move(options)));
   RETURN_IF_ERROR(k->Register());
@@ -102,8 +100,8 @@ Status SafePointKeeper::Stop() {
   if (thread_.joinable()) thread_.join();
   auto r = update_(options_.service_id, 0, options_.safe_point);
   if (!r.ok()) {
-    LOG_WARN("cannot remove service safe point {} (it expires after {} s): {}",
-             options_.service_id, options_.ttl_seconds, r.status().ToString());
+    LOG_WARN("cannot remove service safe point {} (it expires after {} s): {}", options_.service_id,
+             options_.ttl_seconds, r.status().ToString());
     return r.status();
   }
   LOG_INFO("service safe point {} removed", options_.service_id);

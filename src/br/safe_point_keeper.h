@@ -75,10 +75,10 @@ class SafePointKeeper {
   const SafePointKeeperOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;        // GUARDED_BY(mu_)
-  bool stopped_ = false;     // GUARDED_BY(mu_)
-  Status error_;             // GUARDED_BY(mu_)
-  uint64_t refreshes_ = 0;   // GUARDED_BY(mu_)
+  bool stop_ = false;       // GUARDED_BY(mu_)
+  bool stopped_ = false;    // GUARDED_BY(mu_)
+  Status error_;            // GUARDED_BY(mu_)
+  uint64_t refreshes_ = 0;  // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

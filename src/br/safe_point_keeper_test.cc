@@ -96,7 +96,8 @@ TEST(SafePointKeeperTest, RefreshThatFindsTheSafePointPassedReportsIt) {
     pd.services.clear();
     pd.gc_safe_point = 800;
   }
-  for (int i = 0; i < 100 && (*k)->status().ok(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  for (int i = 0; i < 100 && (*k)->status().ok(); ++i)
+    std::this_thread::sleep_for(milliseconds(10));
   EXPECT_FALSE((*k)->status().ok());
 }
 

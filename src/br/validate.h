@@ -22,8 +22,8 @@
 namespace brkv::br {
 
 struct ValidateChecksumReport {
-  uint64_t files = 0;        // data files checked
-  uint64_t bytes = 0;        // bytes read
+  uint64_t files = 0;  // data files checked
+  uint64_t bytes = 0;  // bytes read
   // One line per bad file: "<name>: <what is wrong>".
   std::vector<std::string> failures;
 };

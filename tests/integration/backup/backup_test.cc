@@ -11,7 +11,6 @@
 //   - a node killed (SIGKILL, not restarted) during the backup gives a non-zero exit naming the
 //     missing ranges and no backupmeta.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -56,9 +55,9 @@ using std::chrono::seconds;
 constexpr char kDb[] = "sbtest";
 constexpr char kCryptKey[] = "00112233445566778899aabbccddeeff";
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    ::brkv::Status _s = (expr);                          \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    ::brkv::Status _s = (expr);                             \
     ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
@@ -297,7 +296,7 @@ class BackupTest : public ::testing::Test {
   void SetUp() override { ASSERT_NE(env_, nullptr) << "cluster setup failed"; }
 
   std::vector<std::string> Common(const std::string& sub) {
-    return {"--pd", env_->cluster->pd_address(), "-s", "local://" + dir_.Sub(sub),
+    return {"--pd",       env_->cluster->pd_address(), "-s", "local://" + dir_.Sub(sub),
             "--log-file", dir_.Sub(sub + ".log")};
   }
   itest::CommandResult Backup(const std::vector<std::string>& kind, const std::string& sub,
@@ -323,8 +322,7 @@ Env* BackupTest::env_ = nullptr;
 TEST_F(BackupTest, FullBackupCoversEveryStoreValidatesAndDetectsAFlippedByte) {
   auto r = Backup({"full"}, "full");
   ASSERT_TRUE(r.exit.success()) << r.err << "\n" << itest::ReadFile(dir_.Sub("full.log"));
-  EXPECT_NE(r.out.find("Full Backup success summary: total ranges=4,"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("Full Backup success summary: total ranges=4,"), std::string::npos) << r.out;
   EXPECT_EQ(StoresWithFiles(dir_.Sub("full")), AllStores());
   ASSERT_TRUE(Exists(dir_.Sub("full/backupmeta")));
   ASSERT_TRUE(Exists(dir_.Sub("full/backup.lock")));
@@ -367,8 +365,8 @@ TEST_F(BackupTest, FullBackupCoversEveryStoreValidatesAndDetectsAFlippedByte) {
   EXPECT_TRUE(v.exit.success()) << v.err;
   EXPECT_NE(v.out.find("every sha256 matches"), std::string::npos) << v.out;
 
-  auto d = br_.Run({"validate", "decode", "-s", "local://" + dir_.Sub("full"), "--field",
-                    "end-version"});
+  auto d = br_.Run(
+      {"validate", "decode", "-s", "local://" + dir_.Sub("full"), "--field", "end-version"});
   ASSERT_TRUE(d.exit.success()) << d.err;
   EXPECT_EQ(itest::Lines(d.out).at(0), std::to_string(c->meta.end_version()));
 
@@ -485,27 +483,30 @@ TEST_F(BackupTest, BadInputFailsBeforeAnyWorkWithOneErrorLine) {
   r = br_.Run({"backup", "full", "--pd", env_->cluster->pd_address()});
   ExpectOneErrorLine(r, "storage");
   // --help everywhere.
-  for (const auto& help : std::vector<std::vector<std::string>>{
-           {"--help"}, {"backup", "--help"}, {"backup", "full", "--help"},
-           {"backup", "raw", "--help"}, {"validate", "checksum", "--help"}}) {
+  for (const auto& help :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"backup", "--help"},
+                                             {"backup", "full", "--help"},
+                                             {"backup", "raw", "--help"},
+                                             {"validate", "checksum", "--help"}}) {
     auto h = br_.Run(help);
     EXPECT_TRUE(h.exit.success()) << ::testing::PrintToString(help);
     EXPECT_NE(h.out.find("--help"), std::string::npos);
   }
   auto h = br_.Run({"backup", "full", "--help"});
-  for (const char* flag : {"--pd", "--storage", "--filter", "--backupts", "--lastbackupts",
-                           "--compression", "--compression-level", "--crypter.method",
-                           "--crypter.key", "--crypter.key-file", "--ratelimit", "--concurrency",
-                           "--checksum", "--gcttl", "--check-requirements", "--log-file",
-                           "--send-credentials-to-tikv"}) {
+  for (const char* flag :
+       {"--pd", "--storage", "--filter", "--backupts", "--lastbackupts", "--compression",
+        "--compression-level", "--crypter.method", "--crypter.key", "--crypter.key-file",
+        "--ratelimit", "--concurrency", "--checksum", "--gcttl", "--check-requirements",
+        "--log-file", "--send-credentials-to-tikv"}) {
     EXPECT_NE(h.out.find(flag), std::string::npos) << flag;
   }
 }
 
 TEST_F(BackupTest, EncryptedBackupIsNotReadableAsPlainSstsAndNeverShowsTheKey) {
-  auto r = Backup({"table", "--db", kDb, "--table", "sbtest1"}, "enc",
-                  {"--crypter.method", "aes128-ctr", "--crypter.key", kCryptKey,
-                   "--compression", "lz4"});
+  auto r = Backup(
+      {"table", "--db", kDb, "--table", "sbtest1"}, "enc",
+      {"--crypter.method", "aes128-ctr", "--crypter.key", kCryptKey, "--compression", "lz4"});
   ASSERT_TRUE(r.exit.success()) << r.err;
   // Without the key the metadata cannot even be read.
   EXPECT_FALSE(ReadBackup(dir_.Sub("enc")).ok());
@@ -732,10 +733,10 @@ TEST(BackupFaultTest, RegionSplitDuringTheBackupStillCompletes) {
   auto tables = SbTables((*env)->client.get(), (*env)->client->GetTS().value());
   ASSERT_TRUE(tables.ok());
   const int64_t tid = tables->at(0).id;
-  auto br = StartBr({"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s",
-                     "local://" + dir.Sub("b"), "--log-file", dir.Sub("br.log"),
-                     "--concurrency", "1", "--backup-timeout", "60"},
-                    dir.Sub("br"));
+  auto br = StartBr(
+      {"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s", "local://" + dir.Sub("b"),
+       "--log-file", dir.Sub("br.log"), "--concurrency", "1", "--backup-timeout", "60"},
+      dir.Sub("br"));
   ASSERT_NE(br, nullptr);
   // Split inside regions the nodes are about to back up (their snapshot comes after the sleep,
   // so the planned epoch is stale by then).
@@ -767,9 +768,8 @@ TEST(BackupFaultTest, NodeKilledDuringTheBackupFailsWithoutBackupmeta) {
   itest::TempDir dir("brkv-backup-kill");
   const auto start = std::chrono::steady_clock::now();
   auto br = StartBr({"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s",
-                     "local://" + dir.Sub("b"), "--log-file", dir.Sub("br.log"),
-                     "--concurrency", "1", "--backup-timeout", "5", "--stream-idle-timeout",
-                     "10"},
+                     "local://" + dir.Sub("b"), "--log-file", dir.Sub("br.log"), "--concurrency",
+                     "1", "--backup-timeout", "5", "--stream-idle-timeout", "10"},
                     dir.Sub("br"));
   ASSERT_NE(br, nullptr);
   // Wait until the backup really runs (backup.lock written), then kill a node for good.
