@@ -9,7 +9,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libsnappy-dev libisal-dev zlib1g-dev libbz2-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  zstd procps psmisc
+  zstd procps psmisc gnuplot-nox
 )
 
 missing=()
