@@ -7,8 +7,8 @@
 namespace brkv::storage {
 namespace {
 
-const SigV4Credentials kCreds{"AKIAIOSFODNN7EXAMPLE",
-                              "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+const SigV4Credentials kCreds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                              ""};
 const char kEmptySha[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 SigV4Request Base() {

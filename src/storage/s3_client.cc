@@ -143,19 +143,29 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
 }
 
-Result<S3Client::Config> S3Client::MakeConfig(const S3Backend& backend,
-                                              const S3Options& options) {
+Result<S3Client::Config> S3Client::MakeConfig(const S3Backend& backend, const S3Options& options) {
   Config c;
   c.bucket = backend.bucket;
   c.path_style = backend.force_path_style;
@@ -189,8 +199,7 @@ Result<S3Client::Config> S3Client::MakeConfig(const S3Backend& backend,
   while (!c.host.empty() && c.host.back() == '/') c.host.pop_back();
   if ((c.scheme != "http" && c.scheme != "https") || c.host.empty() ||
       c.host.find('/') != std::string::npos) {
-    return Status::InvalidArgument("s3 endpoint \"" + endpoint +
-                                   "\" is not http(s)://host[:port]");
+    return Status::InvalidArgument("s3 endpoint \"" + endpoint + "\" is not http(s)://host[:port]");
   }
   // The default port is not part of the Host header curl would send, nor of the signature.
   auto strip = [&](std::string_view suffix) {
@@ -220,10 +229,11 @@ Status S3Client::Do(const S3Request& request, Clock::time_point deadline, std::s
     RETURN_IF_ERROR(CheckDeadline(deadline, what));
     Status s = Once(request, deadline, what, response);
     if (s.ok() || !s.retryable()) return s;
-    LOG_DEBUG("s3: {} {} attempt {} failed, retrying: {}", request.method, what,
-              bo.attempts() + 1, s.ToString());
+    LOG_DEBUG("s3: {} {} attempt {} failed, retrying: {}", request.method, what, bo.attempts() + 1,
+              s.ToString());
     Status b = bo.Backoff(s);
-    if (!b.ok()) return Status::TimedOut(std::string(what) + ": retries exhausted: " + s.ToString());
+    if (!b.ok())
+      return Status::TimedOut(std::string(what) + ": retries exhausted: " + s.ToString());
   }
 }
 
@@ -256,7 +266,8 @@ Status S3Client::Once(const S3Request& request, Clock::time_point deadline, std:
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   struct curl_slist* hdrs = nullptr;
-  for (const auto& [k, v] : signed_req.headers) hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
+  for (const auto& [k, v] : signed_req.headers)
+    hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
   hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip
 
   int64_t timeout_ms = config_.options.request_timeout.count();
@@ -270,9 +281,9 @@ Status S3Client::Once(const S3Request& request, Clock::time_point deadline, std:
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(timeout_ms,
-                                                       config_.options.connect_timeout.count())));
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::min<int64_t>(timeout_ms, config_.options.connect_timeout.count())));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response->body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);

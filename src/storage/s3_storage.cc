@@ -129,9 +129,8 @@ class S3Writer : public ExternalWriter {
     req.query = {{"partNumber", std::to_string(etags_.size() + 1)}, {"uploadId", upload_id_}};
     req.body = part;
     // Each part is retried on its own (Do's retry loop); the parts already uploaded stay.
-    RETURN_IF_ERROR(client_->Do(req, deadline_, what_ + " part " +
-                                                    std::to_string(etags_.size() + 1),
-                                &resp));
+    RETURN_IF_ERROR(
+        client_->Do(req, deadline_, what_ + " part " + std::to_string(etags_.size() + 1), &resp));
     auto etag = resp.headers.find("etag");
     if (etag == resp.headers.end()) return Status::IOError(what_ + ": UploadPart returned no ETag");
     etags_.push_back(etag->second);
@@ -293,8 +292,8 @@ class S3Storage : public ExternalStorage {
         size_t p = 0;
         std::string key = XmlTag(*contents, "Key", &p).value_or("");
         p = 0;
-        uint64_t size = std::strtoull(XmlTag(*contents, "Size", &p).value_or("0").c_str(),
-                                      nullptr, 10);
+        uint64_t size =
+            std::strtoull(XmlTag(*contents, "Size", &p).value_or("0").c_str(), nullptr, 10);
         if (key.size() <= root.size() || key.compare(0, root.size(), root) != 0) continue;
         page.emplace_back(key.substr(root.size()), size);
       }

@@ -5,6 +5,7 @@
 #include "storage/s3_storage.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -21,8 +22,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "storage/external_storage.h"
 
@@ -49,8 +48,8 @@ std::string FindNode() {
 
 std::string FindS3rver() {
   if (const char* env = std::getenv("BRKV_S3RVER")) return env;
-  std::string p = std::string(BRKV_SOURCE_DIR) +
-                  "/tests/storage_servers/node_modules/s3rver/bin/s3rver.js";
+  std::string p =
+      std::string(BRKV_SOURCE_DIR) + "/tests/storage_servers/node_modules/s3rver/bin/s3rver.js";
   return fs::exists(p) ? p : "";
 }
 
@@ -96,9 +95,9 @@ class S3rverProcess {
       ::dup2(STDOUT_FILENO, STDERR_FILENO);
       // s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers
       // from its legacy provider.
-      ::execl(node_.c_str(), node_.c_str(), "--openssl-legacy-provider", script_.c_str(), "-d", dir_.c_str(), "-a",
-              "127.0.0.1", "-p", port.c_str(), "-s", "--configure-bucket", kBucket,
-              static_cast<char*>(nullptr));
+      ::execl(node_.c_str(), node_.c_str(), "--openssl-legacy-provider", script_.c_str(), "-d",
+              dir_.c_str(), "-a", "127.0.0.1", "-p", port.c_str(), "-s", "--configure-bucket",
+              kBucket, static_cast<char*>(nullptr));
       ::_exit(127);
     }
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -289,9 +288,9 @@ TEST_F(S3StorageTest, ListingPagesWithContinuationTokens) {
   EXPECT_EQ(got, want);
   size_t all = 0;
   ASSERT_TRUE(s->WalkDir("", [&](std::string_view, uint64_t) {
-                   ++all;
-                   return Status::OK();
-                 }).ok());
+                 ++all;
+                 return Status::OK();
+               }).ok());
   EXPECT_EQ(all, 12u);
 }
 
@@ -308,8 +307,8 @@ TEST_F(S3StorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
 
   // s3rver checks the access key id but not SigV4 signatures (those are checked against AWS's
   // published examples in aws_sigv4_test), so an unknown key id stands in for bad credentials.
-  std::string bad_url = "s3://" + std::string(kBucket) + "/root?endpoint=http://127.0.0.1:" +
-                        std::to_string(port_) +
+  std::string bad_url = "s3://" + std::string(kBucket) +
+                        "/root?endpoint=http://127.0.0.1:" + std::to_string(port_) +
                         "&access-key=UNKNOWN&secret-access-key=WRONG-TOPSECRET";
   auto bad = Open(o, bad_url);
   Status denied = bad->WriteFile("x", "y");
@@ -318,8 +317,9 @@ TEST_F(S3StorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
   EXPECT_EQ(denied.ToString().find("TOPSECRET"), std::string::npos) << denied.ToString();
   EXPECT_EQ(bad->Uri().find("TOPSECRET"), std::string::npos);
 
-  auto nobucket = Open(o, "s3://no-such-bucket/p?endpoint=http://127.0.0.1:" +
-                              std::to_string(port_) + "&access-key=S3RVER&secret-access-key=S3RVER");
+  auto nobucket =
+      Open(o, "s3://no-such-bucket/p?endpoint=http://127.0.0.1:" + std::to_string(port_) +
+                  "&access-key=S3RVER&secret-access-key=S3RVER");
   Status nb = nobucket->WriteFile("x", "y");
   EXPECT_FALSE(nb.ok());
   EXPECT_FALSE(nb.retryable()) << nb.ToString();
