@@ -214,6 +214,35 @@ Result<S3Client::Config> S3Client::MakeConfig(const S3Backend& backend, const S3
 
 S3Client::S3Client(Config config) : config_(std::move(config)) { GlobalInitOnce(); }
 
+S3Client::~S3Client() {
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+void* S3Client::Borrow() const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      void* h = idle_.back();
+      idle_.pop_back();
+      curl_easy_reset(static_cast<CURL*>(h));  // options reset; the connection cache stays
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void S3Client::Return(void* handle) const {
+  constexpr size_t kMaxIdle = 16;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
 Status S3Client::Do(const S3Request& request, Clock::time_point deadline, std::string_view what,
                     S3Response* response) const {
   int64_t budget = config_.options.retry_budget.count();
@@ -263,7 +292,7 @@ Status S3Client::Once(const S3Request& request, Clock::time_point deadline, std:
   std::string qs = CanonicalQueryString(request.query);
   if (!qs.empty()) url += "?" + qs;
 
-  CURL* curl = curl_easy_init();
+  CURL* curl = static_cast<CURL*>(Borrow());
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   struct curl_slist* hdrs = nullptr;
   for (const auto& [k, v] : signed_req.headers)
@@ -307,7 +336,12 @@ Status S3Client::Once(const S3Request& request, Clock::time_point deadline, std:
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(hdrs);
-  curl_easy_cleanup(curl);
+  // A handle whose transfer failed may hold a broken connection; do not reuse it.
+  if (rc == CURLE_OK) {
+    Return(curl);
+  } else {
+    curl_easy_cleanup(curl);
+  }
 
   std::string where = request.method + " " + std::string(what);
   if (rc != CURLE_OK) {

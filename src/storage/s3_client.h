@@ -5,14 +5,17 @@
 // failures with a Backoffer bounded by the retry budget and the caller's deadline.
 // Error messages carry `what` (the object or operation) and the S3 error code, never a secret
 // (credentials travel only in signed headers, which are never logged).
-// Thread-safety: thread-safe (each request uses its own curl handle).
+// Thread-safety: thread-safe. Each request borrows a curl handle from a small pool, so
+// connections (and TLS sessions) are reused across requests.
 #pragma once
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/aws_sigv4.h"
@@ -53,6 +56,9 @@ class S3Client {
   static Result<Config> MakeConfig(const S3Backend& backend, const S3Options& options);
 
   explicit S3Client(Config config);
+  ~S3Client();
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
 
   // Runs the request once per attempt until it gets a 2xx (OK, *response filled), a
   // non-retryable failure, or the budget/deadline ends (TimedOut, retryable). A 404 is
@@ -64,7 +70,12 @@ class S3Client {
   Status Once(const S3Request& request, Clock::time_point deadline, std::string_view what,
               S3Response* response) const;
 
+  void* Borrow() const;             // a CURL*, from the pool or new
+  void Return(void* handle) const;  // back to the pool (or freed when the pool is full)
+
   Config config_;
+  mutable std::mutex mu_;
+  mutable std::vector<void*> idle_;  // GUARDED_BY(mu_); CURL* handles
 };
 
 // The text of the first <tag>…</tag> in `xml` at or after *pos (XML entities decoded unless
