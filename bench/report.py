@@ -193,7 +193,8 @@ if shutil.which("gnuplot"):
             b = float(r["logical_bytes"])
             v = [f"{b/1048576:.0f}"]
             for k in ["backup_local_s", "restore_local_s", "backup_s3_s", "restore_s3_s", "physical_copy_s", "physical_extract_s"]:
-                v.append(f"{b/1e6/float(r[k]):.1f}" if k in r else "NaN")
+                ok = k in r and k[:-2] + "_error" not in r
+                v.append(f"{b/1e6/float(r[k]):.1f}" if ok else "NaN")
             f.write(" ".join(v) + "\n")
     gp = f"""set terminal png size 900,540
 set output '{os.path.join(run, "throughput.png")}'
@@ -203,6 +204,6 @@ set datafile missing 'NaN'
 plot '{dat}' u 1:2 w lp t 'backup local', '' u 1:3 w lp t 'restore local', '' u 1:4 w lp t 'backup s3', \
      '' u 1:5 w lp t 'restore s3', '' u 1:6 w lp dt 2 t 'tar|zstd -1', '' u 1:7 w lp dt 2 t 'zstd -d|tar x'
 """
-    subprocess.run(["gnuplot"], input=gp, text=True, check=False)
+    subprocess.run(["gnuplot"], input=gp, text=True, check=False, stderr=subprocess.DEVNULL)
 else:
     print("report: gnuplot missing (scripts/deps.sh installs gnuplot-nox); no plot")
