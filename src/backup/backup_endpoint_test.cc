@@ -12,12 +12,12 @@
 
 #include <gtest/gtest.h>
 
-#include "backup/backend_proto.h"
 #include "backup/backup_test_util.h"
 #include "common/codec.h"
 #include "common/failpoint.h"
 #include "kv/keys.h"
 #include "proto/pdpb.pb.h"
+#include "sst/backend_proto.h"
 #include "storage/fault_injection_storage.h"
 #include "storage/mem_storage.h"
 
@@ -491,7 +491,7 @@ TEST_F(EndpointTest, BadRequestsAndWrongCluster) {
   brpb::BackupRequest req;
   req.set_is_raw_kv(true);
   req.set_cf("write");
-  *req.mutable_storage_backend() = BackendToProto(storage::MemStoreBackend{store_name_, ""});
+  *req.mutable_storage_backend() = sst::BackendToProto(storage::MemStoreBackend{store_name_, ""});
   std::vector<brpb::BackupResponse> out;
   endpoint_->Backup(req, [&](const brpb::BackupResponse& r) {
     out.push_back(r);

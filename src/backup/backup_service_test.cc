@@ -8,10 +8,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "backup/backend_proto.h"
 #include "backup/backup_test_util.h"
 #include "common/failpoint.h"
 #include "kv/keys.h"
+#include "sst/backend_proto.h"
 #include "storage/mem_storage.h"
 
 namespace brkv::backup {
@@ -60,7 +60,7 @@ class ServiceTest : public testing::NodeFixture {
     req.set_cluster_id(testing::kClusterId);
     req.set_end_version(10);
     req.set_concurrency(2);
-    *req.mutable_storage_backend() = BackendToProto(storage::MemStoreBackend{kStore, ""});
+    *req.mutable_storage_backend() = sst::BackendToProto(storage::MemStoreBackend{kStore, ""});
     return req;
   }
 

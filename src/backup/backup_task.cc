@@ -1,7 +1,7 @@
 #include "backup/backup_task.h"
 
-#include "backup/backend_proto.h"
 #include "kv/keys.h"
+#include "sst/backend_proto.h"
 
 namespace brkv::backup {
 
@@ -36,10 +36,11 @@ Result<BackupTask> ParseBackupRequest(const ::backup::BackupRequest& req) {
     }
   }
   t.cf = std::string(keys::kCfDefault);
-  ASSIGN_OR_RETURN(t.backend, BackendFromProto(req.storage_backend()));
-  ASSIGN_OR_RETURN(t.compression, CompressionFromProto(static_cast<int>(req.compression_type())));
+  ASSIGN_OR_RETURN(t.backend, sst::BackendFromProto(req.storage_backend()));
+  ASSIGN_OR_RETURN(t.compression,
+                   sst::CompressionFromProto(static_cast<int>(req.compression_type())));
   t.compression_level = req.compression_level();
-  ASSIGN_OR_RETURN(t.cipher, CipherFromProto(req.cipher_info()));
+  ASSIGN_OR_RETURN(t.cipher, sst::CipherFromProto(req.cipher_info()));
   RETURN_IF_ERROR(ValidateBackupTask(t));
   return t;
 }

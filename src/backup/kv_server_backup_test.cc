@@ -8,13 +8,13 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "backup/backend_proto.h"
 #include "backup/backup_service.h"
 #include "backup/backup_test_util.h"
 #include "client/pd_client.h"
 #include "proto/brpb.grpc.pb.h"
 #include "proto/tikvpb.grpc.pb.h"
 #include "server/kv_server.h"
+#include "sst/backend_proto.h"
 #include "storage/mem_storage.h"
 
 #ifdef BRKV_HAVE_PD_SERVER
@@ -138,7 +138,7 @@ TEST_F(KvServerBackupTest, BacksUpTransactionsAndRawKvOverGrpc) {
   req.set_start_key("t");
   req.set_end_key("u");
   req.set_end_version(*locked_ts);
-  *req.mutable_storage_backend() = BackendToProto(storage::MemStoreBackend{kStore, "txn"});
+  *req.mutable_storage_backend() = sst::BackendToProto(storage::MemStoreBackend{kStore, "txn"});
   auto resps = Backup(req);
   ASSERT_EQ(resps.size(), 1u);
   ASSERT_TRUE(resps[0].error().has_kv_error());
@@ -196,7 +196,7 @@ TEST_F(KvServerBackupTest, BacksUpTransactionsAndRawKvOverGrpc) {
   raw.set_cluster_id(cluster_id);
   raw.set_is_raw_kv(true);
   raw.set_cf("default");
-  *raw.mutable_storage_backend() = BackendToProto(storage::MemStoreBackend{kStore, "raw"});
+  *raw.mutable_storage_backend() = sst::BackendToProto(storage::MemStoreBackend{kStore, "raw"});
   resps = Backup(raw);
   ASSERT_EQ(resps.size(), 1u);
   ASSERT_FALSE(resps[0].has_error()) << resps[0].error().msg();

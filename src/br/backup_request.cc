@@ -1,9 +1,7 @@
 #include "br/backup_request.h"
 
-// This file only includes the node-side conversion header: its namespace brkv::backup would
-// shadow the proto package `backup` that other br headers name without the leading "::".
-#include "backup/backend_proto.h"
 #include "br/backend_credentials.h"
+#include "sst/backend_proto.h"
 
 namespace brkv::br {
 
@@ -17,12 +15,12 @@ namespace brkv::br {
   req.set_concurrency(p.concurrency);
   const storage::StorageBackend sent =
       p.send_credentials ? p.backend : WithoutCredentials(p.backend);
-  *req.mutable_storage_backend() = brkv::backup::BackendToProto(sent);
+  *req.mutable_storage_backend() = brkv::sst::BackendToProto(sent);
   req.set_is_raw_kv(p.is_raw_kv);
   if (p.is_raw_kv) req.set_cf(p.cf);
   req.set_compression_type(static_cast<::backup::CompressionType>(p.compression));
   req.set_compression_level(p.compression_level);
-  *req.mutable_cipher_info() = brkv::backup::CipherToProto(p.cipher);
+  *req.mutable_cipher_info() = brkv::sst::CipherToProto(p.cipher);
   req.set_dst_api_version(kvrpcpb::V1);
   req.set_mode(::backup::SCAN);
   req.set_unique_id(p.unique_id);

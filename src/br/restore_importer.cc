@@ -2,12 +2,10 @@
 
 #include <grpcpp/grpcpp.h>
 
-// Only this file includes the node-side conversion header: its namespace brkv::backup would
-// shadow the proto package `backup` that other br headers name without the leading "::".
-#include "backup/backend_proto.h"
 #include "br/backend_credentials.h"
 #include "client/store_client.h"
 #include "proto/import_sstpb.grpc.pb.h"
+#include "sst/backend_proto.h"
 
 namespace brkv::br {
 
@@ -147,11 +145,11 @@ class GrpcImporterClient final : public ImporterClient {
 
 ::backup::StorageBackend DownloadBackendProto(const storage::StorageBackend& backend,
                                               bool send_credentials) {
-  return brkv::backup::BackendToProto(send_credentials ? backend : WithoutCredentials(backend));
+  return brkv::sst::BackendToProto(send_credentials ? backend : WithoutCredentials(backend));
 }
 
 ::backup::CipherInfo DownloadCipherProto(const sst::CipherInfo& cipher) {
-  return brkv::backup::CipherToProto(cipher);
+  return brkv::sst::CipherToProto(cipher);
 }
 
 std::unique_ptr<ImporterClient> NewGrpcImporterClient(client::ChannelCache* channels) {

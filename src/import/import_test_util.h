@@ -17,12 +17,12 @@
 
 #include "common/codec.h"
 #include "common/failpoint.h"
-#include "import/backend_proto.h"
 #include "import/sst_importer.h"
 #include "kv/keys.h"
 #include "kv/txn_types.h"
 #include "server/engine.h"
 #include "server/region_manager.h"
+#include "sst/backend_proto.h"
 #include "sst/backup_writer.h"
 #include "storage/mem_storage.h"
 
@@ -228,8 +228,8 @@ class ImportFixture : public ::testing::Test {
     import_sstpb::DownloadRequest req;
     req.set_name(file.name);
     req.set_sha256(file.sha256);
-    *req.mutable_storage_backend() = BackendToProto(Backend());
-    *req.mutable_cipher_info() = CipherToProto(cipher);
+    *req.mutable_storage_backend() = sst::BackendToProto(Backend());
+    *req.mutable_cipher_info() = sst::CipherToProto(cipher);
     req.mutable_rewrite_rule()->set_old_key_prefix(old_prefix);
     req.mutable_rewrite_rule()->set_new_key_prefix(new_prefix);
     import_sstpb::SSTMeta* m = req.mutable_sst();

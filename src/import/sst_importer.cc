@@ -17,10 +17,10 @@
 #include "common/codec.h"
 #include "common/failpoint.h"
 #include "common/logging.h"
-#include "import/backend_proto.h"
 #include "import/key_rewriter.h"
 #include "kv/keys.h"
 #include "server/region.h"
+#include "sst/backend_proto.h"
 #include "sst/compression.h"
 #include "sst/sst_reader.h"
 
@@ -257,7 +257,7 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   const KeyRewriter& rw = *rewriter;
   if (rw.range_is_empty()) return DownloadResult{};
 
-  auto backend = BackendFromProto(req.storage_backend());
+  auto backend = sst::BackendFromProto(req.storage_backend());
   if (!backend.ok()) return backend.status().WithContext(ObjectContext(name));
   storage::StorageOptions so;
   so.default_timeout = options_.download_timeout;  // calls below all carry the deadline anyway
@@ -267,7 +267,7 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
   ASSIGN_OR_RETURN(ImportDir::WorkDir work, dir_->NewWorkDir());
   sst::SstReaderOptions ro;
   ro.temp_dir = work.path();
-  auto cipher = CipherFromProto(req.cipher_info());
+  auto cipher = sst::CipherFromProto(req.cipher_info());
   if (!cipher.ok()) return cipher.status().WithContext(ObjectContext(name));
   ro.cipher = std::move(cipher).value();
   ro.rate_limiter = LimiterFor(req.rate_limit());

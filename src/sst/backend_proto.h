@@ -1,6 +1,7 @@
-// Conversions between the wire form of a backup destination and cipher (brpb.StorageBackend,
+// The one mapping between the wire form of a backup destination and cipher (brpb.StorageBackend,
 // brpb.CipherInfo, brpb.CompressionType — formats.md 1.8, 1.6) and their C++ structs
-// (storage::StorageBackend, sst::CipherInfo, sst::CompressionType).
+// (storage::StorageBackend, sst::CipherInfo, sst::CompressionType), shared by br (requests it
+// sends to nodes), the backup endpoint (BackupRequest parsing) and the importer (Download).
 //
 // storage::StorageBackend mirrors the proto field for field. Two struct-only details:
 //   - MemStoreBackend (an in-process test store) travels as CloudDynamic with
@@ -9,6 +10,7 @@
 //   - GcsBackend::credentials_file is not sent (nodes get credentials_blob only);
 //     S3Backend::use_accelerate_endpoint becomes the accelerate endpoint when no endpoint is set.
 // Backends carry credentials: never log a converted message; use FormatBackendUrl.
+// The proto package is `backup`; inside namespace brkv::backup name it `::backup::`.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -18,7 +20,7 @@
 #include "sst/crypter.h"
 #include "storage/storage_backend.h"
 
-namespace brkv::backup {
+namespace brkv::sst {
 
 // InvalidArgument when no variant is set; NotSupported for a CloudDynamic provider other than
 // "memstore".
@@ -26,11 +28,11 @@ Result<storage::StorageBackend> BackendFromProto(const ::backup::StorageBackend&
 ::backup::StorageBackend BackendToProto(const storage::StorageBackend& backend);
 
 // An unset or UNKNOWN cipher type means plaintext. The result is validated
-// (sst::ValidateCipher): InvalidArgument / NotSupported without ever quoting the key.
-Result<sst::CipherInfo> CipherFromProto(const ::backup::CipherInfo& proto);
-::backup::CipherInfo CipherToProto(const sst::CipherInfo& cipher);
+// (ValidateCipher): InvalidArgument / NotSupported without ever quoting the key.
+Result<CipherInfo> CipherFromProto(const ::backup::CipherInfo& proto);
+::backup::CipherInfo CipherToProto(const CipherInfo& cipher);
 
 // InvalidArgument for a value outside the enum.
-Result<sst::CompressionType> CompressionFromProto(int value);
+Result<CompressionType> CompressionFromProto(int value);
 
-}  // namespace brkv::backup
+}  // namespace brkv::sst

@@ -1,10 +1,10 @@
-#include "backup/backend_proto.h"
+#include "sst/backend_proto.h"
 
 #include <string>
 #include <type_traits>
 #include <variant>
 
-namespace brkv::backup {
+namespace brkv::sst {
 
 namespace {
 
@@ -86,7 +86,7 @@ Result<storage::StorageBackend> BackendFromProto(const ::backup::StorageBackend&
     case B::BACKEND_NOT_SET:
       break;
   }
-  return Status::InvalidArgument("backup request has no storage backend");
+  return Status::InvalidArgument("request has no storage backend");
 }
 
 ::backup::StorageBackend BackendToProto(const storage::StorageBackend& backend) {
@@ -153,34 +153,34 @@ Result<storage::StorageBackend> BackendFromProto(const ::backup::StorageBackend&
   return p;
 }
 
-Result<sst::CipherInfo> CipherFromProto(const ::backup::CipherInfo& proto) {
-  sst::CipherInfo info;
+Result<CipherInfo> CipherFromProto(const ::backup::CipherInfo& proto) {
+  CipherInfo info;
   const int method = static_cast<int>(proto.cipher_type());
-  if (method == static_cast<int>(sst::EncryptionMethod::kUnknown)) {
-    info.method = sst::EncryptionMethod::kPlaintext;
-  } else if (method < 0 || method > static_cast<int>(sst::EncryptionMethod::kSm4Ctr)) {
+  if (method == static_cast<int>(EncryptionMethod::kUnknown)) {
+    info.method = EncryptionMethod::kPlaintext;
+  } else if (method < 0 || method > static_cast<int>(EncryptionMethod::kSm4Ctr)) {
     return Status::InvalidArgument("unknown cipher type " + std::to_string(method));
   } else {
-    info.method = static_cast<sst::EncryptionMethod>(method);
+    info.method = static_cast<EncryptionMethod>(method);
   }
   if (info.encrypted()) info.key = proto.cipher_key();
-  RETURN_IF_ERROR(sst::ValidateCipher(info));
+  RETURN_IF_ERROR(ValidateCipher(info));
   return info;
 }
 
-::backup::CipherInfo CipherToProto(const sst::CipherInfo& cipher) {
+::backup::CipherInfo CipherToProto(const CipherInfo& cipher) {
   ::backup::CipherInfo p;
   p.set_cipher_type(static_cast<encryptionpb::EncryptionMethod>(static_cast<int>(cipher.method)));
   if (cipher.encrypted()) p.set_cipher_key(cipher.key);
   return p;
 }
 
-Result<sst::CompressionType> CompressionFromProto(int value) {
-  if (value < static_cast<int>(sst::CompressionType::kUnknown) ||
-      value > static_cast<int>(sst::CompressionType::kZstd)) {
+Result<CompressionType> CompressionFromProto(int value) {
+  if (value < static_cast<int>(CompressionType::kUnknown) ||
+      value > static_cast<int>(CompressionType::kZstd)) {
     return Status::InvalidArgument("unknown compression type " + std::to_string(value));
   }
-  return static_cast<sst::CompressionType>(value);
+  return static_cast<CompressionType>(value);
 }
 
-}  // namespace brkv::backup
+}  // namespace brkv::sst
