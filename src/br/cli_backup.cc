@@ -41,26 +41,6 @@ struct BackupFlags {
   bool case_sensitive = false;
 };
 
-Result<std::string> DecodeKey(const std::string& text, const std::string& format,
-                              const std::string& flag) {
-  if (format == "raw") return text;
-  if (format == "hex") {
-    auto k = codec::FromHex(text);
-    if (!k.ok()) return Status::InvalidArgument(flag + " is not a hex key (--format hex)");
-    return k;
-  }
-  if (format == "escaped") {
-    auto k = codec::Unescape(text);
-    if (!k.ok()) return k.status().WithContext(flag + " (--format escaped)");
-    return k;
-  }
-  return Status::InvalidArgument("--format must be hex, raw or escaped, not " + format);
-}
-
-std::chrono::milliseconds Seconds(double s) {
-  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
-}
-
 Result<BackupConfig> ToConfig(BackupKind kind, const BackupFlags& f) {
   BackupConfig c;
   c.pd = f.cluster.pd;
@@ -74,8 +54,8 @@ Result<BackupConfig> ToConfig(BackupKind kind, const BackupFlags& f) {
   c.scope.filters = f.filters;
   c.scope.case_sensitive = f.case_sensitive;
   if (kind == BackupKind::kRaw) {
-    ASSIGN_OR_RETURN(c.raw_start, DecodeKey(f.start, f.key_format, "--start"));
-    ASSIGN_OR_RETURN(c.raw_end, DecodeKey(f.end, f.key_format, "--end"));
+    ASSIGN_OR_RETURN(c.raw_start, DecodeKeyFlag(f.start, f.key_format, "--start"));
+    ASSIGN_OR_RETURN(c.raw_end, DecodeKeyFlag(f.end, f.key_format, "--end"));
     c.raw_cf = f.cf;
   }
   c.backup_ts = f.backup_ts;
@@ -89,9 +69,9 @@ Result<BackupConfig> ToConfig(BackupKind kind, const BackupFlags& f) {
   c.concurrency = f.concurrency;
   c.checksum = f.checksum;
   c.gcttl_seconds = f.gcttl;
-  c.backup_timeout = Seconds(f.backup_timeout_s);
-  c.stream_idle_timeout = Seconds(f.idle_timeout_s);
-  c.progress_interval = Seconds(f.progress_interval_s);
+  c.backup_timeout = SecondsFlag(f.backup_timeout_s);
+  c.stream_idle_timeout = SecondsFlag(f.idle_timeout_s);
+  c.progress_interval = SecondsFlag(f.progress_interval_s);
   return c;
 }
 

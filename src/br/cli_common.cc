@@ -135,4 +135,24 @@ std::string ErrorLine(const Status& s) {
   return msg;
 }
 
+Result<std::string> DecodeKeyFlag(const std::string& text, const std::string& format,
+                                  const std::string& flag) {
+  if (format == "raw") return text;
+  if (format == "hex") {
+    auto k = codec::FromHex(text);
+    if (!k.ok()) return Status::InvalidArgument(flag + " is not a hex key (--format hex)");
+    return k;
+  }
+  if (format == "escaped") {
+    auto k = codec::Unescape(text);
+    if (!k.ok()) return k.status().WithContext(flag + " (--format escaped)");
+    return k;
+  }
+  return Status::InvalidArgument("--format must be hex, raw or escaped, not " + format);
+}
+
+std::chrono::milliseconds SecondsFlag(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
 }  // namespace brkv::br

@@ -13,6 +13,7 @@
 // Thread-safety: single-threaded (one command per process).
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -99,6 +100,12 @@ CLI::Option* AddBoolFlag(CLI::App* cmd, const std::string& name, bool* value,
 // --crypter.key-file, a key with plaintext, or an AES method without a key. The key itself is
 // never part of a message.
 Result<sst::CipherInfo> CipherFromFlags(const CrypterFlags& f);
+
+// Decodes a key flag given in --format raw|hex|escaped; `flag` names it in errors.
+Result<std::string> DecodeKeyFlag(const std::string& text, const std::string& format,
+                                  const std::string& flag);
+// A flag value in seconds as a duration.
+std::chrono::milliseconds SecondsFlag(double seconds);
 
 // Sends logs to --log-file (or a fresh temp file). *path gets the file used.
 Status SetupLogging(const LogFlags& f, std::string* path);

@@ -38,26 +38,6 @@ struct RestoreFlags {
   bool case_sensitive = false;
 };
 
-Result<std::string> DecodeKey(const std::string& text, const std::string& format,
-                              const std::string& flag) {
-  if (format == "raw") return text;
-  if (format == "hex") {
-    auto k = codec::FromHex(text);
-    if (!k.ok()) return Status::InvalidArgument(flag + " is not a hex key (--format hex)");
-    return k;
-  }
-  if (format == "escaped") {
-    auto k = codec::Unescape(text);
-    if (!k.ok()) return k.status().WithContext(flag + " (--format escaped)");
-    return k;
-  }
-  return Status::InvalidArgument("--format must be hex, raw or escaped, not " + format);
-}
-
-std::chrono::milliseconds Seconds(double s) {
-  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
-}
-
 Result<RestoreConfig> ToConfig(RestoreKind kind, const RestoreFlags& f) {
   RestoreConfig c;
   c.pd = f.cluster.pd;
@@ -71,8 +51,8 @@ Result<RestoreConfig> ToConfig(RestoreKind kind, const RestoreFlags& f) {
   c.scope.filters = f.filters;
   c.scope.case_sensitive = f.case_sensitive;
   if (kind == RestoreKind::kRaw) {
-    ASSIGN_OR_RETURN(c.raw_start, DecodeKey(f.start, f.key_format, "--start"));
-    ASSIGN_OR_RETURN(c.raw_end, DecodeKey(f.end, f.key_format, "--end"));
+    ASSIGN_OR_RETURN(c.raw_start, DecodeKeyFlag(f.start, f.key_format, "--start"));
+    ASSIGN_OR_RETURN(c.raw_end, DecodeKeyFlag(f.end, f.key_format, "--end"));
     if (f.cf != "default") {
       return Status::InvalidArgument("--cf " + f.cf + ": raw KV lives in CF \"default\" only");
     }
@@ -85,8 +65,8 @@ Result<RestoreConfig> ToConfig(RestoreKind kind, const RestoreFlags& f) {
   if (f.retry_budget_s <= 0) {
     return Status::InvalidArgument("--retry-budget must be a positive number of seconds");
   }
-  c.retry_budget = Seconds(f.retry_budget_s);
-  c.progress_interval = Seconds(f.progress_interval_s);
+  c.retry_budget = SecondsFlag(f.retry_budget_s);
+  c.progress_interval = SecondsFlag(f.progress_interval_s);
   return c;
 }
 
