@@ -30,9 +30,10 @@ else
   echo "deps: all system packages present"
 fi
 
-# Node.js runs the S3 protocol server (s3rver, pinned in tests/storage_servers/package-lock.json)
-# that the storage tests drive. Some machines carry a non-Debian nodejs that bundles npm, so the
-# Debian packages are installed only when the commands are missing.
+# Node.js runs the object-store protocol servers the storage tests drive (s3rver for S3 and GCS's
+# XML API, azurite for Azure Blob; pinned in tests/storage_servers/package-lock.json). Some
+# machines carry a non-Debian nodejs that bundles npm, so the Debian packages are installed only
+# when the commands are missing.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "deps: installing nodejs npm"
   SUDO=""
@@ -42,7 +43,13 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 STORAGE_SERVERS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/storage_servers"
-if [ ! -d "$STORAGE_SERVERS/node_modules" ]; then
+# npm ci again when the lock file changed since the last install (npm writes
+# node_modules/.package-lock.json) or a pinned server is missing, so machines that installed an
+# older set (s3rver only) pick up new servers.
+NM="$STORAGE_SERVERS/node_modules"
+if [ ! -d "$NM" ] || [ ! -f "$NM/.package-lock.json" ] ||
+   [ "$STORAGE_SERVERS/package-lock.json" -nt "$NM/.package-lock.json" ] ||
+   [ ! -f "$NM/s3rver/package.json" ] || [ ! -f "$NM/azurite/package.json" ]; then
   echo "deps: installing storage test servers (npm ci)"
   npm ci --prefix "$STORAGE_SERVERS" --no-audit --no-fund --loglevel=error
 else
