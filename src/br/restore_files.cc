@@ -147,7 +147,8 @@ void FileImporter::Discard(const client::KeyLocation& loc,
   if (metas.empty()) return;
   // The node removes the staged files of any ingest it refuses; epoch {0, 0} is older than
   // any region's (they start at {1, 1}), so the node refuses it as stale before touching the
-  // engine.
+  // engine. Files that were never staged are fine: the node removes the others and answers
+  // NotFound.
   import_sstpb::MultiIngestRequest req;
   *req.mutable_context() = ContextOf(loc);
   metapb::RegionEpoch never;
@@ -158,11 +159,18 @@ void FileImporter::Discard(const client::KeyLocation& loc,
     *m.mutable_region_epoch() = never;
     *req.add_ssts() = std::move(m);
   }
-  import_sstpb::IngestResponse resp;
-  Status s = client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
-  if (!s.ok()) {
+  // A busy node (all RPC threads taken) refuses the request before reading it: a few quick
+  // retries, then the node's staged-file sweep is the backstop.
+  Backoffer bo(options_.discard_retry);
+  while (true) {
+    import_sstpb::IngestResponse resp;
+    Status s =
+        client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
+    if (s.ok() || s.IsNotFound()) return;
+    if (s.retryable() && bo.Backoff(s).ok()) continue;
     LOG_WARN("could not discard {} staged SSTs on {}: {} (the node's sweep removes them)",
              req.ssts_size(), loc.address, s.ToString());
+    return;
   }
 }
 
@@ -194,7 +202,13 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
 
     import_sstpb::DownloadResponse resp;
     Status s = client_->Download(loc.address, req, Clock::now() + options_.download_timeout, &resp);
-    if (s.ok()) s = StatusFromDownloadError(resp.error());
+    if (!s.ok()) {
+      // The call failed in transport (deadline, lost connection): the node may still have
+      // staged the file.
+      staged.push_back(req.sst());
+    } else {
+      s = StatusFromDownloadError(resp.error());
+    }
     if (!s.ok()) {
       Discard(loc, std::move(staged));
       if (s.IsRegionError()) regions_->Invalidate(loc.id());
@@ -214,6 +228,10 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
   import_sstpb::IngestResponse resp;
   Status s = client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
   if (!s.ok()) {
+    // The node removes the staged files of every ingest it runs, but a call refused before it
+    // ran (all RPC threads busy, lost connection, deadline) leaves them: discard them, the
+    // retry downloads afresh.
+    if (!s.IsNotFound()) Discard(loc, std::move(staged));
     // A staged file gone missing (node restarted, TTL sweep) is fixed by downloading again.
     if (s.IsNotFound()) s = s.WithRetryable(true);
     return s.WithContext("ingest of " + group.Names() + " into " + loc.Describe());

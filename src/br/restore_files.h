@@ -105,6 +105,9 @@ struct FileImporterOptions {
   // Retries of one region attempt (region errors, busy or unreachable nodes): the budget is
   // the time allowed without progress. Default: 20 ms .. 2 s, 5 min.
   BackoffOptions retry{20, 2000, 5 * 60 * 1000, 0};
+  // Retries of discarding staged files after a failed attempt (a busy node). Default:
+  // 20 ms .. 500 ms, 3 s; after that the node's staged-file sweep removes them.
+  BackoffOptions discard_retry{20, 500, 3000, 0};
 };
 
 // Per-group outcome, for progress and tests.

@@ -143,12 +143,21 @@ class FakeImporter : public ImporterClient {
     }
     staged_[req.sst().uuid()] = req.sst();
     (void)address;
+    if (lose_download_replies_ > 0) {
+      --lose_download_replies_;
+      return Status::Unavailable("Download: deadline exceeded");  // staged all the same
+    }
     return Status::OK();
   }
 
   Status MultiIngest(const std::string& address, const import_sstpb::MultiIngestRequest& req,
                      Clock::time_point, import_sstpb::IngestResponse* resp) override {
     std::lock_guard<std::mutex> l(mu_);
+    if (refuse_ingests_ > 0) {
+      // gRPC's RESOURCE_EXHAUSTED: the node never saw the request.
+      --refuse_ingests_;
+      return Status::Busy("MultiIngest: all RPC threads are busy");
+    }
     bool ok = true;
     for (const auto& m : req.ssts()) ok &= staged_.erase(m.uuid()) > 0;
     if (!ok) return Status::NotFound("staged SST not found");
@@ -188,6 +197,8 @@ class FakeImporter : public ImporterClient {
   int downloads_ = 0;
   int epoch_errors_ = 0;
   int fail_ingests_ = 0;
+  int refuse_ingests_ = 0;
+  int lose_download_replies_ = 0;
   std::string corrupt_name_;
   import_sstpb::DownloadRequest last_download_;
   std::map<std::string, import_sstpb::SSTMeta> staged_;
@@ -197,6 +208,7 @@ class FakeImporter : public ImporterClient {
 FileImporterOptions FastRetry() {
   FileImporterOptions o;
   o.retry = BackoffOptions{1, 5, 5000, 1};
+  o.discard_retry = BackoffOptions{1, 5, 1000, 1};
   o.rate_limit = 7 << 20;
   return o;
 }
@@ -280,6 +292,31 @@ TEST(FileImporterTest, BusyNodeIsRetried) {
   auto stats = importer.Import(Group(110, 100, 200), Target(110, 500));
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(node.ingested_.size(), 2u);
+}
+
+TEST(FileImporterTest, IngestRefusedBeforeItRanDiscardsTheStagedFiles) {
+  client::testing::FakeTikv fake(1);
+  auto cluster = fake.NewCluster();
+  FakeImporter node(&fake);
+  node.refuse_ingests_ = 2;  // the first ingest and the first discard are refused
+  FileImporter importer(cluster->regions(), &node, FastRetry());
+  auto stats = importer.Import(Group(110, 100, 200), Target(110, 500));
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(node.ingested_.size(), 2u);
+  EXPECT_EQ(node.downloads_, 4);  // downloaded afresh after the refusal
+  EXPECT_TRUE(node.staged_.empty()) << node.staged_.size() << " staged files left behind";
+}
+
+TEST(FileImporterTest, DownloadLostInTransportIsDiscardedOnTheNode) {
+  client::testing::FakeTikv fake(1);
+  auto cluster = fake.NewCluster();
+  FakeImporter node(&fake);
+  node.lose_download_replies_ = 1;
+  FileImporter importer(cluster->regions(), &node, FastRetry());
+  auto stats = importer.Import(Group(110, 100, 200), Target(110, 500));
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(node.ingested_.size(), 2u);
+  EXPECT_TRUE(node.staged_.empty()) << node.staged_.size() << " staged files left behind";
 }
 
 TEST(FileImporterTest, CorruptFileFailsNamingItAndDiscardsStagedFiles) {
