@@ -5,22 +5,22 @@
 // failures with a Backoffer bounded by the retry budget and the caller's deadline.
 // Error messages carry `what` (the object or operation) and the S3 error code, never a secret
 // (credentials travel only in signed headers, which are never logged).
-// Thread-safety: thread-safe. Each request borrows a curl handle from a small pool, so
-// connections (and TLS sessions) are reused across requests.
+// The transport (curl handle pool, timeouts, the retry loop) is the shared HttpClient.
+// Thread-safety: thread-safe.
 #pragma once
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/status.h"
 #include "storage/aws_sigv4.h"
 #include "storage/external_storage.h"
+#include "storage/http_client.h"
 #include "storage/s3_storage.h"
+#include "storage/xml_text.h"
 
 namespace brkv::storage {
 
@@ -35,11 +35,7 @@ struct S3Request {
   bool head = false;
 };
 
-struct S3Response {
-  long status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // names lower-cased
-};
+using S3Response = HttpResponse;
 
 class S3Client {
  public:
@@ -56,7 +52,6 @@ class S3Client {
   static Result<Config> MakeConfig(const S3Backend& backend, const S3Options& options);
 
   explicit S3Client(Config config);
-  ~S3Client();
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
 
@@ -70,19 +65,9 @@ class S3Client {
   Status Once(const S3Request& request, Clock::time_point deadline, std::string_view what,
               S3Response* response) const;
 
-  void* Borrow() const;             // a CURL*, from the pool or new
-  void Return(void* handle) const;  // back to the pool (or freed when the pool is full)
-
   Config config_;
-  mutable std::mutex mu_;
-  mutable std::vector<void*> idle_;  // GUARDED_BY(mu_); CURL* handles
+  HttpOptions http_options_;
+  HttpClient http_;
 };
-
-// The text of the first <tag>…</tag> in `xml` at or after *pos (XML entities decoded unless
-// `decode` is false), or nullopt. On success *pos moves past the closing tag.
-std::optional<std::string> XmlTag(std::string_view xml, std::string_view tag, size_t* pos,
-                                  bool decode = true);
-// XML-escapes `s` for a request body.
-std::string XmlEscape(std::string_view s);
 
 }  // namespace brkv::storage
