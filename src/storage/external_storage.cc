@@ -1,5 +1,6 @@
 #include "storage/external_storage.h"
 
+#include "storage/azblob_storage.h"
 #include "storage/local_storage.h"
 #include "storage/mem_storage.h"
 #include "storage/noop_storage.h"
@@ -76,6 +77,9 @@ Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& bac
     return NewMemStorage(m->name, m->prefix, options);
   }
   if (const auto* s3 = std::get_if<S3Backend>(&backend)) return NewS3Storage(*s3, options);
+  if (const auto* az = std::get_if<AzureBlobBackend>(&backend)) {
+    return NewAzblobStorage(*az, options);
+  }
   return Status::NotSupported(std::string(BackendScheme(backend)) + " backend not built yet (" +
                               FormatBackendUrl(backend) + ")");
 }

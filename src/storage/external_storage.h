@@ -131,8 +131,8 @@ class ExternalStorage {
   virtual const StorageBackend& backend() const = 0;
 };
 
-// Builds the storage for `backend`. Local, noop, memstore and S3 are available; GCS, Azure
-// Blob and HDFS return NotSupported("<scheme> backend not built yet").
+// Builds the storage for `backend`. Local, noop, memstore, S3, Azure Blob and GCS (XML API
+// with HMAC keys) are available; HDFS returns NotSupported("hdfs backend not built yet").
 // The local backend does not touch the disk here: its directory is created by the first write.
 Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& backend,
                                                        const StorageOptions& options = {});

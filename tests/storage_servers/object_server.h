@@ -6,6 +6,10 @@
 // The server listens on 127.0.0.1 only, on a port picked once and kept across restarts, and
 // keeps its objects in `data_dir`, so Kill()+Start() models a crash and a restart. The child
 // gets PR_SET_PDEATHSIG(SIGKILL), so a crashed test leaves no server behind.
+// Durability across restarts: s3rver writes every object through to data_dir at once.
+// Azurite writes blob data at once but saves its metadata (containers, the blob index) only
+// periodically and on a clean shutdown, so after Kill() recently created containers and blobs
+// may be gone; use Stop() for a restart that must keep them.
 //
 // Environment overrides: BRKV_NODE (the node binary), BRKV_S3RVER (s3rver's bin/s3rver.js),
 // BRKV_AZURITE (azurite's dist/src/blob/main.js).
