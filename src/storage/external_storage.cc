@@ -1,6 +1,7 @@
 #include "storage/external_storage.h"
 
 #include "storage/azblob_storage.h"
+#include "storage/gcs_storage.h"
 #include "storage/local_storage.h"
 #include "storage/mem_storage.h"
 #include "storage/noop_storage.h"
@@ -80,6 +81,7 @@ Result<std::unique_ptr<ExternalStorage>> CreateStorage(const StorageBackend& bac
   if (const auto* az = std::get_if<AzureBlobBackend>(&backend)) {
     return NewAzblobStorage(*az, options);
   }
+  if (const auto* gcs = std::get_if<GcsBackend>(&backend)) return NewGcsStorage(*gcs, options);
   return Status::NotSupported(std::string(BackendScheme(backend)) + " backend not built yet (" +
                               FormatBackendUrl(backend) + ")");
 }

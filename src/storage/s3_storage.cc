@@ -6,6 +6,7 @@
 
 #include "common/logging.h"
 #include "storage/s3_client.h"
+#include "storage/s3_compatible.h"
 
 namespace brkv::storage {
 
@@ -13,16 +14,29 @@ namespace {
 
 class S3Storage;
 
+// Headers for object writes from the backend's storage class, canned ACL and SSE settings.
+HeaderList S3ObjectHeaders(const S3Backend& b) {
+  HeaderList h;
+  if (!b.storage_class.empty()) h.emplace_back("x-amz-storage-class", b.storage_class);
+  if (!b.acl.empty()) h.emplace_back("x-amz-acl", b.acl);
+  if (!b.sse.empty()) h.emplace_back("x-amz-server-side-encryption", b.sse);
+  if (!b.sse_kms_key_id.empty()) {
+    h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", b.sse_kms_key_id);
+  }
+  return h;
+}
+
 // The deadline for cleanup requests (AbortMultipartUpload): cleanup runs even when the
 // writer's own deadline has passed, but stays bounded.
 Clock::time_point CleanupDeadline(const S3Options& o) { return Clock::now() + o.request_timeout; }
 
 class S3Writer : public ExternalWriter {
  public:
-  S3Writer(const S3Client* client, const S3Options* options, std::string key, std::string what,
-           Clock::time_point deadline)
+  S3Writer(const S3Client* client, const S3Options* options, const HeaderList* put_headers,
+           std::string key, std::string what, Clock::time_point deadline)
       : client_(client),
         options_(options),
+        put_headers_(put_headers),
         key_(std::move(key)),
         what_(std::move(what)),
         deadline_(deadline) {}
@@ -50,6 +64,7 @@ class S3Writer : public ExternalWriter {
       S3Request req;
       req.method = "PUT";
       req.key = key_;
+      req.headers = *put_headers_;
       req.body = buffer_;
       RETURN_IF_ERROR(Fail(client_->Do(req, deadline_, what_, &resp)));
     } else {
@@ -115,6 +130,7 @@ class S3Writer : public ExternalWriter {
       req.method = "POST";
       req.key = key_;
       req.query = {{"uploads", ""}};
+      req.headers = *put_headers_;
       RETURN_IF_ERROR(client_->Do(req, deadline_, what_, &resp));
       size_t pos = 0;
       auto id = XmlTag(resp.body, "UploadId", &pos);
@@ -139,6 +155,7 @@ class S3Writer : public ExternalWriter {
 
   const S3Client* client_;
   const S3Options* options_;
+  const HeaderList* put_headers_;
   const std::string key_;
   const std::string what_;
   const Clock::time_point deadline_;
@@ -199,13 +216,13 @@ class S3Reader : public ExternalReader {
 
 class S3Storage : public ExternalStorage {
  public:
-  S3Storage(S3Backend backend, StorageOptions options, S3Options s3_options,
+  S3Storage(S3CompatibleSpec spec, StorageOptions options, S3Options s3_options,
             S3Client::Config config)
-      : backend_(std::move(backend)),
+      : spec_(std::move(spec)),
         options_(options),
         s3_options_(s3_options),
         client_(std::move(config)),
-        uri_(FormatBackendUrl(backend_)) {}
+        uri_(FormatBackendUrl(spec_.backend)) {}
 
   Status WriteFile(std::string_view name, std::string_view data,
                    const CallOptions& options) override {
@@ -213,6 +230,7 @@ class S3Storage : public ExternalStorage {
     S3Request req;
     req.method = "PUT";
     req.key = Key(name);
+    req.headers = spec_.put_headers;
     req.body = data;
     S3Response resp;
     return client_.Do(req, EffectiveDeadline(options, options_), What(name), &resp);
@@ -224,7 +242,8 @@ class S3Storage : public ExternalStorage {
     Clock::time_point deadline = EffectiveDeadline(options, options_);
     RETURN_IF_ERROR(CheckDeadline(deadline, What(name)));
     return std::unique_ptr<ExternalWriter>(
-        std::make_unique<S3Writer>(&client_, &s3_options_, Key(name), What(name), deadline));
+        std::make_unique<S3Writer>(&client_, &s3_options_, &spec_.put_headers, Key(name),
+                                   What(name), deadline));
   }
 
   Result<std::string> ReadFile(std::string_view name, const CallOptions& options) override {
@@ -274,7 +293,7 @@ class S3Storage : public ExternalStorage {
   Status WalkDir(std::string_view prefix, const WalkFn& fn, const CallOptions& options) override {
     RETURN_IF_ERROR(ValidateObjectPrefix(prefix));
     Clock::time_point deadline = EffectiveDeadline(options, options_);
-    std::string root = backend_.prefix.empty() ? "" : backend_.prefix + "/";
+    std::string root = spec_.prefix.empty() ? "" : spec_.prefix + "/";
     std::string token;
     while (true) {
       S3Request req;
@@ -313,14 +332,14 @@ class S3Storage : public ExternalStorage {
   }
 
   std::string Uri() const override { return uri_; }
-  const StorageBackend& backend() const override { return backend_variant_; }
+  const StorageBackend& backend() const override { return spec_.backend; }
 
  private:
   std::string Key(std::string_view name) const {
-    return backend_.prefix.empty() ? std::string(name) : backend_.prefix + "/" + std::string(name);
+    return spec_.prefix.empty() ? std::string(name) : spec_.prefix + "/" + std::string(name);
   }
   std::string What(std::string_view name) const {
-    return "s3://" + backend_.bucket + "/" + Key(name);
+    return spec_.scheme + "://" + spec_.bucket + "/" + Key(name);
   }
   Status Head(std::string_view name, Clock::time_point deadline, S3Response* resp) {
     S3Request req;
@@ -330,8 +349,7 @@ class S3Storage : public ExternalStorage {
     return client_.Do(req, deadline, What(name), resp);
   }
 
-  const S3Backend backend_;
-  const StorageBackend backend_variant_{backend_};
+  const S3CompatibleSpec spec_;
   const StorageOptions options_;
   const S3Options s3_options_;
   const S3Client client_;
@@ -340,13 +358,20 @@ class S3Storage : public ExternalStorage {
 
 }  // namespace
 
+std::unique_ptr<ExternalStorage> NewS3CompatibleStorage(S3CompatibleSpec spec,
+                                                        S3Client::Config config,
+                                                        const StorageOptions& options,
+                                                        const S3Options& s3_options) {
+  return std::make_unique<S3Storage>(std::move(spec), options, s3_options, std::move(config));
+}
+
 Result<std::unique_ptr<ExternalStorage>> NewS3Storage(const S3Backend& backend,
                                                       const StorageOptions& options,
                                                       const S3Options& s3_options) {
   if (backend.bucket.empty()) return Status::InvalidArgument("s3 storage without a bucket");
   ASSIGN_OR_RETURN(S3Client::Config config, S3Client::MakeConfig(backend, s3_options));
-  return std::unique_ptr<ExternalStorage>(
-      std::make_unique<S3Storage>(backend, options, s3_options, std::move(config)));
+  S3CompatibleSpec spec{backend, "s3", backend.bucket, backend.prefix, S3ObjectHeaders(backend)};
+  return NewS3CompatibleStorage(std::move(spec), std::move(config), options, s3_options);
 }
 
 }  // namespace brkv::storage

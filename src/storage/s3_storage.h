@@ -13,6 +13,8 @@
 // Finish is one PutObject, above it the upload is multipart (CreateMultipartUpload, UploadPart
 // per part, CompleteMultipartUpload) and Abort/failure/destruction calls
 // AbortMultipartUpload, so a failed upload publishes nothing.
+// Object writes (PutObject, CreateMultipartUpload) carry x-amz-storage-class, x-amz-acl and
+// x-amz-server-side-encryption(-aws-kms-key-id) from storage-class, acl, sse, sse-kms-key-id.
 // Reads: ReadFile is one GetObject; Open does HeadObject (size, ETag) and ReadAt is a ranged
 // GetObject conditional on that ETag (a changed object gives Corruption).
 //

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "storage/gcs_storage.h"
+
 namespace brkv::storage {
 
 namespace {
@@ -250,13 +252,27 @@ Result<StorageBackend> ParseGcs(std::string_view url, const ParsedUrl& p,
   b.storage_class = o.storage_class;
   b.predefined_acl = o.predefined_acl;
   b.credentials_file = o.credentials_file;
+  std::string access_key, secret_key;
   ParamTable t;
   t.strings = {{"endpoint", &b.endpoint},
                {"storage-class", &b.storage_class},
                {"predefined-acl", &b.predefined_acl},
-               {"credentials-file", &b.credentials_file}};
+               {"credentials-file", &b.credentials_file},
+               {"access-key", &access_key},
+               {"secret-access-key", &secret_key}};
   RETURN_IF_ERROR(ApplyParams(url, p, t));
   RETURN_IF_ERROR(CheckEndpoint(url, &b.endpoint));
+  if (access_key.empty() != secret_key.empty()) {
+    return Invalid(url, access_key.empty() ? "secret-access-key is set but access-key is not"
+                                           : "access-key is set but secret-access-key is not");
+  }
+  if (!access_key.empty()) {
+    if (!b.credentials_file.empty()) {
+      return Invalid(url, "give either credentials-file or access-key/secret-access-key");
+    }
+    // The HMAC key travels (to the nodes too) as brpb.GCS.credentials_blob.
+    b.credentials_blob = GcsHmacCredentialsBlob({access_key, secret_key});
+  }
   return StorageBackend(std::move(b));
 }
 

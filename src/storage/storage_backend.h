@@ -13,6 +13,8 @@
 //        &force-path-style=&storage-class=&sse=&sse-kms-key-id=&acl=&role-arn=&external-id=
 //        &provider=&profile=&use-accelerate-endpoint=&object-lock-enabled=
 //   gcs://bucket[/prefix] (also gs://)?endpoint=&storage-class=&predefined-acl=&credentials-file=
+//        &access-key=&secret-access-key=   (an HMAC key; stored as an HMAC credentials_blob,
+//        see gcs_storage.h — an extension over BR)
 //   azblob://container[/prefix] (also azure://)?account-name=&account-key=&sas-token=&endpoint=
 //        &access-tier=&encryption-scope=&encryption-key=
 //   hdfs://host/path
@@ -76,7 +78,9 @@ struct GcsBackend {
   std::string prefix{};
   std::string storage_class{};
   std::string predefined_acl{};
-  std::string credentials_blob{};  // secret; filled by the GCS backend from credentials_file
+  // secret. The URL's access-key/secret-access-key become an HMAC blob here
+  // (GcsHmacCredentialsBlob); the GCS storage's backend() has it filled from credentials_file.
+  std::string credentials_blob{};
   // Not in the proto: the path given by `credentials-file`, read when the backend is built.
   std::string credentials_file{};
   bool operator==(const GcsBackend&) const = default;

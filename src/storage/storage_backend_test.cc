@@ -3,6 +3,9 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdlib>
 
 #include "storage/external_storage.h"
 
@@ -203,17 +206,99 @@ TEST(RedactTest, FormatBackendUrlRoundTripsWithoutSecrets) {
   EXPECT_EQ(FormatBackendUrl(g), "gcs://g/x");
 }
 
-TEST(CreateStorageTest, CloudBackendsAreNotBuiltYet) {
-  // S3 is built: creating it makes no request, and its Uri() hides the secret.
+// Sets an environment variable for one scope and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (had_) {
+      ::setenv(name_, old_.c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  bool had_ = false;
+  std::string old_;
+};
+
+TEST(CreateStorageTest, CloudBackendsBuildWithoutRequests) {
+  ScopedEnv e1("AZURE_STORAGE_KEY", nullptr), e2("AZURE_STORAGE_SAS_TOKEN", nullptr),
+      e3("AZURE_STORAGE_ACCOUNT", nullptr), e4("GCS_HMAC_ACCESS_ID", nullptr),
+      e5("GCS_HMAC_SECRET", nullptr);
+  // Creating a cloud storage makes no request, and its Uri() hides the secret.
   auto s = CreateStorageFromUrl("s3://bucket/p?access-key=a&secret-access-key=TOPSECRET");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ((*s)->Uri().find("TOPSECRET"), std::string::npos);
+  auto g = CreateStorageFromUrl("gcs://b/p?access-key=GOOG1&secret-access-key=TOPSECRET");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ((*g)->Uri().find("TOPSECRET"), std::string::npos) << (*g)->Uri();
+  EXPECT_EQ((*g)->Uri(), "gcs://b/p");
+  auto az = CreateStorageFromUrl("azblob://c/p?account-name=acct&account-key=VE9QU0VDUkVU");
+  ASSERT_TRUE(az.ok()) << az.status().ToString();
+  EXPECT_EQ((*az)->Uri().find("VE9QU0VDUkVU"), std::string::npos) << (*az)->Uri();
+
   auto bad = CreateStorageFromUrl("gcs://b?credentials-file=/nonexistent");
-  EXPECT_FALSE(bad.ok());
-  EXPECT_EQ(CreateStorageFromUrl("gcs://b").status().code(), Status::Code::kNotSupported);
-  EXPECT_EQ(CreateStorageFromUrl("azblob://c").status().code(), Status::Code::kNotSupported);
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  // No credentials anywhere: a clear InvalidArgument naming what to give.
+  Status no_gcs = CreateStorageFromUrl("gcs://b").status();
+  EXPECT_EQ(no_gcs.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(no_gcs.message().find("GCS_HMAC_ACCESS_ID"), std::string::npos) << no_gcs.ToString();
+  Status no_az = CreateStorageFromUrl("azblob://c").status();
+  EXPECT_EQ(no_az.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(no_az.message().find("account-key"), std::string::npos) << no_az.ToString();
   EXPECT_EQ(CreateStorageFromUrl("hdfs://nn/x").status().code(), Status::Code::kNotSupported);
   EXPECT_EQ(CreateStorageFromUrl("bogus://x").status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(ParseBackendTest, GcsHmacKeyBecomesACredentialsBlob) {
+  auto b = ParseBackend("gs://bkt/a/b?access-key=GOOG1EX&secret-access-key=S%2BCRET&storage-class=NEARLINE&predefined-acl=bucketOwnerRead&endpoint=http://127.0.0.1:9/");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& g = std::get<GcsBackend>(*b);
+  EXPECT_EQ(g.bucket, "bkt");
+  EXPECT_EQ(g.prefix, "a/b");
+  EXPECT_EQ(g.endpoint, "http://127.0.0.1:9");
+  EXPECT_EQ(g.storage_class, "NEARLINE");
+  EXPECT_EQ(g.predefined_acl, "bucketOwnerRead");
+  EXPECT_EQ(g.credentials_blob,
+            "{\"access_id\":\"GOOG1EX\",\"secret\":\"S+CRET\",\"type\":\"gcs_hmac_key\"}");
+  for (const char* url :
+       {"gcs://b?access-key=a", "gcs://b?secret-access-key=s",
+        "gcs://b?access-key=a&secret-access-key=s&credentials-file=/f"}) {
+    Status st = ParseBackend(url).status();
+    EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << url;
+    EXPECT_EQ(st.message().find("secret-access-key=s"), std::string::npos) << st.ToString();
+  }
+}
+
+TEST(ParseBackendTest, AzblobParameters) {
+  auto b = ParseBackend(
+      "azure://cont/p/q/?account-name=acct&account-key=a%2Bb%2F%3D%3D&sas-token=sv%3D1%26sig%3DX"
+      "&endpoint=http://127.0.0.1:10000/devstoreaccount1&access-tier=Cool");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& a = std::get<AzureBlobBackend>(*b);
+  EXPECT_EQ(a.bucket, "cont");
+  EXPECT_EQ(a.prefix, "p/q");
+  EXPECT_EQ(a.account_name, "acct");
+  EXPECT_EQ(a.shared_key, "a+b/==");
+  EXPECT_EQ(a.access_sig, "sv=1&sig=X");
+  EXPECT_EQ(a.endpoint, "http://127.0.0.1:10000/devstoreaccount1");
+  EXPECT_EQ(a.storage_class, "Cool");
+  Status st = ParseBackend("azblob://c?account-key=SECRETKEY&bogus=1").status();
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(st.message().find("SECRETKEY"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(ParseBackend("azblob://?account-name=a").ok());
 }
 
 TEST(ObjectNameTest, Validation) {
