@@ -4,6 +4,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "storage/azblob_storage.h"
+
 namespace brkv::sst {
 
 namespace {
@@ -139,6 +141,8 @@ Result<storage::StorageBackend> BackendFromProto(const ::backup::StorageBackend&
           a->set_encryption_scope(b.encryption_scope);
           if (!b.encryption_key.empty()) {
             a->mutable_encryption_key()->set_encryption_key(b.encryption_key);
+            a->mutable_encryption_key()->set_encryption_key_sha256(
+                storage::AzureEncryptionKeySha256(b.encryption_key));
           }
         } else if constexpr (std::is_same_v<T, storage::HdfsBackend>) {
           p.mutable_hdfs()->set_remote(b.remote);

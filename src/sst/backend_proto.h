@@ -7,7 +7,12 @@
 //   - MemStoreBackend (an in-process test store) travels as CloudDynamic with
 //     provider_name "memstore", bucket.bucket = the store name, bucket.prefix = the prefix. It
 //     only means something inside one process (in-process servers in tests).
-//   - GcsBackend::credentials_file is not sent (nodes get credentials_blob only);
+//   - GcsBackend::credentials_file is not sent (nodes get credentials_blob only). An HMAC key
+//     (the URL's access-key/secret-access-key, or a credentials file holding one) travels in
+//     credentials_blob as {"type":"gcs_hmac_key","access_id":…,"secret":…}
+//     (storage/gcs_storage.h), so nodes sign GCS requests with the same key;
+//   - AzureCustomerKey.encryption_key_sha256 is computed from the key when sending and
+//     ignored when receiving (the storage recomputes it);
 //     S3Backend::use_accelerate_endpoint becomes the accelerate endpoint when no endpoint is set.
 // Backends carry credentials: never log a converted message; use FormatBackendUrl.
 // The proto package is `backup`; inside namespace brkv::backup name it `::backup::`.

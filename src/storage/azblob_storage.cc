@@ -36,14 +36,9 @@ Result<BlobHeaders> MakeBlobHeaders(const AzureBlobBackend& b) {
       return Status::InvalidArgument(
           "azblob: encryption-key must be a base64 AES-256 key (32 bytes)");
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(key.data(), key.size(), md, &len, EVP_sha256(), nullptr);
-    HeaderList cpk = {
-        {"x-ms-encryption-key", b.encryption_key},
-        {"x-ms-encryption-key-sha256",
-         Base64Encode(std::string_view(reinterpret_cast<const char*>(md), len))},
-        {"x-ms-encryption-algorithm", "AES256"}};
+    HeaderList cpk = {{"x-ms-encryption-key", b.encryption_key},
+                      {"x-ms-encryption-key-sha256", AzureEncryptionKeySha256(b.encryption_key)},
+                      {"x-ms-encryption-algorithm", "AES256"}};
     for (HeaderList* l : {&h.write, &h.block, &h.read}) l->insert(l->end(), cpk.begin(), cpk.end());
   }
   return h;
@@ -356,6 +351,15 @@ class AzblobStorage : public ExternalStorage {
 };
 
 }  // namespace
+
+std::string AzureEncryptionKeySha256(std::string_view key_base64) {
+  std::string key;
+  if (!Base64Decode(key_base64, &key)) return "";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(key.data(), key.size(), md, &len, EVP_sha256(), nullptr);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(md), len));
+}
 
 Result<std::unique_ptr<ExternalStorage>> NewAzblobStorage(const AzureBlobBackend& backend,
                                                           const StorageOptions& options,

@@ -31,6 +31,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "storage/external_storage.h"
@@ -48,6 +50,10 @@ struct AzblobOptions {
   // Timeouts and retry policy.
   HttpOptions http{};
 };
+
+// The x-ms-encryption-key-sha256 value (and brpb.AzureCustomerKey.encryption_key_sha256) of a
+// customer-provided key: base64 SHA-256 of the decoded key. Empty when the key is not base64.
+std::string AzureEncryptionKeySha256(std::string_view key_base64);
 
 // Builds the Azure Blob storage. InvalidArgument for missing credentials, a malformed key or
 // endpoint, or a malformed encryption-key; no request is made here.
