@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/backoff.h"
+#include "common/failpoint.h"
 #include "common/logging.h"
 
 namespace brkv::storage {
@@ -112,6 +113,10 @@ Status HttpClient::Perform(const HttpRequest& request, const HttpOptions& option
                            Clock::time_point deadline, std::string_view what,
                            HttpResponse* response) const {
   *response = HttpResponse{};
+  // Injects a transient transport failure (as a reset connection would be) for fault tests.
+  if (Status fp = failpoint::Eval("storage.http.request"); !fp.ok()) {
+    return Status::Unavailable(std::string(what) + ": " + fp.message());
+  }
   CURL* curl = static_cast<CURL*>(Borrow());
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   struct curl_slist* hdrs = nullptr;

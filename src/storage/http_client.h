@@ -10,7 +10,8 @@
 // status (the backend maps statuses to errors), except that a 2xx body shorter than its
 // Content-Length is Unavailable (a cut connection). Transport failures that a retry may fix
 // (refused, reset, DNS, timeouts, empty replies) are Unavailable / TimedOut (retryable); the
-// rest are IOError. Messages carry the caller's `what` (object names, never URLs: a SAS token
+// rest are IOError. The failpoint "storage.http.request" injects a transient (Unavailable)
+// failure before a request is sent. Messages carry the caller's `what` (object names, never URLs: a SAS token
 // may sit in the query) and curl's error text, never a header value.
 // Thread-safety: thread-safe.
 #pragma once
