@@ -33,11 +33,13 @@ TEST(BackendProtoTest, RoundTripsEveryBackend) {
   az.account_name = "acct";
   az.shared_key = "key";
   az.encryption_key = "ZW5j";
-  std::vector<storage::StorageBackend> all = {
-      storage::NoopBackend{},  storage::LocalBackend{"/tmp/x"},
-      s3,                      gcs,
-      az,                      storage::HdfsBackend{"hdfs://nn/p"},
-      storage::MemStoreBackend{"store", "prefix"}};
+  std::vector<storage::StorageBackend> all = {storage::NoopBackend{},
+                                              storage::LocalBackend{"/tmp/x"},
+                                              s3,
+                                              gcs,
+                                              az,
+                                              storage::HdfsBackend{"hdfs://nn/p"},
+                                              storage::MemStoreBackend{"store", "prefix"}};
   for (const auto& b : all) {
     auto back = BackendFromProto(BackendToProto(b));
     ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -299,9 +299,8 @@ TEST_F(AzblobFaultTest, ListingFollowsMarkers) {
     return r;
   };
   auto blob = [](const std::string& name, int size) {
-    return "<Blob><Name>" + name + "</Name><Properties><Content-Length>" +
-           std::to_string(size) + "</Content-Length><BlobType>BlockBlob</BlobType>" +
-           "</Properties></Blob>";
+    return "<Blob><Name>" + name + "</Name><Properties><Content-Length>" + std::to_string(size) +
+           "</Content-Length><BlobType>BlockBlob</BlobType>" + "</Properties></Blob>";
   };
   server_.Push(page(blob("pre/a", 1) + blob("pre/b&amp;c", 2), "M1"));
   server_.Push(page(blob("pre/d", 3), ""));

@@ -18,9 +18,9 @@ namespace {
 
 // Headers every blob write / read carries for the backend's tier and encryption settings.
 struct BlobHeaders {
-  HeaderList write;   // Put Blob, Put Block List
-  HeaderList block;   // Put Block
-  HeaderList read;    // Get Blob, Get Blob Properties
+  HeaderList write;  // Put Blob, Put Block List
+  HeaderList block;  // Put Block
+  HeaderList read;   // Get Blob, Get Blob Properties
 };
 
 Result<BlobHeaders> MakeBlobHeaders(const AzureBlobBackend& b) {
@@ -55,9 +55,8 @@ std::string UploadNonce() {
 
 class AzblobWriter : public ExternalWriter {
  public:
-  AzblobWriter(const AzblobClient* client, const AzblobOptions* options,
-               const BlobHeaders* headers, std::string blob, std::string what,
-               Clock::time_point deadline)
+  AzblobWriter(const AzblobClient* client, const AzblobOptions* options, const BlobHeaders* headers,
+               std::string blob, std::string what, Clock::time_point deadline)
       : client_(client),
         options_(options),
         headers_(headers),
@@ -143,8 +142,8 @@ class AzblobWriter : public ExternalWriter {
     req.body = block;
     HttpResponse resp;
     // Each block is retried on its own (Do's retry loop); the blocks already uploaded stay.
-    RETURN_IF_ERROR(client_->Do(req, deadline_,
-                                what_ + " block " + std::to_string(block_ids_.size()), &resp));
+    RETURN_IF_ERROR(
+        client_->Do(req, deadline_, what_ + " block " + std::to_string(block_ids_.size()), &resp));
     block_ids_.push_back(std::move(block_id));
     return Status::OK();
   }
@@ -264,8 +263,7 @@ class AzblobStorage : public ExternalStorage {
     }
     auto etag = resp.headers.find("etag");
     return std::unique_ptr<ExternalReader>(std::make_unique<AzblobReader>(
-        &client_, &headers_, Blob(name), What(name),
-        std::strtoull(cl->second.c_str(), nullptr, 10),
+        &client_, &headers_, Blob(name), What(name), std::strtoull(cl->second.c_str(), nullptr, 10),
         etag == resp.headers.end() ? "" : etag->second, deadline));
   }
 
@@ -308,8 +306,8 @@ class AzblobStorage : public ExternalStorage {
         size_t p = 0;
         std::string key = XmlTag(*blob, "Name", &p).value_or("");
         p = 0;
-        uint64_t size = std::strtoull(XmlTag(*blob, "Content-Length", &p).value_or("0").c_str(),
-                                      nullptr, 10);
+        uint64_t size =
+            std::strtoull(XmlTag(*blob, "Content-Length", &p).value_or("0").c_str(), nullptr, 10);
         if (key.size() <= root.size() || key.compare(0, root.size(), root) != 0) continue;
         page.emplace_back(key.substr(root.size()), size);
       }

@@ -77,8 +77,8 @@ class AzblobStorageTest : public ::testing::Test {
     char expiry[32];
     std::strftime(expiry, sizeof(expiry), "%Y-%m-%dT%H:%M:%SZ", &tm);
     const std::string version = "2021-08-06";
-    std::string to_sign = server_->access_key() + "\n" + permissions + "\nb\nsco\n\n" +
-                          expiry + "\n\nhttps,http\n" + version + "\n\n";
+    std::string to_sign = server_->access_key() + "\n" + permissions + "\nb\nsco\n\n" + expiry +
+                          "\n\nhttps,http\n" + version + "\n\n";
     std::string key;
     EXPECT_TRUE(Base64Decode(server_->secret_key(), &key));
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -224,8 +224,8 @@ TEST_F(AzblobStorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
 
   // A wrong key (valid base64, wrong bytes): azurite rejects the signature with 403.
   const std::string wrong_key = Base64Encode("WRONG-TOPSECRET-KEY-WRONG-TOPSECRET-KEY");
-  std::string bad_url = "azblob://" + std::string(kContainer) + "/root?endpoint=" +
-                        server_->endpoint() + "/" + server_->access_key() +
+  std::string bad_url = "azblob://" + std::string(kContainer) +
+                        "/root?endpoint=" + server_->endpoint() + "/" + server_->access_key() +
                         "&account-name=" + server_->access_key() +
                         "&account-key=" + UriEncode(wrong_key, false);
   auto bad = Open(o, bad_url);
@@ -245,7 +245,8 @@ TEST_F(AzblobStorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
   EXPECT_FALSE(nc.ok());
   EXPECT_FALSE(nc.retryable()) << nc.ToString();
   EXPECT_NE(nc.ToString().find("ContainerNotFound"), std::string::npos) << nc.ToString();
-  Status nc_list = nocontainer->WalkDir("", [](std::string_view, uint64_t) { return Status::OK(); });
+  Status nc_list =
+      nocontainer->WalkDir("", [](std::string_view, uint64_t) { return Status::OK(); });
   EXPECT_FALSE(nc_list.ok());
   EXPECT_FALSE(nc_list.retryable());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));

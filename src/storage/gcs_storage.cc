@@ -1,11 +1,10 @@
 #include "storage/gcs_storage.h"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
 

@@ -120,9 +120,8 @@ TEST_F(GcsStorageTest, ConformanceSuite) {
 TEST_F(GcsStorageTest, StorageClassAclAndMultipart) {
   S3Options o;
   o.part_size = 1 << 20;
-  auto s = OpenUrl(server_->GcsUrl(kBucket, "p") +
-                       "&storage-class=STANDARD&predefined-acl=projectPrivate",
-                   o);
+  auto s = OpenUrl(
+      server_->GcsUrl(kBucket, "p") + "&storage-class=STANDARD&predefined-acl=projectPrivate", o);
   ASSERT_NE(s, nullptr);
   std::string data = RandomBytes((3 << 20) + 17, 9);
   auto w = s->Create("multi");

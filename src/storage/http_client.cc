@@ -140,8 +140,9 @@ Status HttpClient::Perform(const HttpRequest& request, const HttpOptions& option
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(timeout_ms, options.connect_timeout.count())));
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::min<int64_t>(timeout_ms, options.connect_timeout.count())));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response->body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
@@ -190,8 +191,8 @@ Status HttpClient::Perform(const HttpRequest& request, const HttpOptions& option
   return Status::OK();
 }
 
-Status RetryTransient(const HttpOptions& options, Clock::time_point deadline,
-                      std::string_view what, const std::function<Status()>& attempt) {
+Status RetryTransient(const HttpOptions& options, Clock::time_point deadline, std::string_view what,
+                      const std::function<Status()>& attempt) {
   int64_t budget = options.retry_budget.count();
   if (deadline != Clock::time_point::max()) {
     budget = std::min<int64_t>(budget, std::max<int64_t>(MsUntil(deadline), 0));
@@ -203,8 +204,7 @@ Status RetryTransient(const HttpOptions& options, Clock::time_point deadline,
     RETURN_IF_ERROR(CheckDeadline(deadline, what));
     Status s = attempt();
     if (s.ok() || !s.retryable()) return s;
-    LOG_DEBUG("storage: {} attempt {} failed, retrying: {}", what, bo.attempts() + 1,
-              s.ToString());
+    LOG_DEBUG("storage: {} attempt {} failed, retrying: {}", what, bo.attempts() + 1, s.ToString());
     Status b = bo.Backoff(s);
     if (!b.ok()) {
       return Status::TimedOut(std::string(what) + ": retries exhausted: " + s.ToString());

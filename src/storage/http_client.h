@@ -11,9 +11,9 @@
 // Content-Length is Unavailable (a cut connection). Transport failures that a retry may fix
 // (refused, reset, DNS, timeouts, empty replies) are Unavailable / TimedOut (retryable); the
 // rest are IOError. The failpoint "storage.http.request" injects a transient (Unavailable)
-// failure before a request is sent. Messages carry the caller's `what` (object names, never URLs: a SAS token
-// may sit in the query) and curl's error text, never a header value.
-// Thread-safety: thread-safe.
+// failure before a request is sent. Messages carry the caller's `what` (object names, never URLs: a
+// SAS token may sit in the query) and curl's error text, never a header value. Thread-safety:
+// thread-safe.
 #pragma once
 
 #include <chrono>
@@ -69,9 +69,8 @@ class HttpClient {
 
   // One attempt (see the top of this file). `what` names the request in messages, e.g.
   // "PUT azblob://c/p/x.sst".
-  Status Perform(const HttpRequest& request, const HttpOptions& options,
-                 Clock::time_point deadline, std::string_view what,
-                 HttpResponse* response) const;
+  Status Perform(const HttpRequest& request, const HttpOptions& options, Clock::time_point deadline,
+                 std::string_view what, HttpResponse* response) const;
 
  private:
   void* Borrow() const;             // a CURL*, from the pool or new
@@ -85,7 +84,7 @@ class HttpClient {
 // Gives up with TimedOut (retryable, carrying the last error) when the retry budget or
 // `deadline` is spent; never sleeps past `deadline`. `what` names the call in messages and in
 // debug logs of each retry.
-Status RetryTransient(const HttpOptions& options, Clock::time_point deadline,
-                      std::string_view what, const std::function<Status()>& attempt);
+Status RetryTransient(const HttpOptions& options, Clock::time_point deadline, std::string_view what,
+                      const std::function<Status()>& attempt);
 
 }  // namespace brkv::storage

@@ -110,8 +110,8 @@ Status S3Client::Once(const S3Request& request, Clock::time_point deadline, std:
   if (status == 404 && code != "NoSuchBucket" && code != "NoSuchUpload") {
     return Status::NotFound(m);
   }
-  if (status >= 500 || status == 408 || status == 429 || code == "SlowDown" || code == "RequestTimeout" ||
-      code == "InternalError") {
+  if (status >= 500 || status == 408 || status == 429 || code == "SlowDown" ||
+      code == "RequestTimeout" || code == "InternalError") {
     return Status::Unavailable(m);
   }
   if (status == 412) return Status::Corruption(m + ": object changed while it was being read");

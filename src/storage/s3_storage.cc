@@ -241,9 +241,8 @@ class S3Storage : public ExternalStorage {
     RETURN_IF_ERROR(ValidateObjectName(name));
     Clock::time_point deadline = EffectiveDeadline(options, options_);
     RETURN_IF_ERROR(CheckDeadline(deadline, What(name)));
-    return std::unique_ptr<ExternalWriter>(
-        std::make_unique<S3Writer>(&client_, &s3_options_, &spec_.put_headers, Key(name),
-                                   What(name), deadline));
+    return std::unique_ptr<ExternalWriter>(std::make_unique<S3Writer>(
+        &client_, &s3_options_, &spec_.put_headers, Key(name), What(name), deadline));
   }
 
   Result<std::string> ReadFile(std::string_view name, const CallOptions& options) override {

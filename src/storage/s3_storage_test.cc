@@ -169,8 +169,7 @@ TEST_F(S3StorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
 
   // s3rver checks the access key id but not SigV4 signatures (those are checked against AWS's
   // published examples in aws_sigv4_test), so an unknown key id stands in for bad credentials.
-  std::string bad_url = "s3://" + std::string(kBucket) +
-                        "/root?endpoint=" + server_->endpoint() +
+  std::string bad_url = "s3://" + std::string(kBucket) + "/root?endpoint=" + server_->endpoint() +
                         "&access-key=UNKNOWN&secret-access-key=WRONG-TOPSECRET";
   auto bad = Open(o, bad_url);
   Status denied = bad->WriteFile("x", "y");
@@ -179,8 +178,7 @@ TEST_F(S3StorageTest, PermanentErrorsFailAtOnceWithoutSecrets) {
   EXPECT_EQ(denied.ToString().find("TOPSECRET"), std::string::npos) << denied.ToString();
   EXPECT_EQ(bad->Uri().find("TOPSECRET"), std::string::npos);
 
-  auto nobucket =
-      Open(o, server_->Url("no-such-bucket", "p"));
+  auto nobucket = Open(o, server_->Url("no-such-bucket", "p"));
   Status nb = nobucket->WriteFile("x", "y");
   EXPECT_FALSE(nb.ok());
   EXPECT_FALSE(nb.retryable()) << nb.ToString();

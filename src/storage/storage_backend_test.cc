@@ -1,11 +1,10 @@
 #include "storage/storage_backend.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "storage/external_storage.h"
 
@@ -263,7 +262,10 @@ TEST(CreateStorageTest, CloudBackendsBuildWithoutRequests) {
 }
 
 TEST(ParseBackendTest, GcsHmacKeyBecomesACredentialsBlob) {
-  auto b = ParseBackend("gs://bkt/a/b?access-key=GOOG1EX&secret-access-key=S%2BCRET&storage-class=NEARLINE&predefined-acl=bucketOwnerRead&endpoint=http://127.0.0.1:9/");
+  auto b = ParseBackend(
+      "gs://bkt/a/"
+      "b?access-key=GOOG1EX&secret-access-key=S%2BCRET&storage-class=NEARLINE&predefined-acl="
+      "bucketOwnerRead&endpoint=http://127.0.0.1:9/");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   const auto& g = std::get<GcsBackend>(*b);
   EXPECT_EQ(g.bucket, "bkt");
@@ -273,9 +275,8 @@ TEST(ParseBackendTest, GcsHmacKeyBecomesACredentialsBlob) {
   EXPECT_EQ(g.predefined_acl, "bucketOwnerRead");
   EXPECT_EQ(g.credentials_blob,
             "{\"access_id\":\"GOOG1EX\",\"secret\":\"S+CRET\",\"type\":\"gcs_hmac_key\"}");
-  for (const char* url :
-       {"gcs://b?access-key=a", "gcs://b?secret-access-key=s",
-        "gcs://b?access-key=a&secret-access-key=s&credentials-file=/f"}) {
+  for (const char* url : {"gcs://b?access-key=a", "gcs://b?secret-access-key=s",
+                          "gcs://b?access-key=a&secret-access-key=s&credentials-file=/f"}) {
     Status st = ParseBackend(url).status();
     EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << url;
     EXPECT_EQ(st.message().find("secret-access-key=s"), std::string::npos) << st.ToString();

@@ -51,9 +51,10 @@ std::string FindNode() {
 std::string FindScript(ObjectServerKind kind) {
   const char* env = std::getenv(kind == ObjectServerKind::kS3rver ? "BRKV_S3RVER" : "BRKV_AZURITE");
   if (env != nullptr) return env;
-  std::string p = std::string(BRKV_STORAGE_SERVERS_DIR) +
-                  (kind == ObjectServerKind::kS3rver ? "/node_modules/s3rver/bin/s3rver.js"
-                                                     : "/node_modules/azurite/dist/src/blob/main.js");
+  std::string p =
+      std::string(BRKV_STORAGE_SERVERS_DIR) + (kind == ObjectServerKind::kS3rver
+                                                   ? "/node_modules/s3rver/bin/s3rver.js"
+                                                   : "/node_modules/azurite/dist/src/blob/main.js");
   return fs::exists(p) ? p : "";
 }
 
@@ -120,7 +121,8 @@ Status Put(const std::string& url, const storage::HeaderList& headers, long* sta
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
   curl_slist_free_all(list);
   curl_easy_cleanup(c);
-  if (rc != CURLE_OK) return Status::Unavailable(std::string("PUT failed: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    return Status::Unavailable(std::string("PUT failed: ") + curl_easy_strerror(rc));
   return Status::OK();
 }
 
@@ -138,8 +140,8 @@ std::string ObjectServerProcess::Missing(ObjectServerKind kind) {
 ObjectServerProcess::ObjectServerProcess(ObjectServerKind kind, std::string data_dir)
     : kind_(kind), data_dir_(std::move(data_dir)) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp != nullptr ? tmp : "/tmp") + "/brkv-" + Name(kind) +
-                     "-log-XXXXXX";
+  std::string tmpl =
+      std::string(tmp != nullptr ? tmp : "/tmp") + "/brkv-" + Name(kind) + "-log-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   int fd = ::mkstemp(buf.data());
@@ -174,8 +176,8 @@ Status ObjectServerProcess::Start() {
   std::error_code ec;
   fs::create_directories(data_dir_, ec);
   if (ec) {
-    return Status::IOError("cannot create " + std::string(Name(kind_)) + " data dir " +
-                           data_dir_ + ": " + ec.message());
+    return Status::IOError("cannot create " + std::string(Name(kind_)) + " data dir " + data_dir_ +
+                           ": " + ec.message());
   }
   if (port_ == 0) port_ = FreePort();
   if (port_ == 0) return Status::Unavailable("no free 127.0.0.1 port for the object server");
@@ -188,9 +190,9 @@ Status ObjectServerProcess::Start() {
     args.insert(args.end(), {"--openssl-legacy-provider", script, "-d", data_dir_, "-a",
                              "127.0.0.1", "-p", port, "-s"});
   } else {
-    args.insert(args.end(), {script, "--blobHost", "127.0.0.1", "--blobPort", port, "--location",
-                             data_dir_, "--silent", "--disableTelemetry",
-                             "--disableProductStyleUrl"});
+    args.insert(args.end(),
+                {script, "--blobHost", "127.0.0.1", "--blobPort", port, "--location", data_dir_,
+                 "--silent", "--disableTelemetry", "--disableProductStyleUrl"});
   }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -300,8 +302,8 @@ Status ObjectServerProcess::CreateBucket(const std::string& name) {
 std::string ObjectServerProcess::Url(const std::string& bucket, const std::string& prefix) const {
   std::string path = bucket + (prefix.empty() ? "" : "/" + prefix);
   if (kind_ == ObjectServerKind::kS3rver) {
-    return "s3://" + path + "?endpoint=" + endpoint() + "&force-path-style=true&access-key=" +
-           kS3rverKey + "&secret-access-key=" + kS3rverKey;
+    return "s3://" + path + "?endpoint=" + endpoint() +
+           "&force-path-style=true&access-key=" + kS3rverKey + "&secret-access-key=" + kS3rverKey;
   }
   return "azblob://" + path + "?endpoint=" + endpoint() + "/" + kAzuriteAccount +
          "&account-name=" + kAzuriteAccount + "&account-key=" + QueryValue(kAzuriteKey);

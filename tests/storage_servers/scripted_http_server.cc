@@ -15,17 +15,28 @@ namespace {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 206: return "Partial Content";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 412: return "Precondition Failed";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 206:
+      return "Partial Content";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 412:
+      return "Precondition Failed";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -170,8 +181,8 @@ void ScriptedHttpServer::HandleConnection(int fd) {
   }
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + Reason(r.status) + "\r\n";
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
-  int64_t length = r.announced_length >= 0 ? r.announced_length
-                                           : static_cast<int64_t>(r.body.size());
+  int64_t length =
+      r.announced_length >= 0 ? r.announced_length : static_cast<int64_t>(r.body.size());
   if (req.method != "HEAD" || r.announced_length >= 0) {
     out += "Content-Length: " + std::to_string(length) + "\r\n";
   }

@@ -74,9 +74,9 @@ class ScriptedHttpServer {
   uint16_t port_ = 0;
   std::thread thread_;
   mutable std::mutex mu_;
-  std::deque<ScriptedResponse> script_;     // GUARDED_BY(mu_)
-  Fallback fallback_;                       // GUARDED_BY(mu_)
-  std::vector<RecordedRequest> requests_;   // GUARDED_BY(mu_)
+  std::deque<ScriptedResponse> script_;    // GUARDED_BY(mu_)
+  Fallback fallback_;                      // GUARDED_BY(mu_)
+  std::vector<RecordedRequest> requests_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace brkv::testing
