@@ -170,6 +170,24 @@ TEST_F(AzblobFaultTest, InjectedTransportFailuresAreRetried) {
   EXPECT_EQ(server_.requests().size(), 1u);
 }
 
+TEST_F(AzblobFaultTest, LargeWriteFileGoesUpInBlocks) {
+  AzblobOptions o = Fast();
+  o.block_size = 3;
+  auto s = Open({}, o);
+  server_.Push({.status = 201});
+  server_.Push(Error(500, "InternalError"));  // only the failed block is sent again
+  ASSERT_TRUE(s->WriteFile("w", "1234567").ok());
+  auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 5u);
+  EXPECT_EQ(reqs[0].body, "123");
+  EXPECT_EQ(reqs[1].body, "456");
+  EXPECT_EQ(reqs[2].body, "456");
+  EXPECT_EQ(reqs[3].body, "7");
+  EXPECT_NE(reqs[4].target.find("comp=blocklist"), std::string::npos);
+  ASSERT_TRUE(s->WriteFile("small", "123").ok());  // at the block size: one Put Blob
+  EXPECT_EQ(server_.requests().back().target, "/acct/cont/pre/small");
+}
+
 TEST_F(AzblobFaultTest, ShortBodiesAreRetried) {
   server_.Push({.status = 200, .body = "0123", .announced_length = 10});
   server_.Push({.status = 200, .body = "0123456789"});
@@ -265,6 +283,8 @@ TEST_F(AzblobFaultTest, BlocksTierEncryptionAndSas) {
   }
   EXPECT_EQ(ids.size(), 3u);
   EXPECT_EQ(reqs[0].body, "aaaa");
+  // echo -n aaaa | openssl dgst -md5 -binary | base64
+  EXPECT_EQ(reqs[0].headers.at("content-md5"), "dLhzN0VCANTTP4DEZj3F5Q==");
   EXPECT_EQ(reqs[2].body, "bbbb");
   EXPECT_EQ(reqs[3].body, "cc");
   const auto& list = reqs[4];

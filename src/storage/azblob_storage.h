@@ -9,7 +9,9 @@
 // else env AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN; account name from account-name, else
 // env AZURE_STORAGE_ACCOUNT.
 //
-// Writes: WriteFile is one Put Blob. A writer (Create) buffers up to block_size; below that
+// Writes: WriteFile is one Put Blob up to block_size, and goes up in blocks above it (as a
+// writer does). Every Put Blob / Put Block sends Content-MD5, so a body damaged in transit is
+// refused by the service rather than stored. A writer (Create) buffers up to block_size; below that
 // Finish is one Put Blob, above it each full block goes up with Put Block (retried on its own)
 // and Finish commits them with Put Block List, atomically. Block ids are base64 of a fixed-
 // length "<random upload nonce>-<index>", so two writers of one name never mix blocks.
