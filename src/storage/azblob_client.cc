@@ -148,8 +148,9 @@ Status AzblobClient::Once(const AzblobRequest& request, Clock::time_point deadli
   if (status == 404 && code == "ContainerNotFound") {
     return Status::IOError(m + ": the container does not exist; create it first");
   }
+  // Md5Mismatch: the body was damaged on the way; sending it again fixes that.
   if (status >= 500 || status == 408 || status == 429 || code == "OperationTimedOut" ||
-      code == "ServerBusy") {
+      code == "ServerBusy" || code == "Md5Mismatch") {
     return Status::Unavailable(m);
   }
   if (status == 412) return Status::Corruption(m + ": blob changed while it was being read");

@@ -145,12 +145,13 @@ TEST_F(AzblobFaultTest, TransientErrorsAreRetried) {
   server_.Push(Error(503, "ServerBusy"));
   server_.Push(Error(500, "InternalError"));
   server_.Push(Error(429, "TooManyRequests"));
+  server_.Push(Error(400, "Md5Mismatch"));
   server_.Push({.status = 201});
   auto s = Open();
   Status st = s->WriteFile("a.sst", "data");
   ASSERT_TRUE(st.ok()) << st.ToString();
   auto reqs = server_.requests();
-  ASSERT_EQ(reqs.size(), 4u);
+  ASSERT_EQ(reqs.size(), 5u);
   for (const auto& r : reqs) {
     EXPECT_EQ(r.method, "PUT");
     EXPECT_EQ(r.target, "/acct/cont/pre/a.sst");
