@@ -7,7 +7,8 @@
 // the outcome to a Status:
 //   2xx OK; 404 BlobNotFound (or a bodiless HEAD 404) NotFound; 404 ContainerNotFound and other
 //   404s IOError; 412 Corruption (the blob changed under a reader); 5xx, 408, 429 and
-//   Md5Mismatch (a body damaged in transit) Unavailable (retried); 403 and other 4xx IOError at once, with a hint for 403.
+//   Md5Mismatch (a body damaged in transit) Unavailable (retried); 403 and other 4xx IOError
+//   at once, with a hint for 403.
 // Messages carry `what` (azblob://container/blob), the HTTP status and Azure's error code and
 // first message line; never the account key, the SAS token or the request URL.
 // Thread-safety: thread-safe.
