@@ -227,13 +227,21 @@ class S3Storage : public ExternalStorage {
   Status WriteFile(std::string_view name, std::string_view data,
                    const CallOptions& options) override {
     RETURN_IF_ERROR(ValidateObjectName(name));
+    Clock::time_point deadline = EffectiveDeadline(options, options_);
+    if (data.size() > s3_options_.part_size) {
+      // Large objects go up as a multipart upload, so a failure re-sends one part, not the
+      // whole object (lessons.md 9).
+      S3Writer w(&client_, &s3_options_, &spec_.put_headers, Key(name), What(name), deadline);
+      RETURN_IF_ERROR(w.Append(data));
+      return w.Finish();
+    }
     S3Request req;
     req.method = "PUT";
     req.key = Key(name);
     req.headers = spec_.put_headers;
     req.body = data;
     S3Response resp;
-    return client_.Do(req, EffectiveDeadline(options, options_), What(name), &resp);
+    return client_.Do(req, deadline, What(name), &resp);
   }
 
   Result<std::unique_ptr<ExternalWriter>> Create(std::string_view name,

@@ -9,7 +9,8 @@
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. Region: the URL's, else
 // AWS_REGION, else us-east-1.
 //
-// Writes: WriteFile is one PutObject. A writer (Create) buffers up to part_size; below that
+// Writes: WriteFile is one PutObject up to part_size and a multipart upload above it (so a
+// failure re-sends one part). A writer (Create) buffers up to part_size; below that
 // Finish is one PutObject, above it the upload is multipart (CreateMultipartUpload, UploadPart
 // per part, CompleteMultipartUpload) and Abort/failure/destruction calls
 // AbortMultipartUpload, so a failed upload publishes nothing.

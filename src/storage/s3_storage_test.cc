@@ -111,6 +111,10 @@ TEST_F(S3StorageTest, MultipartUploadOfSeveralMiB) {
   ASSERT_TRUE((*r)->ReadAt(kSize - 5, 100, &chunk).ok());
   EXPECT_EQ(chunk, data.substr(kSize - 5));
 
+  // WriteFile above the part size is a multipart upload too.
+  ASSERT_TRUE(s->WriteFile("big/whole.sst", std::string_view(data).substr(0, (2 << 20) + 3)).ok());
+  EXPECT_TRUE(s->ReadFile("big/whole.sst").value() == data.substr(0, (2 << 20) + 3));
+
   // An aborted multipart upload publishes nothing.
   auto w2 = s->Create("big/aborted.sst");
   ASSERT_TRUE(w2.ok());
