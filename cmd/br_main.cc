@@ -1,6 +1,8 @@
 // br: backup & restore client of a brkv cluster. Parses flags, runs one command, exits 0 when
 // the job succeeded and was verified, or non-zero with one "br: error: ..." line on stderr.
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,7 +29,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "br: error: %s (run with --help for usage)\n", e.what());
+    // CLI11 may echo an argument verbatim (e.g. one it did not expect): never a secret.
+    const std::vector<std::string> secrets =
+        brkv::br::CommandLineSecrets(std::vector<std::string>(argv, argv + argc));
+    std::fprintf(stderr, "br: error: %s (run with --help for usage)\n",
+                 brkv::br::RedactSecrets(e.what(), secrets).c_str());
     return 2;
   }
   brkv::Status s = cli.has_action()

@@ -4,10 +4,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 #include <grpc/support/log.h>
 
 #include "backup/backup_service.h"
+#include "backup/node_storage.h"
 #include "common/logging.h"
 #include "import/import_service.h"
 #include "server/config.h"
@@ -47,6 +50,17 @@ int main(int argc, char** argv) {
   auto* o_dir = app.add_option("--data-dir", data_dir, "data directory");
   auto* o_level = app.add_option("--log-level", log_level, "debug|info|warn|error");
   auto* o_file = app.add_option("--log-file", log_file, "log file (default: stderr)");
+  // Object-store deadlines of the node's own storage calls (lessons.md 7, 9): how long a node
+  // keeps retrying an unreachable or failing store before it reports the failure to br.
+  std::string backup_storage_timeout = "5m", import_download_timeout = "10m";
+  app.add_option("--backup-storage-timeout", backup_storage_timeout,
+                 "deadline of each object-store call of a backup upload, retries included "
+                 "(e.g. 30s, 5m)")
+      ->default_val(backup_storage_timeout);
+  app.add_option("--import-download-timeout", import_download_timeout,
+                 "longest one restore download (all its object-store calls, retries included) "
+                 "may take (e.g. 30s, 10m)")
+      ->default_val(import_download_timeout);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -102,9 +116,40 @@ int main(int argc, char** argv) {
     cv.notify_all();
   }).detach();
 
+  auto backup_timeout = brkv::server::ParseDurationMs(backup_storage_timeout);
+  if (!backup_timeout.ok() || *backup_timeout <= 0) {
+    return Fail("--backup-storage-timeout " + backup_storage_timeout +
+                    ": not a positive duration (e.g. 30s, 5m)",
+                2);
+  }
+  auto download_timeout = brkv::server::ParseDurationMs(import_download_timeout);
+  if (!download_timeout.ok() || *download_timeout <= 0) {
+    return Fail("--import-download-timeout " + import_download_timeout +
+                    ": not a positive duration (e.g. 30s, 10m)",
+                2);
+  }
+  // Both services open the storage a request names through OpenNodeStorage: a backend that
+  // br sent without credentials (--send-credentials-to-tikv=false) needs them in this
+  // process's environment, else the request fails with one clear "access denied" line.
+  brkv::backup::BackupEndpointOptions backup_options;
+  backup_options.storage_timeout = std::chrono::milliseconds(*backup_timeout);
+  {
+    brkv::storage::StorageOptions so;
+    so.default_timeout = backup_options.storage_timeout;
+    so.sync = backup_options.storage_sync;
+    backup_options.storage_factory = [so](const brkv::storage::StorageBackend& backend)
+        -> brkv::Result<std::shared_ptr<brkv::storage::ExternalStorage>> {
+      ASSIGN_OR_RETURN(std::unique_ptr<brkv::storage::ExternalStorage> s,
+                       brkv::backup::OpenNodeStorage(backend, so));
+      return std::shared_ptr<brkv::storage::ExternalStorage>(std::move(s));
+    };
+  }
+  brkv::import::SstImporterOptions import_options;
+  import_options.download_timeout = std::chrono::milliseconds(*download_timeout);
+  import_options.storage_factory = brkv::backup::OpenNodeStorage;
   brkv::server::KvServerOptions server_options;
-  server_options.extra_services.push_back(brkv::backup::BackupServiceFactory());
-  server_options.extra_services.push_back(brkv::import::ImportServiceFactory());
+  server_options.extra_services.push_back(brkv::backup::BackupServiceFactory(backup_options));
+  server_options.extra_services.push_back(brkv::import::ImportServiceFactory(import_options));
   auto server = brkv::server::KvServer::Start(*cfg, server_options);
   if (!server.ok()) {
     // With logs on stderr the error line below is enough; a log file gets it too.

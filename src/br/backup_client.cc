@@ -223,6 +223,7 @@ Status BackupClient::OnResponse(const StoreTarget& store, const ::backup::Backup
     }
     const int n = ++range_errors_[r.start];
     last_store_error_[store.id] = e.msg();
+    last_range_error_ = {store.id, e.msg()};
     LOG_WARN("{} failed to back up {} (attempt {}): {}", where, DescribeRange(r), n, e.msg());
     if (n >= options_.max_range_errors) {
       fatal_ = Status::Internal(where + " failed to back up " + DescribeRange(r) + " " +
@@ -360,6 +361,15 @@ Status BackupClient::MissingRangesError(const std::vector<KeyRange>& gaps,
   if (gaps.size() > shown) msg += " and " + std::to_string(gaps.size() - shown) + " more";
   {
     std::lock_guard<std::mutex> l(mu_);
+    if (last_range_error_.first != 0) {
+      // A node said why it could not back up a range: that is the cause to show (a later
+      // stream error is often only the deadline cutting the retry short).
+      msg += "; store " + std::to_string(last_range_error_.first) +
+             " failed to back up a range: " + last_range_error_.second +
+             "; no backupmeta was written. Check that every store can reach the storage and "
+             "is up (kvctl stores), then back up again to a new storage path";
+      return Status::TimedOut(msg);
+    }
     if (!last_store_error_.empty()) {
       const auto& [id, err] = *last_store_error_.rbegin();
       msg += "; last error from store " + std::to_string(id) + ": " + err;

@@ -27,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "br/backup_sender.h"
@@ -125,6 +126,10 @@ class BackupClient {
   std::vector<kvrpcpb::LockInfo> locks_;              // GUARDED_BY(mu_)
   std::map<std::string, int> range_errors_;           // GUARDED_BY(mu_) start key → plain errors
   std::map<uint64_t, std::string> last_store_error_;  // GUARDED_BY(mu_)
+  // The last plain error a node reported for a range it could not back up (for example its
+  // upload to the storage failed): the cause to name when gaps remain, even after the stream
+  // itself was later cut by the deadline. Store id 0 = none.
+  std::pair<uint64_t, std::string> last_range_error_;  // GUARDED_BY(mu_)
 };
 
 // "[start, end)" with keys escaped (\xNN) and "+inf" for an empty end, for messages.

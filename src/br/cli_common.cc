@@ -1,6 +1,7 @@
 #include "br/cli_common.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -149,6 +150,98 @@ Result<std::string> DecodeKeyFlag(const std::string& text, const std::string& fo
     return k;
   }
   return Status::InvalidArgument("--format must be hex, raw or escaped, not " + format);
+}
+
+namespace {
+
+bool IsSecretKey(std::string_view key) {
+  std::string k;
+  for (char c : key) k.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(c)));
+  for (std::string_view s : {"access-key", "secret-access-key", "session-token", "account-key",
+                             "sas-token", "encryption-key", "credentials-blob", "shared-key",
+                             "access-sig", "password"}) {
+    if (k == s) return true;
+  }
+  return false;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecodeLoose(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+void AddSecret(std::vector<std::string>* out, std::string_view value) {
+  if (value.size() < 4) return;
+  out->emplace_back(value);
+  std::string decoded = PercentDecodeLoose(value);
+  if (decoded != value) out->push_back(std::move(decoded));
+}
+
+}  // namespace
+
+std::vector<std::string> CommandLineSecrets(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--crypter.key" && i + 1 < args.size()) AddSecret(&out, args[i + 1]);
+    if (a.rfind("--crypter.key=", 0) == 0) AddSecret(&out, a.substr(14));
+    const size_t scheme = a.find("://");
+    if (scheme == std::string_view::npos) continue;
+    // userinfo password: scheme://user:password@host
+    const size_t auth_end = a.find_first_of("/?", scheme + 3);
+    std::string_view authority =
+        a.substr(scheme + 3, auth_end == std::string_view::npos ? auth_end : auth_end - scheme - 3);
+    if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+      std::string_view userinfo = authority.substr(0, at);
+      if (size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
+        AddSecret(&out, userinfo.substr(colon + 1));
+      }
+    }
+    const size_t q = a.find('?', scheme);
+    if (q == std::string_view::npos) continue;
+    std::string_view query = a.substr(q + 1);
+    while (!query.empty()) {
+      const size_t amp = query.find('&');
+      std::string_view item = query.substr(0, amp);
+      const size_t eq = item.find('=');
+      if (eq != std::string_view::npos &&
+          IsSecretKey(PercentDecodeLoose(item.substr(0, eq)))) {
+        AddSecret(&out, item.substr(eq + 1));
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  std::sort(out.begin(), out.end(),
+            [](const std::string& x, const std::string& y) { return x.size() > y.size(); });
+  return out;
+}
+
+std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + 8)) {
+      text.replace(pos, secret.size(), "redacted");
+    }
+  }
+  return text;
 }
 
 std::chrono::milliseconds SecondsFlag(double seconds) {

@@ -113,6 +113,16 @@ Status SetupLogging(const LogFlags& f, std::string* path);
 // A Status as the single line main prints after "br: error: " (newlines flattened).
 std::string ErrorLine(const Status& s);
 
+// The secret values on a command line: the values of secret query parameters of every
+// URL-looking argument (access-key, secret-access-key, session-token, account-key, sas-token,
+// encryption-key, credentials-blob, a userinfo password), raw and percent-decoded, and the
+// value of --crypter.key. Values shorter than 4 characters are left out (they would redact
+// ordinary words and cannot be told apart from them anyway).
+std::vector<std::string> CommandLineSecrets(const std::vector<std::string>& args);
+// `text` with every occurrence of each of `secrets` replaced by "redacted". For messages that
+// may echo command-line input verbatim (CLI11's parse errors), which no URL parser has seen.
+std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets);
+
 // Command groups.
 void AddBackupCommands(CLI::App* app, BrCli* cli);    // backup full|db|table|raw
 void AddValidateCommands(CLI::App* app, BrCli* cli);  // validate checksum|decode

@@ -68,6 +68,8 @@ Status LocalCluster::Launch() {
       kv.argv.push_back("--config");
       kv.argv.push_back(config_path);
     }
+    for (const auto& a : options_.kv_extra_args) kv.argv.push_back(a);
+    kv.env = options_.kv_env;
   }
 
   int64_t since = tools::UnixMillisNow();
@@ -104,6 +106,7 @@ LocalCluster::~LocalCluster() {
 Status LocalCluster::StartNode(Node* node) {
   tools::SubprocessOptions so;
   so.argv = node->argv;
+  so.extra_env = node->env;
   so.stdout_path = dir_.Sub(node->name + ".stderr.log");
   so.stderr_path = so.stdout_path;
   auto p = tools::Subprocess::Start(so);

@@ -31,6 +31,11 @@ struct LocalClusterOptions {
   std::string kv_config_toml;
   // Extra pd-server flags (e.g. {"--store-down-ms", "3000"}). Default: none.
   std::vector<std::string> pd_extra_args;
+  // Extra kv-server flags, given to every node (e.g. {"--log-level", "debug"}). Default: none.
+  std::vector<std::string> kv_extra_args;
+  // Extra environment entries "NAME=value" for every kv-server, on top of the test's own
+  // environment (e.g. AWS_ACCESS_KEY_ID=..., BRKV_FAILPOINTS=...). Default: none.
+  std::vector<std::string> kv_env;
   // How long startup, and each restart, may take. Default: 60 s.
   int64_t ready_timeout_ms = 60000;
 };
@@ -70,6 +75,7 @@ class LocalCluster {
     std::string name;
     std::string address;
     std::vector<std::string> argv;
+    std::vector<std::string> env;
     std::unique_ptr<tools::Subprocess> proc;
   };
 
