@@ -11,6 +11,8 @@ namespace {
 
 constexpr size_t kTsLen = 8;
 constexpr uint64_t kMaxTs = std::numeric_limits<uint64_t>::max();
+// Versions of one key stepped over with Next() before a Seek past them is cheaper.
+constexpr int kMaxNextBeforeSeek = 8;
 
 // Decodes the commit ts suffix of a CF default/write data key. REQUIRES: size > kTsLen.
 uint64_t KeyTs(std::string_view data_key) {
@@ -268,16 +270,19 @@ class MvccScanner::Impl {
       // The region key (enc(k)) of each cursor; pick the next one in scan order.
       std::string_view wk = has_w ? keys::MvccKeyToRegionKey(ToView(write_it_->key())) : "";
       std::string_view lk = has_l ? ToView(lock_it_->key()).substr(1) : "";
-      std::string cur;
+      // cur_ and prefix_ are reused across keys: no allocation per key once they have grown.
       if (has_w && has_l) {
         bool write_first = options_.reverse ? wk >= lk : wk <= lk;
-        cur = std::string(write_first ? wk : lk);
+        cur_.assign(write_first ? wk : lk);
       } else {
-        cur = std::string(has_w ? wk : lk);
+        cur_.assign(has_w ? wk : lk);
       }
+      const std::string& cur = cur_;
       bool at_w = has_w && wk == cur;
       bool at_l = has_l && lk == cur;
-      std::string prefix = keys::DataKey(cur);
+      prefix_.assign(1, keys::kDataPrefix);
+      prefix_.append(cur);
+      const std::string& prefix = prefix_;
 
       if (at_l) {
         std::string_view lkey = ToView(lock_it_->key());
@@ -349,6 +354,14 @@ class MvccScanner::Impl {
       write_it_->SeekForPrev(prefix);
       if (write_it_->Valid() && ToView(write_it_->key()) == prefix) write_it_->Prev();
     } else {
+      // Most keys have one or a few versions: stepping with Next() is much cheaper than a Seek
+      // (which re-positions every memtable and SST level iterator), so step a bounded number
+      // of times first and only seek past keys with many versions (TiKV's SEEK_BOUND).
+      for (int i = 0; i < kMaxNextBeforeSeek; ++i) {
+        if (!write_it_->Valid() || !IsVersionOf(ToView(write_it_->key()), prefix)) return;
+        write_it_->Next();
+      }
+      if (!write_it_->Valid() || !IsVersionOf(ToView(write_it_->key()), prefix)) return;
       // The key's versions are prefix + 8 ts bytes <= prefix + FF*8; other keys are not
       // extensions of the prefix (memcomparable encodings are prefix-free).
       std::string past = prefix;
@@ -363,6 +376,8 @@ class MvccScanner::Impl {
   rocksdb::Slice lower_slice_, upper_slice_;
   rocksdb::ReadOptions ro_;
   std::unique_ptr<rocksdb::Iterator> write_it_, lock_it_, point_it_;
+  // The region key of the current step and its data prefix ('z' + region key).
+  std::string cur_, prefix_;
 };
 
 MvccScanner::MvccScanner(Engine* engine, const rocksdb::Snapshot* snapshot, std::string_view lower,

@@ -156,11 +156,12 @@ Status TxnStore::Checksum(const kvrpcpb::ChecksumRequest& req, std::string_view 
   opts.ts = req.start_ts();
   brkv::Checksum sum;
   std::string hashed_key;
+  // Reused across keys: a per-key string pair and LockInfo message cost more than the hash.
+  std::string key, value;
+  kvrpcpb::LockInfo li;
   for (const RegionRange& range : ranges) {
     MvccScanner scanner(engine_, snap.get(), range.lower, range.upper, opts);
     while (true) {
-      std::string key, value;
-      kvrpcpb::LockInfo li;
       auto r = scanner.Next(&key, &value, &li);
       if (!r.ok()) {
         if (r.status().IsKeyLocked() && lock != nullptr) *lock = std::move(li);

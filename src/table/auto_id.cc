@@ -36,6 +36,20 @@ Status AutoIDAllocator::Rebase(int64_t id) {
   return RunInTxn(cluster_, body).status();
 }
 
+Status RebaseAutoIDs(client::Cluster* cluster, const std::vector<AutoIDRebase>& rebases) {
+  if (rebases.empty()) return Status::OK();
+  auto body = [&](client::Txn* txn) -> Status {
+    MetaMutator m(txn);
+    for (const AutoIDRebase& r : rebases) {
+      ASSIGN_OR_RETURN(int64_t base, m.reader()->AutoTableID(r.db_id, r.table_id));
+      if (base >= r.base) continue;
+      RETURN_IF_ERROR(m.SetAutoTableID(r.db_id, r.table_id, r.base));
+    }
+    return Status::OK();
+  };
+  return RunInTxn(cluster, body).status();
+}
+
 Result<int64_t> AutoIDAllocator::Base() {
   ASSIGN_OR_RETURN(uint64_t ts, cluster_->GetTS());
   SnapshotReader kv(cluster_->GetSnapshot(ts));

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "client/cluster.h"
 #include "common/status.h"
@@ -36,5 +37,18 @@ class AutoIDAllocator {
   int64_t db_id_;
   int64_t table_id_;
 };
+
+// One allocator to raise: the table's base becomes at least `base`.
+struct AutoIDRebase {
+  int64_t db_id = 0;
+  int64_t table_id = 0;
+  int64_t base = 0;
+};
+
+// AutoIDAllocator::Rebase for many tables in ONE transaction (restarted on conflicts): every
+// allocator whose base is below its target is raised, the others are left alone. For callers
+// that rebase many tables at once (restore), where a transaction per table dominates.
+// On failure nothing is written.
+Status RebaseAutoIDs(client::Cluster* cluster, const std::vector<AutoIDRebase>& rebases);
 
 }  // namespace brkv::table

@@ -198,6 +198,17 @@ TEST_F(DdlTest, AutoIdsAreConsecutiveRebaseOnlyRaisesAndTheMaximumHolds) {
   EXPECT_EQ(*a.Base(), 101);
 }
 
+TEST_F(DdlTest, RebaseAutoIDsRaisesManyTablesInOneTxnAndNeverLowers) {
+  AutoIDAllocator a(cluster_.get(), 1, 60), b(cluster_.get(), 1, 61), c(cluster_.get(), 2, 62);
+  ASSERT_TRUE(a.Rebase(500).ok());
+  ASSERT_TRUE(RebaseAutoIDs(cluster_.get(), {{1, 60, 100}, {1, 61, 7}, {2, 62, 0}}).ok());
+  EXPECT_EQ(*a.Base(), 500) << "a rebase never lowers the base";
+  EXPECT_EQ(*b.Base(), 7);
+  EXPECT_EQ(*c.Base(), 0);
+  EXPECT_EQ(*b.Alloc(1), 8);
+  EXPECT_TRUE(RebaseAutoIDs(cluster_.get(), {}).ok());
+}
+
 TEST_F(DdlTest, GlobalIdsComeFromNextGlobalIDInOneTxn) {
   Result<uint64_t> r = RunInTxn(cluster_.get(), [&](client::Txn* txn) -> Status {
     MetaMutator m(txn);
