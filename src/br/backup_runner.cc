@@ -1,9 +1,11 @@
 #include "br/backup_runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 
+#include "br/backup_checksum.h"
 #include "br/backup_client.h"
 #include "br/backup_lock.h"
 #include "br/backup_request.h"
@@ -160,44 +162,37 @@ std::string TableName(const PlannedSchema& s) {
   return s.db.name.O + "." + (s.table ? s.table->name.O : std::string());
 }
 
-// Compares each table's file checksums with what the nodes compute at the backup ts.
+// Compares each table's file checksums with what the nodes compute at the backup ts
+// (backup_checksum.h; several tables at once).
 Status VerifyChecksums(BackupJob* job, const std::map<int64_t, Checksum>& from_files) {
   const BackupConfig& c = *job->config;
-  size_t tables = 0;
-  for (const PlannedSchema& s : job->plan.schemas) tables += s.ranges.empty() ? 0 : 1;
+  std::vector<TableChecksumCheck> checks;
+  for (const PlannedSchema& s : job->plan.schemas) {
+    if (!s.table || s.ranges.empty()) continue;
+    TableChecksumCheck check;
+    check.name = TableName(s);
+    check.table = &*s.table;
+    auto it = from_files.find(s.table->id);
+    if (it != from_files.end()) check.from_files = it->second;
+    checks.push_back(std::move(check));
+  }
   ProgressOptions po;
   po.title = "Checksum";
   po.unit = "tables";
-  po.total = tables;
+  po.total = checks.size();
   po.tty = c.progress_tty;
   po.interval = c.progress_interval;
   po.out = c.progress_out;
   Progress progress(po);
-  size_t done = 0;
-  for (const PlannedSchema& s : job->plan.schemas) {
-    if (!s.table || s.ranges.empty()) continue;
-    auto cluster_sum = table::ChecksumTable(job->cluster.get(), *s.table, job->backup_ts);
-    if (!cluster_sum.ok()) {
-      return cluster_sum.status().WithContext("checksum of table " + TableName(s) +
-                                              " at the backup ts");
-    }
-    Checksum files;
-    auto it = from_files.find(s.table->id);
-    if (it != from_files.end()) files = it->second;
-    if (!(files == *cluster_sum)) {
-      return Status::Corruption(
-          "checksum mismatch for table " + TableName(s) + " (id " + std::to_string(s.table->id) +
-          "): backup files have crc64xor=" + std::to_string(files.crc64xor) + " kvs=" +
-          std::to_string(files.total_kvs) + " bytes=" + std::to_string(files.total_bytes) +
-          ", the cluster at ts " + std::to_string(job->backup_ts) + " has crc64xor=" +
-          std::to_string(cluster_sum->crc64xor) + " kvs=" + std::to_string(cluster_sum->total_kvs) +
-          " bytes=" + std::to_string(cluster_sum->total_bytes) +
-          "; the backup is not usable, no backupmeta was written");
-    }
-    LOG_INFO("checksum of {} matches: crc64xor={} kvs={} bytes={}", TableName(s), files.crc64xor,
-             files.total_kvs, files.total_bytes);
-    progress.Update(++done);
-  }
+  std::atomic<size_t> done{0};
+  VerifyBackupChecksumsOptions vo;
+  vo.concurrency = static_cast<int>(std::clamp<uint32_t>(c.concurrency * 2, 4, 16));
+  vo.on_table_done = [&](const TableChecksumCheck& t, const Checksum& sum) {
+    LOG_INFO("checksum of {} matches: crc64xor={} kvs={} bytes={}", t.name, sum.crc64xor,
+             sum.total_kvs, sum.total_bytes);
+    progress.Update(done.fetch_add(1) + 1);
+  };
+  RETURN_IF_ERROR(VerifyBackupChecksums(job->cluster.get(), checks, job->backup_ts, vo));
   progress.Finish();
   return Status::OK();
 }
