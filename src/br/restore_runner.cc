@@ -21,6 +21,7 @@
 #include "br/split_scatter.h"
 #include "catalog/tablecodec.h"
 #include "client/cluster.h"
+#include "client/parallel.h"
 #include "common/codec.h"
 #include "common/failpoint.h"
 #include "common/logging.h"
@@ -34,6 +35,11 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 bool IsRaw(const RestoreConfig& c) { return c.scope.kind == RestoreKind::kRaw; }
+
+// Data of one table kept in one region before a restore splits between file groups (BR's
+// --merge-region-size-bytes 96 MiB and --merge-region-key-count 960000 defaults).
+constexpr uint64_t kMergeRegionBytes = 96ull << 20;
+constexpr uint64_t kMergeRegionKvs = 960000;
 
 // Everything one restore holds.
 struct RestoreJob {
@@ -205,6 +211,9 @@ Status CreateTables(RestoreJob* job) {
   }
   job->summary.databases = job->schemas.databases.size();
   job->summary.tables = job->created.tables.size();
+  // The parsed definitions (with their JSON) are not read after this point: the created tables
+  // carry what the rest of the restore needs.
+  std::vector<BackupTable>().swap(job->schemas.tables);
   return Status::OK();
 }
 
@@ -213,6 +222,16 @@ Status SplitScatter(RestoreJob* job) {
   const RestoreConfig& c = *job->config;
   SplitPlanner planner;
   for (const RestoredTable& t : job->created.tables) planner.AddTable(t.target.id);
+  // Transactional groups: split inside a table only between groups that together would pass
+  // a region's worth of data (BR's merge of small file ranges, --merge-region-size-bytes and
+  // --merge-region-key-count). A split at both ends of every group gave a 10-row table five
+  // regions, and split + scatter of those dominated restores of many small tables.
+  struct GroupSpan {
+    std::string start;  // rewritten
+    uint64_t bytes = 0;
+    uint64_t kvs = 0;
+  };
+  std::vector<GroupSpan> spans;
   RETURN_IF_ERROR(ForEachGroup(*job, [&](RestoreFileGroup&& g, const GroupTarget& target) {
     if (target.is_raw_kv) {
       planner.AddKey(std::max(g.start_key, c.raw_start));
@@ -222,11 +241,29 @@ Status SplitScatter(RestoreJob* job) {
         planner.AddKey(c.raw_end.empty() ? g.end_key : std::min(g.end_key, c.raw_end));
       }
     } else {
-      planner.AddRange(RewriteRangeStart(g.start_key, target.rule),
-                       RewriteRangeEnd(g.end_key, target.rule));
+      spans.push_back(
+          GroupSpan{RewriteRangeStart(g.start_key, target.rule), g.total_bytes(), g.total_kvs()});
     }
     return Status::OK();
   }));
+  std::sort(spans.begin(), spans.end(),
+            [](const GroupSpan& a, const GroupSpan& b) { return a.start < b.start; });
+  int64_t table = 0;
+  uint64_t bytes = 0, kvs = 0;
+  for (const GroupSpan& s : spans) {
+    const int64_t id = catalog::DecodeTableID(s.start);
+    if (id != table) {  // a table boundary, split already
+      table = id;
+      bytes = kvs = 0;
+    } else if (bytes + s.bytes > kMergeRegionBytes || kvs + s.kvs > kMergeRegionKvs) {
+      planner.AddKey(s.start);
+      bytes = kvs = 0;
+    }
+    bytes += s.bytes;
+    kvs += s.kvs;
+  }
+  spans.clear();
+  spans.shrink_to_fit();
   SplitScatterOptions so;
   so.form = IsRaw(c) ? client::SplitKeyForm::kRawKvKey : client::SplitKeyForm::kTxnRawKey;
   ASSIGN_OR_RETURN(SplitScatterReport report,
@@ -331,33 +368,39 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
   return Status::OK();
 }
 
-// Step 6.
+// Step 6: tables are independent, so their checksums and largest handles are read several at
+// once, and the auto-id allocators are raised --ddl-batch-size tables per transaction.
 Status VerifyAndRebase(RestoreJob* job) {
   const RestoreConfig& c = *job->config;
   if (IsRaw(c)) return Status::OK();
   ASSIGN_OR_RETURN(uint64_t ts, job->cluster->GetTS());
+  const int table_concurrency = static_cast<int>(std::clamp<uint32_t>(c.concurrency * 2, 4, 16));
+  const std::vector<RestoredTable>& tables = job->created.tables;
   if (c.checksum && !job->incremental) {
     ProgressOptions po;
     po.title = "Checksum";
     po.unit = "tables";
-    po.total = job->created.tables.size();
+    po.total = tables.size();
     po.tty = c.progress_tty;
     po.interval = c.progress_interval;
     po.out = c.progress_out;
     Progress progress(po);
-    size_t done = 0;
-    for (const RestoredTable& t : job->created.tables) {
-      const TableRewrite* rw = job->rules.Find(t.source.table.id);
-      if (rw == nullptr) return Status::Internal("no rewrite rule for " + t.source.Name());
-      auto got = RestoredTableChecksum(job->cluster.get(), *rw, t.target, ts);
-      if (!got.ok()) {
-        return got.status().WithContext("checksum of restored table " + t.source.Name());
-      }
-      RETURN_IF_ERROR(CompareTableChecksum(t.source, *got, ts));
-      LOG_INFO("{}: checksum of {} matches the backup: crc64xor={} kvs={} bytes={}", job->title,
-               t.source.Name(), got->crc64xor, got->total_kvs, got->total_bytes);
-      progress.Update(++done);
-    }
+    std::atomic<size_t> done{0};
+    RETURN_IF_ERROR(
+        client::ParallelFor(tables.size(), table_concurrency, [&](size_t i) -> Status {
+          const RestoredTable& t = tables[i];
+          const TableRewrite* rw = job->rules.Find(t.source.table.id);
+          if (rw == nullptr) return Status::Internal("no rewrite rule for " + t.source.Name());
+          auto got = RestoredTableChecksum(job->cluster.get(), *rw, t.target, ts);
+          if (!got.ok()) {
+            return got.status().WithContext("checksum of restored table " + t.source.Name());
+          }
+          RETURN_IF_ERROR(CompareTableChecksum(t.source, *got, ts));
+          LOG_INFO("{}: checksum of {} matches the backup: crc64xor={} kvs={} bytes={}",
+                   job->title, t.source.Name(), got->crc64xor, got->total_kvs, got->total_bytes);
+          progress.Update(done.fetch_add(1) + 1);
+          return Status::OK();
+        }));
     progress.Finish();
     job->summary.restore_ts = ts;
     job->summary.checksum_verified = true;
@@ -366,12 +409,14 @@ Status VerifyAndRebase(RestoreJob* job) {
         "{}: table checksum skipped ({})", job->title,
         job->incremental ? "an incremental backup records no table checksums" : "--checksum=false");
   }
-  for (const RestoredTable& t : job->created.tables) {
-    ASSIGN_OR_RETURN(int64_t base, RebaseAutoId(job->cluster.get(), t, ts));
+  RebaseAutoIdsOptions ro;
+  ro.concurrency = table_concurrency;
+  ro.batch_size = c.ddl_batch_size;
+  ro.on_rebased = [job](const RestoredTable& t, int64_t base) {
     LOG_INFO("{}: auto id of {}.{} rebased to >= {}", job->title, t.target_db.name.O,
              t.target.name.O, base);
-  }
-  return Status::OK();
+  };
+  return RebaseAutoIds(job->cluster.get(), tables, ts, ro);
 }
 
 std::string FormatMB(uint64_t bytes) {

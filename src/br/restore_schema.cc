@@ -4,6 +4,7 @@
 #include <map>
 
 #include "catalog/tablecodec.h"
+#include "client/parallel.h"
 #include "common/codec.h"
 #include "common/logging.h"
 #include "kv/keys.h"
@@ -17,7 +18,26 @@ namespace brkv::br {
 
 namespace {
 
+// MaxHandle reads up to this many rows in one scan before it binary-searches instead.
+constexpr size_t kMaxHandleScanRows = 256;
+
 std::string Lower(std::string_view s) { return catalog::CIStr::From(s).L; }
+
+// Drops the JSON each level of a TableInfo keeps from parsing (schema.h: it lets ToJson keep
+// unknown fields). A restored table's definitions are written once, when it is created; after
+// that only the modelled fields are read (ids, names, indexes, handle kind), and the copies of
+// `raw` were most of a restore's memory with many tables.
+void DropRawJson(catalog::TableInfo* t) {
+  t->raw = catalog::Json();
+  for (catalog::ColumnInfo& c : t->columns) {
+    c.raw = catalog::Json();
+    c.type.raw = catalog::Json();
+  }
+  for (catalog::IndexInfo& i : t->indices) {
+    i.raw = catalog::Json();
+    for (catalog::IndexColumn& ic : i.columns) ic.raw = catalog::Json();
+  }
+}
 
 // Columns and indexes as JSON, to tell whether a definition changed.
 bool SameDefinition(const catalog::TableInfo& a, const catalog::TableInfo& b) {
@@ -25,16 +45,6 @@ bool SameDefinition(const catalog::TableInfo& a, const catalog::TableInfo& b) {
   const catalog::Json jb = catalog::ToJsonValue(b);
   return ja.value("cols", catalog::Json()) == jb.value("cols", catalog::Json()) &&
          ja.value("index_info", catalog::Json()) == jb.value("index_info", catalog::Json());
-}
-
-// The raw key a region boundary stands for (lower bound of the raw keys it covers); nullopt
-// when the boundary is not a whole EncodeBytes output.
-std::optional<std::string> RawOfRegionKey(const std::string& region_key) {
-  if (region_key.empty()) return std::string();
-  std::string_view in = region_key;
-  auto raw = codec::DecodeBytes(&in);
-  if (!raw.ok() || !in.empty()) return std::nullopt;
-  return std::move(raw).value();
 }
 
 }  // namespace
@@ -127,30 +137,50 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
     }
   }
 
-  // Tables, `batch` per transaction.
+  // Tables, `batch` per transaction. Name checks need each database's table list, and listing
+  // (decoding every TableInfo) in every transaction made the creation quadratic in the number
+  // of tables. The lists are kept across batches for as long as the schema version is the one
+  // our own last batch committed: every catalog change bumps it, and our bump conflicts with
+  // any concurrent one, so an unchanged version proves nobody else touched the catalog.
+  struct KnownTables {
+    std::map<std::string, catalog::TableInfo> listed;  // lower-case name -> table
+    std::set<std::string> ours;                        // created by earlier batches
+  };
+  std::map<int64_t, KnownTables> known;
+  int64_t known_version = -1;
   for (size_t begin = 0; begin < schemas.tables.size(); begin += batch) {
     const size_t end = std::min(schemas.tables.size(), begin + batch);
     std::vector<RestoredTable> done;
+    std::map<int64_t, std::set<std::string>> added;
     size_t created = 0;
+    int64_t bumped = -1;
     auto committed = table::RunInTxn(cluster, [&](client::Txn* txn) -> Status {
       done.clear();
+      added.clear();
       created = 0;
+      bumped = -1;
       table::MetaMutator m(txn);
-      // The existing tables of each database of the batch, listed once per transaction (a
-      // lookup per table would read the whole database's catalog each time).
-      std::map<int64_t, std::map<std::string, catalog::TableInfo>> existing;
+      ASSIGN_OR_RETURN(const int64_t version, m.reader()->SchemaVersion());
+      if (version != known_version) {
+        known.clear();
+        known_version = version;
+      }
       for (size_t i = begin; i < end; ++i) {
         const catalog::DBInfo& db = target_dbs.at(schemas.tables[i].db.name.L);
-        if (existing.count(db.id) > 0) continue;
+        if (known.count(db.id) > 0) continue;
         ASSIGN_OR_RETURN(std::vector<catalog::TableInfo> tables, m.reader()->ListTables(db.id));
-        auto& by_name = existing[db.id];
+        auto& by_name = known[db.id].listed;
         for (catalog::TableInfo& t : tables) by_name.emplace(t.name.L, std::move(t));
       }
       size_t to_create = 0;
       for (size_t i = begin; i < end; ++i) {
         const BackupTable& src = schemas.tables[i];
-        const catalog::DBInfo& db = target_dbs.at(src.db.name.L);
-        if (existing[db.id].count(Lower(src.table.name.O)) == 0) {
+        const KnownTables& k = known.at(target_dbs.at(src.db.name.L).id);
+        const std::string name = Lower(src.table.name.O);
+        if (k.ours.count(name) > 0) {
+          return Status::Corruption("the backup holds table " + src.Name() + " twice");
+        }
+        if (k.listed.count(name) == 0) {
           ++to_create;
         } else if (!options.incremental) {
           return Status::AlreadyExists("table already exists: " + src.Name());
@@ -164,11 +194,13 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
       for (size_t i = begin; i < end; ++i) {
         const BackupTable& src = schemas.tables[i];
         const catalog::DBInfo& db = target_dbs.at(src.db.name.L);
+        const std::string name = Lower(src.table.name.O);
+        const KnownTables& k = known.at(db.id);
         RestoredTable rt;
         rt.source = src;
         rt.target_db = db;
-        auto found = existing[db.id].find(Lower(src.table.name.O));
-        if (found != existing[db.id].end()) {
+        auto found = k.listed.find(name);
+        if (found != k.listed.end()) {
           rt.existed = true;
           rt.target = found->second;
           if (!SameDefinition(rt.target, src.table)) {
@@ -182,25 +214,42 @@ Result<CreateSchemasResult> CreateSchemas(client::Cluster* cluster, const Restor
           done.push_back(std::move(rt));
           continue;
         }
-        rt.target = NewTableInfo(src.table, next_id++, txn->start_ts());
-        RETURN_IF_ERROR(m.PutTable(db.id, rt.target));
         // Two tables of the batch with one name would be one table: refuse.
-        if (!existing[db.id].emplace(Lower(src.table.name.O), rt.target).second) {
+        if (!added[db.id].insert(name).second) {
           return Status::Corruption("the backup holds table " + src.Name() + " twice");
         }
+        rt.target = NewTableInfo(src.table, next_id++, txn->start_ts());
+        RETURN_IF_ERROR(m.PutTable(db.id, rt.target));
         ++created;
         done.push_back(std::move(rt));
       }
       if (!changed) return Status::OK();
-      return m.BumpSchemaVersion().status();
+      ASSIGN_OR_RETURN(bumped, m.BumpSchemaVersion());
+      return Status::OK();
     });
     if (!committed.ok()) {
       if (begin == 0) return committed.status();
       return committed.status().WithContext(std::to_string(result.tables_created) +
                                             " tables were created before this failure");
     }
+    if (bumped >= 0) {
+      // Our own change: the lists stay valid once they include what this batch created.
+      known_version = bumped;
+      for (auto& [db_id, names] : added) known[db_id].ours.merge(names);
+    }
+    // Incremental updates of existing definitions replaced `listed` entries: re-list next time.
+    for (const RestoredTable& rt : done) {
+      if (rt.existed) {
+        known_version = -1;
+        break;
+      }
+    }
     result.tables_created += created;
-    for (RestoredTable& rt : done) result.tables.push_back(std::move(rt));
+    for (RestoredTable& rt : done) {
+      DropRawJson(&rt.source.table);
+      DropRawJson(&rt.target);
+      result.tables.push_back(std::move(rt));
+    }
     LOG_INFO("restore: created tables {}..{} of {} ({} new)", begin + 1, end, schemas.tables.size(),
              created);
   }
@@ -213,33 +262,32 @@ int64_t AutoIdRebaseTarget(int64_t auto_inc_id, int64_t max_handle) {
 
 Result<int64_t> MaxHandle(client::Cluster* cluster, int64_t table_id, uint64_t ts) {
   const catalog::KeyRange rec = catalog::TableRecordRange(table_id);
-  ASSIGN_OR_RETURN(
-      std::vector<client::KeyLocation> locs,
-      cluster->regions()->LocateRange(keys::TxnRegionKey(rec.start), keys::TxnRegionKey(rec.end)));
   client::Snapshot snap = cluster->GetSnapshot(ts);
-  // Walk the regions from the last one back; the first that holds a row holds the largest.
-  std::optional<std::string> upper = rec.end;
-  for (auto it = locs.rbegin(); it != locs.rend(); ++it) {
-    std::optional<std::string> lower = RawOfRegionKey(it->start_key());
-    std::string start = rec.start;
-    if (lower && *lower > start) start = *lower;
-    std::string end = upper ? *upper : rec.end;
-    if (end > rec.end) end = rec.end;
-    std::string last;
-    if (start < end) {
-      RETURN_IF_ERROR(snap.ScanEach(start, end, [&](const client::KvPair& kv) {
-        last = kv.key;
-        return true;
-      }));
+  // Small tables (the common case when a backup holds many tables): one scan sees every row.
+  ASSIGN_OR_RETURN(std::vector<client::KvPair> head,
+                   snap.Scan(rec.start, rec.end, kMaxHandleScanRows));
+  if (head.empty()) return 0;
+  auto last = catalog::DecodeRecordKey(head.back().key);
+  if (!last.ok()) return 0;
+  if (head.size() < kMaxHandleScanRows) return last->handle;
+  // Larger tables: binary search on the handle instead of reading every row. Record keys sort
+  // by handle, so "is there a row at or after handle h" is one 1-row scan (a seek on the node);
+  // lo always is a handle that exists, and a hit moves lo to the row found (>= mid).
+  __int128 lo = last->handle;
+  __int128 hi = INT64_MAX;
+  while (lo < hi) {
+    const __int128 mid = lo + (hi - lo + 1) / 2;
+    ASSIGN_OR_RETURN(std::vector<client::KvPair> probe,
+                     snap.Scan(catalog::RecordKey(table_id, static_cast<int64_t>(mid)), rec.end, 1));
+    if (probe.empty()) {
+      hi = mid - 1;
+      continue;
     }
-    if (!last.empty()) {
-      auto decoded = catalog::DecodeRecordKey(last);
-      return decoded.ok() ? decoded->handle : 0;
-    }
-    if (!lower) break;  // the scan above started at the record range's start: nothing left
-    upper = lower;
+    auto found = catalog::DecodeRecordKey(probe.front().key);
+    if (!found.ok()) return 0;  // not an int-handle table after all
+    lo = found->handle;
   }
-  return 0;
+  return static_cast<int64_t>(lo);
 }
 
 Result<int64_t> RebaseAutoId(client::Cluster* cluster, const RestoredTable& t, uint64_t ts) {
@@ -255,6 +303,46 @@ Result<int64_t> RebaseAutoId(client::Cluster* cluster, const RestoredTable& t, u
             .WithContext("rebase the auto id of " + t.target_db.name.O + "." + t.target.name.O));
   }
   return base;
+}
+
+Status RebaseAutoIds(client::Cluster* cluster, const std::vector<RestoredTable>& tables,
+                     uint64_t ts, const RebaseAutoIdsOptions& options) {
+  // Targets first (reads only, several tables at once), then the allocators in batches.
+  std::vector<table::AutoIDRebase> rebases(tables.size());
+  RETURN_IF_ERROR(client::ParallelFor(
+      tables.size(), std::max(1, options.concurrency), [&](size_t i) -> Status {
+        const RestoredTable& t = tables[i];
+        int64_t max_handle = 0;
+        if (!t.target.is_common_handle) {
+          auto h = MaxHandle(cluster, t.target.id, ts);
+          if (!h.ok()) {
+            return h.status().WithContext("largest handle of " + t.target_db.name.O + "." +
+                                          t.target.name.O);
+          }
+          max_handle = *h;
+        }
+        rebases[i] = table::AutoIDRebase{t.target_db.id, t.target.id,
+                                         AutoIdRebaseTarget(t.source.table.auto_inc_id, max_handle)};
+        return Status::OK();
+      }));
+  std::vector<table::AutoIDRebase> needed;
+  for (const table::AutoIDRebase& r : rebases) {
+    if (r.base > 0) needed.push_back(r);
+  }
+  const size_t batch = std::max<size_t>(1, options.batch_size);
+  for (size_t begin = 0; begin < needed.size(); begin += batch) {
+    const size_t end = std::min(needed.size(), begin + batch);
+    std::vector<table::AutoIDRebase> part(needed.begin() + begin, needed.begin() + end);
+    Status s = table::RebaseAutoIDs(cluster, part);
+    if (!s.ok()) {
+      return s.WithContext("rebase the auto ids of " + std::to_string(part.size()) +
+                           " restored tables (" + std::to_string(begin) + " done before)");
+    }
+  }
+  if (options.on_rebased) {
+    for (size_t i = 0; i < tables.size(); ++i) options.on_rebased(tables[i], rebases[i].base);
+  }
+  return Status::OK();
 }
 
 }  // namespace brkv::br

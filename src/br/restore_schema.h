@@ -16,7 +16,9 @@
 //
 // Auto ids: after the data is ingested, each table's allocator (hash DB:{db} field TID:{id})
 // is raised to at least max(TableInfo.auto_inc_id, the largest int handle restored), so rows
-// inserted after the restore never collide with restored ones (lessons.md 14).
+// inserted after the restore never collide with restored ones (lessons.md 14); many tables
+// per catalog transaction. The largest handle is found with a short scan, or for a large table
+// a binary search of 1-row scans, never by reading the whole table.
 //
 // Thread-safety: functions are thread-safe (each catalog change is its own transaction).
 #pragma once
@@ -54,7 +56,9 @@ Status CheckTablesAbsent(const RestoreSchemas& schemas, const TargetCatalog& tar
 catalog::TableInfo NewTableInfo(const catalog::TableInfo& backup, int64_t new_id,
                                 uint64_t update_ts);
 
-// A restored table: where it came from and what it is now.
+// A restored table: where it came from and what it is now. Both definitions are the modelled
+// fields only (the parsed JSON kept for round trips is dropped once the table exists), so they
+// must not be written back to a catalog.
 struct RestoredTable {
   BackupTable source;
   catalog::DBInfo target_db;
@@ -92,5 +96,20 @@ Result<int64_t> MaxHandle(client::Cluster* cluster, int64_t table_id, uint64_t t
 
 // Raises the allocator of `t` (see the top of the file). Returns the base it ensured.
 Result<int64_t> RebaseAutoId(client::Cluster* cluster, const RestoredTable& t, uint64_t ts);
+
+struct RebaseAutoIdsOptions {
+  // Tables whose largest handle is read at once. Default: 8.
+  int concurrency = 8;
+  // Allocators raised per transaction. Default: 128 (restore passes --ddl-batch-size).
+  size_t batch_size = 128;
+  // Called once per table after every batch committed, with the base ensured. May be empty.
+  std::function<void(const RestoredTable&, int64_t base)> on_rebased{};
+};
+
+// RebaseAutoId for many tables: the targets are computed concurrently, then the allocators are
+// raised `batch_size` tables per transaction (a transaction per table dominated restores of
+// many small tables). A failure names the batch; the batches committed before it stay.
+Status RebaseAutoIds(client::Cluster* cluster, const std::vector<RestoredTable>& tables,
+                     uint64_t ts, const RebaseAutoIdsOptions& options = {});
 
 }  // namespace brkv::br

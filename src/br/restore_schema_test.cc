@@ -192,6 +192,49 @@ TEST(RestoreSchemaTest, MaxHandleAndRebase) {
   EXPECT_EQ(*next, 5000);
 }
 
+TEST(RestoreSchemaTest, MaxHandleOfALargeTableWithoutReadingEveryRow) {
+  client::testing::FakeTikv fake(1);
+  auto cluster = fake.NewCluster();
+  auto r = CreateSchemas(cluster.get(), TwoTables());
+  ASSERT_TRUE(r.ok());
+  const int64_t id = r->tables[0].target.id;
+  const int64_t other = r->tables[1].target.id;
+  fake.Split({keys::TxnRegionKey(catalog::RecordKey(id, 100)),
+              keys::TxnRegionKey(catalog::RecordKey(id, int64_t{1} << 35))});
+  // More rows than one scan reads, negative handles included, and a far outlier.
+  for (int64_t h = -300; h < 400; ++h) fake.PutCommitted(catalog::RecordKey(id, h), "v", 10, 11);
+  fake.PutCommitted(catalog::RecordKey(id, (int64_t{1} << 40) + 3), "v", 10, 11);
+  // Only negative handles, more than one scan reads.
+  for (int64_t h = -1000; h < -500; ++h) {
+    fake.PutCommitted(catalog::RecordKey(other, h), "v", 10, 11);
+  }
+  auto ts = cluster->GetTS();
+  auto max = MaxHandle(cluster.get(), id, *ts);
+  ASSERT_TRUE(max.ok()) << max.status().ToString();
+  EXPECT_EQ(*max, (int64_t{1} << 40) + 3);
+  auto neg = MaxHandle(cluster.get(), other, *ts);
+  ASSERT_TRUE(neg.ok()) << neg.status().ToString();
+  EXPECT_EQ(*neg, -501);
+  // A row at the largest handle there is.
+  fake.PutCommitted(catalog::RecordKey(id, INT64_MAX), "v", 12, 13);
+  auto top = MaxHandle(cluster.get(), id, *cluster->GetTS());
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(*top, INT64_MAX);
+
+  // The batched rebase: both allocators in one call; a negative maximum leaves the base alone.
+  RebaseAutoIdsOptions o;
+  o.batch_size = 1;
+  std::vector<int64_t> seen;
+  o.on_rebased = [&](const RestoredTable&, int64_t base) { seen.push_back(base); };
+  ASSERT_TRUE(RebaseAutoIds(cluster.get(), r->tables, *cluster->GetTS(), o).ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], INT64_MAX);
+  EXPECT_EQ(seen[1], 0);
+  EXPECT_EQ(*table::AutoIDAllocator(cluster.get(), r->tables[0].target_db.id, id).Base(),
+            INT64_MAX);
+  EXPECT_EQ(*table::AutoIDAllocator(cluster.get(), r->tables[1].target_db.id, other).Base(), 0);
+}
+
 TEST(RestoreSchemaTest, RestoredChecksumEqualsTheBackupsWithRewriteRules) {
   client::testing::FakeTikv fake(1);
   auto cluster = fake.NewCluster();
