@@ -8,7 +8,7 @@
 //     backupmeta) and restarted on the same directory and port: the backup completes, validates
 //     and restores to the source; the same for the restore download phase;
 //   - s3rver killed and not restarted: the backup fails within a bounded, configured time with
-//     one error line, and no backupmeta exists;
+//     one error line, and no backupmeta exists; so does a restore, leaving nothing staged;
 //   - --send-credentials-to-tikv=false: nodes without credentials in their environment refuse
 //     with "access denied" naming the variables; nodes with AWS_* in their environment back up
 //     and restore;
@@ -65,6 +65,8 @@ constexpr size_t kRawValueSize = 64 << 10;  // 32 x 64 KiB = 2 MiB
 constexpr char kWrongSecret[] = "Wr0ngSecretKeyThatMustNeverBeLogged";
 // Each node's deadline for one object-store call of a backup upload (kv-server flag).
 constexpr char kNodeStorageTimeout[] = "3s";
+// Each node's limit for one restore download, retries included (kv-server flag).
+constexpr char kNodeDownloadTimeout[] = "5s";
 // The debug line the S3 client writes for each failed attempt it retries.
 constexpr char kRetryLine[] = "failed, retrying";
 
@@ -267,7 +269,8 @@ class CloudStorageTest : public ::testing::Test {
     // download phase.
     itest::LocalClusterOptions to;
     to.kv_count = 1;
-    to.kv_extra_args = {"--log-level", "debug", "--import-download-timeout", "60s"};
+    to.kv_extra_args = {"--log-level", "debug", "--import-download-timeout",
+                        kNodeDownloadTimeout};
     to.kv_env = {"AWS_ACCESS_KEY_ID=" + s3_->access_key(),
                  "AWS_SECRET_ACCESS_KEY=" + s3_->secret_key(),
                  "BRKV_FAILPOINTS=restore.before-download=sleep(200)"};
@@ -418,6 +421,15 @@ TEST_F(CloudStorageTest, S3RoundTripValidatesAndRestoresToTheSource) {
   const auto objects = S3rverObjects(dir_->Sub("s3rver"), "base");
   EXPECT_TRUE(HasBackupMeta(objects));
   EXPECT_GT(CountSst(objects), 0u);
+  // backupmeta is the commit point: no object of the backup was stored after it.
+  const fs::path root = fs::path(dir_->Sub("s3rver")) / kBucket / "base";
+  auto stored_at = [&](const std::string& name) {
+    return fs::last_write_time(root / (name + "._S3rver_object"));
+  };
+  const auto meta_time = stored_at("backupmeta");
+  for (const std::string& name : objects) {
+    EXPECT_LE(stored_at(name), meta_time) << name << " was stored after backupmeta";
+  }
   RestoreAndExpectEqual(BaseUrl());
 }
 
@@ -515,6 +527,27 @@ TEST_F(CloudStorageTest, BackupFailsInBoundedTimeWhenS3StaysDown) {
   auto restore = Br({"restore", "full", "--pd", target_->procs->pd_address(), "-s",
                      s3_->Url(kBucket, prefix)});
   ExpectOneErrorLine(restore, "backupmeta");
+}
+
+TEST_F(CloudStorageTest, RestoreFailsInBoundedTimeWhenS3StaysDown) {
+  ResetTarget();
+  auto job = BrJob::Start(BrArgs({"restore", "full", "--pd", target_->procs->pd_address(), "-s",
+                                  BaseUrl(), "--concurrency", "1", "--retry-budget", "5"}),
+                          dir_->path());
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE(WaitFor(TargetDownloading, seconds(60))) << "no download started";
+  s3_->Kill();
+  const auto killed_at = Clock::now();
+  auto r = (*job)->Wait(seconds(120));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const auto took = std::chrono::duration_cast<seconds>(Clock::now() - killed_at);
+  // Bounded by the node's --import-download-timeout (5 s per attempt) and br's
+  // --retry-budget (5 s without progress); far below the 10-minute / 5-minute defaults.
+  EXPECT_LT(took.count(), 45) << r->err;
+  ExpectOneErrorLine(*r, "restore of backup file");
+  // The node drops what it was downloading: nothing is left staged.
+  EXPECT_TRUE(WaitFor([] { return !TargetDownloading(); }, seconds(30)))
+      << "staged files or work directories left in the node's import directory";
 }
 
 TEST_F(CloudStorageTest, SendCredentialsFalseMakesNodesUseTheirOwnEnvironment) {
