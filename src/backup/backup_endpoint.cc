@@ -1,5 +1,10 @@
 #include "backup/backup_endpoint.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -20,6 +25,8 @@ namespace brkv::backup {
 namespace {
 
 constexpr std::string_view kStagedSuffix = ".staging";
+// Scanned bytes charged to the request's rate limiter at once.
+constexpr uint64_t kScanChargeChunk = 256 << 10;
 
 // Why a piece failed, with the detail BR acts on.
 struct PieceFailure {
@@ -51,6 +58,21 @@ void RemoveStaleStaged(const std::string& dir) {
     const std::string name = entry.path().filename().string();
     if (name.ends_with(kStagedSuffix)) std::filesystem::remove(entry.path(), ec);
   }
+}
+
+// Backup workers are CPU-bound background work next to the node's latency-sensitive request
+// threads. Best effort: a refusal leaves the thread as it is.
+void LowerWorkerPriority(const BackupEndpointOptions& o) {
+#ifdef __linux__
+  if (o.batch_scheduling) {
+    sched_param param{};
+    param.sched_priority = 0;
+    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+  }
+  if (o.worker_nice > 0) {
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), std::min(o.worker_nice, 19));
+  }
+#endif
 }
 
 }  // namespace
@@ -119,7 +141,9 @@ Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* eng
   }
   if (options.sst_max_size == 0) return Status::InvalidArgument("sst_max_size must be positive");
   if (options.default_concurrency == 0) options.default_concurrency = 1;
-  if (options.max_concurrency == 0) options.max_concurrency = 1;
+  if (options.max_concurrency == 0) {
+    options.max_concurrency = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.temp_dir, ec);
   if (ec) {
@@ -216,6 +240,7 @@ void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
   threads.reserve(workers);
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([this, &job] {
+      LowerWorkerPriority(options_);
       while (!job.stop.load()) {
         const size_t i = job.next_piece.fetch_add(1);
         if (i >= job.pieces.size()) break;
@@ -296,6 +321,9 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     wo.end_version = task.end_version;
     wo.compression = task.compression;
     wo.compression_level = task.compression_level;
+    if (wo.compression_level == 0 && task.compression == sst::CompressionType::kZstd) {
+      wo.compression_level = options_.default_zstd_level;
+    }
     wo.cipher = task.cipher;
     wo.sst_max_size = options_.sst_max_size;
     wo.temp_dir = options_.temp_dir;
@@ -313,7 +341,21 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     };
     ASSIGN_OR_RETURN(std::unique_ptr<sst::BackupWriter> writer,
                      sst::BackupWriter::Open(job->storage.get(), std::move(wo)));
-    auto sink = [&writer](const sst::BackupKv& kv) { return writer->Add(kv); };
+    // The request's rate limit paces the whole backup of the node, not only the upload: the
+    // scan (and the SST writing and compression it drives) is charged by the KV bytes it reads,
+    // the writer then charges the bytes it uploads. Charged in chunks: the limiter takes a lock.
+    RateLimiter* limiter = job->rate_limiter.get();
+    uint64_t uncharged = 0;
+    auto sink = [&writer, limiter, &uncharged](const sst::BackupKv& kv) {
+      if (limiter != nullptr) {
+        uncharged += kv.key.size() + kv.value.size();
+        if (uncharged >= kScanChargeChunk) {
+          limiter->Request(uncharged);
+          uncharged = 0;
+        }
+      }
+      return writer->Add(kv);
+    };
     ScanStats stats;
     if (task.is_raw_kv) {
       RawScanOptions ro;
@@ -330,6 +372,7 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
       to.cancelled = &job->stop;
       RETURN_IF_ERROR(ScanTxnForBackup(engine_, snapshot.get(), to, sink, &stats));
     }
+    if (limiter != nullptr) limiter->Request(uncharged);
     FAIL_POINT("backup.piece-error");
     RETURN_IF_ERROR(writer->Finish().status());
     LOG_DEBUG("backed up {}: {} keys, {} kvs, {} files", DescribePiece(spec), stats.keys,

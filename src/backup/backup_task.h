@@ -29,7 +29,8 @@ struct BackupTask {
   std::vector<RawRange> ranges{};
   uint64_t start_version = 0;
   uint64_t end_version = 0;
-  // Upload throttle in bytes per second for the whole request; 0 = unlimited.
+  // Throttle in bytes per second for the whole request, charged with the bytes scanned and
+  // the bytes uploaded (backup_endpoint.h); 0 = unlimited.
   uint64_t rate_limit = 0;
   // Pieces backed up at once; 0 = the endpoint's default.
   uint32_t concurrency = 0;
