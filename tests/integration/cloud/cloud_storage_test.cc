@@ -13,7 +13,7 @@
 //     with "access denied" naming the variables; nodes with AWS_* in their environment back up
 //     and restore;
 //   - --ratelimit paces node uploads and restore downloads;
-//   - no secret (s3rver's and azurite's keys, a wrong secret) appears in any log, stdout or
+//   - no secret (s3rver's and azurite's keys, a wrong secret, a crypter key) appears in any log, stdout or
 //     stderr of br, of the nodes or of PD — nodes run at debug level to make that harder.
 // Windows are widened with node failpoints (backup.before-upload, restore.before-download
 // sleep) and every kill waits for an observable event: a finished SST object in the server's
@@ -63,6 +63,8 @@ constexpr int kRawValues = 32;
 constexpr size_t kRawValueSize = 64 << 10;  // 32 x 64 KiB = 2 MiB
 // A wrong secret given to a failing backup; it must not show up anywhere either.
 constexpr char kWrongSecret[] = "Wr0ngSecretKeyThatMustNeverBeLogged";
+// The crypter key of the encrypted backup in the secret scenario.
+constexpr char kCryptKey[] = "5ec7e7c0ffee0ddba115a1e5deadbeef";
 // Each node's deadline for one object-store call of a backup upload (kv-server flag).
 constexpr char kNodeStorageTimeout[] = "3s";
 // Each node's limit for one restore download, retries included (kv-server flag).
@@ -650,8 +652,19 @@ TEST_F(CloudStorageTest, NoSecretInAnyLogOrOutput) {
   if (azurite_ != nullptr) {
     runs.push_back(Br({"validate", "decode", "-s", azurite_->Url(kBucket, "az-missing")}));
   }
+  // An encrypted backup: the crypter key travels to the nodes and must not be logged either.
+  const std::string enc = s3_->Url(kBucket, "secrets-enc");
+  runs.push_back(Br({"backup", "db", "--db", kDb, "--pd", pd, "-s", enc, "--crypter.method",
+                     "aes128-ctr", "--crypter.key", kCryptKey}));
+  EXPECT_TRUE(runs.back().exit.success()) << runs.back().err;
+  runs.push_back(Br({"validate", "decode", "-s", enc, "--crypter.method", "aes128-ctr",
+                     "--crypter.key", kCryptKey}));
+  EXPECT_TRUE(runs.back().exit.success()) << runs.back().err;
+  runs.push_back(Br({"validate", "checksum", "-s", enc, "--crypter.method", "aes128-ctr",
+                     "--crypter.key", kCryptKey, "--ratelimit", kCryptKey}));
+  EXPECT_FALSE(runs.back().exit.success());
 
-  std::vector<std::string> secrets = {s3_->secret_key(), kWrongSecret};
+  std::vector<std::string> secrets = {s3_->secret_key(), kWrongSecret, kCryptKey};
   if (azurite_ != nullptr) secrets.push_back(azurite_->secret_key());
   for (const std::string& secret : secrets) {
     ASSERT_GE(secret.size(), 6u) << "a secret this short cannot be grepped for";
