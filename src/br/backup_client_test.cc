@@ -361,6 +361,27 @@ TEST_F(BackupClientTest, RepeatedPlainErrorFailsWithTheNodesMessage) {
   EXPECT_NE(msg.find("3 times"), std::string::npos) << msg;
 }
 
+TEST_F(BackupClientTest, GapsAtTheDeadlineNameTheNodesOwnFailure) {
+  // A node that cannot write to the storage keeps failing a range with a plain error; the
+  // deadline comes before the error limit. The one error line names that failure (not only
+  // the stream the deadline cut) and says to check the storage.
+  FakeCluster fake(SixRegions());
+  fake.broken_regions.insert(3);
+  BackupClientOptions o = Options();
+  o.max_range_errors = 1000;
+  o.fine_grained_timeout = milliseconds(200);
+  BackupClient client(&fake, &fake, o, Hooks());
+  auto stats = client.BackupRanges({{"", ""}});
+  ASSERT_FALSE(stats.ok());
+  const std::string msg = stats.status().message();
+  EXPECT_EQ(stats.status().code(), Status::Code::kTimedOut) << msg;
+  EXPECT_NE(msg.find("backup incomplete"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("store 3 failed to back up a range: "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("permission denied"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("can reach the storage"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no backupmeta"), std::string::npos) << msg;
+}
+
 TEST_F(BackupClientTest, StoreOfAnotherClusterIsFatal) {
   FakeCluster fake(SixRegions());
   fake.wrong_cluster = true;
