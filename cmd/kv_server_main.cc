@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -70,6 +69,19 @@ int main(int argc, char** argv) {
     return Fail(std::string(e.what()) + " (see --help)", 2);
   }
 
+  auto backup_timeout = brkv::server::ParseDurationMs(backup_storage_timeout);
+  if (!backup_timeout.ok() || *backup_timeout <= 0) {
+    return Fail("--backup-storage-timeout " + backup_storage_timeout +
+                    ": not a positive duration (e.g. 30s, 5m)",
+                2);
+  }
+  auto download_timeout = brkv::server::ParseDurationMs(import_download_timeout);
+  if (!download_timeout.ok() || *download_timeout <= 0) {
+    return Fail("--import-download-timeout " + import_download_timeout +
+                    ": not a positive duration (e.g. 30s, 10m)",
+                2);
+  }
+
   ServerFlags flags;
   if (o_config->count() > 0) flags.config = config;
   if (o_addr->count() > 0) flags.addr = addr;
@@ -116,34 +128,13 @@ int main(int argc, char** argv) {
     cv.notify_all();
   }).detach();
 
-  auto backup_timeout = brkv::server::ParseDurationMs(backup_storage_timeout);
-  if (!backup_timeout.ok() || *backup_timeout <= 0) {
-    return Fail("--backup-storage-timeout " + backup_storage_timeout +
-                    ": not a positive duration (e.g. 30s, 5m)",
-                2);
-  }
-  auto download_timeout = brkv::server::ParseDurationMs(import_download_timeout);
-  if (!download_timeout.ok() || *download_timeout <= 0) {
-    return Fail("--import-download-timeout " + import_download_timeout +
-                    ": not a positive duration (e.g. 30s, 10m)",
-                2);
-  }
   // Both services open the storage a request names through OpenNodeStorage: a backend that
   // br sent without credentials (--send-credentials-to-tikv=false) needs them in this
   // process's environment, else the request fails with one clear "access denied" line.
   brkv::backup::BackupEndpointOptions backup_options;
   backup_options.storage_timeout = std::chrono::milliseconds(*backup_timeout);
-  {
-    brkv::storage::StorageOptions so;
-    so.default_timeout = backup_options.storage_timeout;
-    so.sync = backup_options.storage_sync;
-    backup_options.storage_factory = [so](const brkv::storage::StorageBackend& backend)
-        -> brkv::Result<std::shared_ptr<brkv::storage::ExternalStorage>> {
-      ASSIGN_OR_RETURN(std::unique_ptr<brkv::storage::ExternalStorage> s,
-                       brkv::backup::OpenNodeStorage(backend, so));
-      return std::shared_ptr<brkv::storage::ExternalStorage>(std::move(s));
-    };
-  }
+  backup_options.storage_factory = brkv::backup::NodeBackupStorageFactory(
+      {.default_timeout = backup_options.storage_timeout, .sync = backup_options.storage_sync});
   brkv::import::SstImporterOptions import_options;
   import_options.download_timeout = std::chrono::milliseconds(*download_timeout);
   import_options.storage_factory = brkv::backup::OpenNodeStorage;

@@ -1,6 +1,7 @@
 #include "backup/node_storage.h"
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -45,6 +46,16 @@ Result<std::unique_ptr<storage::ExternalStorage>> OpenNodeStorage(
     const storage::StorageBackend& backend, const storage::StorageOptions& options) {
   RETURN_IF_ERROR(CheckNodeCredentials(backend));
   return storage::CreateStorage(backend, options);
+}
+
+std::function<Result<std::shared_ptr<storage::ExternalStorage>>(const storage::StorageBackend&)>
+NodeBackupStorageFactory(storage::StorageOptions options) {
+  return [options](const storage::StorageBackend& backend)
+             -> Result<std::shared_ptr<storage::ExternalStorage>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::ExternalStorage> s,
+                     OpenNodeStorage(backend, options));
+    return std::shared_ptr<storage::ExternalStorage>(std::move(s));
+  };
 }
 
 }  // namespace brkv::backup

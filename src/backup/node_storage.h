@@ -15,6 +15,7 @@
 // Thread-safety: pure functions (they read the process environment).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "common/status.h"
@@ -31,8 +32,14 @@ namespace brkv::backup {
 // node's environment has no AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; ...".
 Status CheckNodeCredentials(const storage::StorageBackend& backend);
 
-// CheckNodeCredentials, then storage::CreateStorage(backend, options).
+// CheckNodeCredentials, then storage::CreateStorage(backend, options). The shape of
+// SstImporterOptions::storage_factory.
 Result<std::unique_ptr<storage::ExternalStorage>> OpenNodeStorage(
     const storage::StorageBackend& backend, const storage::StorageOptions& options);
+
+// OpenNodeStorage with fixed `options`, as a shared storage: the shape of
+// BackupEndpointOptions::storage_factory.
+std::function<Result<std::shared_ptr<storage::ExternalStorage>>(const storage::StorageBackend&)>
+NodeBackupStorageFactory(storage::StorageOptions options);
 
 }  // namespace brkv::backup

@@ -66,6 +66,20 @@ TEST_F(NodeStorageTest, CredentialsSentByBrAndBackendsWithoutCredentialsPass) {
   }
 }
 
+TEST_F(NodeStorageTest, BackupFactoryChecksCredentialsToo) {
+  auto factory = NodeBackupStorageFactory({});
+  auto s3 = storage::ParseBackend("s3://bucket/prefix?endpoint=http://127.0.0.1:9");
+  ASSERT_TRUE(s3.ok());
+  auto denied = factory(*s3);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_NE(denied.status().message().find("access denied"), std::string::npos);
+  auto local = storage::ParseBackend("noop://");
+  ASSERT_TRUE(local.ok());
+  auto opened = factory(*local);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_NE(opened->get(), nullptr);
+}
+
 TEST_F(NodeStorageTest, TheErrorNeverCarriesASecret) {
   // A session token alone (no key) cannot authenticate; whatever is in the backend stays out
   // of the message.
