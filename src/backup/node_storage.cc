@@ -34,6 +34,11 @@ Status CheckNodeCredentials(const storage::StorageBackend& backend) {
     if (EnvSet("AWS_ACCESS_KEY_ID") && EnvSet("AWS_SECRET_ACCESS_KEY")) return Status::OK();
     return Missing(backend, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY");
   }
+  if (const auto* gcs = std::get_if<storage::GcsBackend>(&backend)) {
+    if (!gcs->credentials_blob.empty() || !gcs->credentials_file.empty()) return Status::OK();
+    if (EnvSet("GCS_HMAC_ACCESS_ID") && EnvSet("GCS_HMAC_SECRET")) return Status::OK();
+    return Missing(backend, "GCS_HMAC_ACCESS_ID / GCS_HMAC_SECRET");
+  }
   if (const auto* az = std::get_if<storage::AzureBlobBackend>(&backend)) {
     if (!az->shared_key.empty() || !az->access_sig.empty()) return Status::OK();
     if (EnvSet("AZURE_STORAGE_KEY") || EnvSet("AZURE_STORAGE_SAS_TOKEN")) return Status::OK();

@@ -4,7 +4,8 @@
 // br sends the nodes the backend it parsed from `-s URL`: with its credentials by default,
 // without them when --send-credentials-to-tikv=false. A node then has to find its own, from
 // its environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN] for S3;
-// AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN [+ AZURE_STORAGE_ACCOUNT] for Azure Blob), which
+// GCS_HMAC_ACCESS_ID / GCS_HMAC_SECRET for GCS; AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN
+// [+ AZURE_STORAGE_ACCOUNT] for Azure Blob), which
 // the storage backends read when the backend carries none. A backend with no credentials
 // and an environment without them is refused here with one clear line, instead of sending
 // anonymous requests that a real object store answers with a bare "access denied" (and that

@@ -13,7 +13,8 @@ class NodeStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                          "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN"}) {
+                          "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "GCS_HMAC_ACCESS_ID",
+                          "GCS_HMAC_SECRET"}) {
       ::unsetenv(v);
     }
   }
@@ -52,6 +53,17 @@ TEST_F(NodeStorageTest, AzblobWithoutKeyOrSasNeedsTheNodesEnvironment) {
   ASSERT_TRUE(with_key.ok()) << with_key.status().ToString();
   ::unsetenv("AZURE_STORAGE_SAS_TOKEN");
   EXPECT_TRUE(CheckNodeCredentials(*with_key).ok());
+}
+
+TEST_F(NodeStorageTest, GcsWithoutKeyNeedsTheNodesEnvironment) {
+  auto b = storage::ParseBackend("gcs://bucket/p?endpoint=http://127.0.0.1:9");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  Status s = CheckNodeCredentials(*b);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("GCS_HMAC_ACCESS_ID"), std::string::npos) << s.ToString();
+  ::setenv("GCS_HMAC_ACCESS_ID", "GOOG1EXAMPLE", 1);
+  ::setenv("GCS_HMAC_SECRET", "gcs-secret-value", 1);
+  EXPECT_TRUE(CheckNodeCredentials(*b).ok());
 }
 
 TEST_F(NodeStorageTest, CredentialsSentByBrAndBackendsWithoutCredentialsPass) {

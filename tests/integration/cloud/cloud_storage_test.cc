@@ -10,8 +10,8 @@
 //   - s3rver killed and not restarted: the backup fails within a bounded, configured time with
 //     one error line, and no backupmeta exists; so does a restore, leaving nothing staged;
 //   - --send-credentials-to-tikv=false: nodes without credentials in their environment refuse
-//     with "access denied" naming the variables; nodes with AWS_* in their environment back up
-//     and restore;
+//     with "access denied" naming the variables (S3, Azure); nodes with AWS_* / GCS_HMAC_* /
+//     AZURE_STORAGE_KEY in their environment back up and restore;
 //   - --ratelimit paces node uploads and restore downloads;
 //   - no secret (s3rver's and azurite's keys, a wrong secret, a crypter key) appears in any log, stdout or
 //     stderr of br, of the nodes or of PD — nodes run at debug level to make that harder.
@@ -266,7 +266,7 @@ class CloudStorageTest : public ::testing::Test {
         ChecksumNumbers(Kvctl(*source_, {"checksum", kDb}).out));
     ASSERT_EQ(sums_->size(), kTables.size());
 
-    // Target: 1 node with S3 credentials in its environment (for
+    // Target: 1 node with S3, GCS (HMAC) and Azure credentials in its environment (for
     // --send-credentials-to-tikv=false); downloads slowed a little so a kill lands inside the
     // download phase.
     itest::LocalClusterOptions to;
@@ -275,7 +275,10 @@ class CloudStorageTest : public ::testing::Test {
                         kNodeDownloadTimeout};
     to.kv_env = {"AWS_ACCESS_KEY_ID=" + s3_->access_key(),
                  "AWS_SECRET_ACCESS_KEY=" + s3_->secret_key(),
+                 "GCS_HMAC_ACCESS_ID=" + s3_->access_key(),
+                 "GCS_HMAC_SECRET=" + s3_->secret_key(),
                  "BRKV_FAILPOINTS=restore.before-download=sleep(200)"};
+    if (azurite_ != nullptr) to.kv_env.push_back("AZURE_STORAGE_KEY=" + azurite_->secret_key());
     auto dst = StartCluster(to);
     ASSERT_TRUE(dst.ok()) << dst.status().ToString();
     target_ = dst->release();
@@ -441,7 +444,8 @@ TEST_F(CloudStorageTest, GcsRoundTripOnTheS3CompatibleApi) {
   ASSERT_TRUE(b.exit.success()) << b.err;
   auto v = Br({"validate", "checksum", "-s", url});
   EXPECT_TRUE(v.exit.success()) << v.err;
-  RestoreAndExpectEqual(url);
+  // The target node downloads with the HMAC key from its own environment.
+  RestoreAndExpectEqual(url, {"--send-credentials-to-tikv=false"});
 }
 
 TEST_F(CloudStorageTest, BackupSurvivesAnS3RestartDuringUpload) {
@@ -613,12 +617,20 @@ TEST_F(CloudStorageTest, AzblobRoundTripOnAzurite) {
   if (azurite_ == nullptr) {
     GTEST_SKIP() << ObjectServerProcess::Missing(ObjectServerKind::kAzurite);
   }
+  // The source nodes have no Azure key of their own.
+  auto denied = Br({"backup", "full", "--pd", source_->procs->pd_address(), "-s",
+                    azurite_->Url(kBucket, "az-denied"), "--send-credentials-to-tikv=false"});
+  ExpectOneErrorLine(denied, "access denied");
+  EXPECT_NE(denied.err.find("AZURE_STORAGE_KEY"), std::string::npos) << denied.err;
+
   const std::string url = azurite_->Url(kBucket, "az-full");
   auto b = Br({"backup", "full", "--pd", source_->procs->pd_address(), "-s", url});
   ASSERT_TRUE(b.exit.success()) << b.err;
   auto v = Br({"validate", "checksum", "-s", url});
   EXPECT_TRUE(v.exit.success()) << v.err;
   RestoreAndExpectEqual(url);
+  // Again, the target node using the account key from its own environment.
+  RestoreAndExpectEqual(url, {"--send-credentials-to-tikv=false"});
 }
 
 // Runs last (gtest keeps definition order): its grep also covers every earlier scenario's
