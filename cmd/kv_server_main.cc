@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   CLI::App app{"kv-server: the storage node of the brkv cluster"};
   std::string config, addr, advertise_addr, pd, data_dir, log_level, log_file;
   auto* o_config = app.add_option("--config", config, "TOML config file");
-  auto* o_addr = app.add_option("--addr", addr, "listen address host:port (default 127.0.0.1:20160)");
+  auto* o_addr =
+      app.add_option("--addr", addr, "listen address host:port (default 127.0.0.1:20160)");
   auto* o_adv = app.add_option("--advertise-addr", advertise_addr,
                                "address registered with PD (default: --addr)");
   auto* o_pd = app.add_option("--pd", pd, "PD address host:port (default 127.0.0.1:2379)");

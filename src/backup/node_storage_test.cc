@@ -12,9 +12,9 @@ namespace {
 class NodeStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                          "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN", "GCS_HMAC_ACCESS_ID",
-                          "GCS_HMAC_SECRET"}) {
+    for (const char* v :
+         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY",
+          "AZURE_STORAGE_SAS_TOKEN", "GCS_HMAC_ACCESS_ID", "GCS_HMAC_SECRET"}) {
       ::unsetenv(v);
     }
   }
@@ -48,8 +48,8 @@ TEST_F(NodeStorageTest, AzblobWithoutKeyOrSasNeedsTheNodesEnvironment) {
   EXPECT_NE(s.message().find("AZURE_STORAGE_KEY"), std::string::npos) << s.ToString();
   ::setenv("AZURE_STORAGE_SAS_TOKEN", "sv=2020&sig=abc", 1);
   EXPECT_TRUE(CheckNodeCredentials(*b).ok());
-  auto with_key = storage::ParseBackend(
-      "azblob://container/p?account-name=acct&account-key=QUJDREVGR0g%3D");
+  auto with_key =
+      storage::ParseBackend("azblob://container/p?account-name=acct&account-key=QUJDREVGR0g%3D");
   ASSERT_TRUE(with_key.ok()) << with_key.status().ToString();
   ::unsetenv("AZURE_STORAGE_SAS_TOKEN");
   EXPECT_TRUE(CheckNodeCredentials(*with_key).ok());

@@ -157,9 +157,9 @@ namespace {
 bool IsSecretKey(std::string_view key) {
   std::string k;
   for (char c : key) k.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(c)));
-  for (std::string_view s : {"access-key", "secret-access-key", "session-token", "account-key",
-                             "sas-token", "encryption-key", "credentials-blob", "shared-key",
-                             "access-sig", "password"}) {
+  for (std::string_view s :
+       {"access-key", "secret-access-key", "session-token", "account-key", "sas-token",
+        "encryption-key", "credentials-blob", "shared-key", "access-sig", "password"}) {
     if (k == s) return true;
   }
   return false;
@@ -219,8 +219,7 @@ std::vector<std::string> CommandLineSecrets(const std::vector<std::string>& args
       const size_t amp = query.find('&');
       std::string_view item = query.substr(0, amp);
       const size_t eq = item.find('=');
-      if (eq != std::string_view::npos &&
-          IsSecretKey(PercentDecodeLoose(item.substr(0, eq)))) {
+      if (eq != std::string_view::npos && IsSecretKey(PercentDecodeLoose(item.substr(0, eq)))) {
         AddSecret(&out, item.substr(eq + 1));
       }
       if (amp == std::string_view::npos) break;

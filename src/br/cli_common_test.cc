@@ -60,17 +60,25 @@ TEST(CrypterFlagsTest, WrongLengthBadHexAndMissingKeyAreErrorsWithoutTheKey) {
 
 TEST(CommandLineSecretsTest, UrlSecretsAndTheCrypterKeyAreRedactedFromAnyText) {
   const std::vector<std::string> args = {
-      "br", "backup", "full", "-s",
+      "br",
+      "backup",
+      "full",
+      "-s",
       "s3://b/p?access-key=AKIDEXAMPLE&secret-access-key=wJal%2BrXUtnFEMI&region=us-east-1",
-      "--crypter.key", kHex16, "azblob://c/p?account-name=devacct&account-key=QUJDREVGRw%3D%3D",
-      "http://user:hunter22@host/x", "--crypter.key=abcdef0123", "--ratelimit", "10"};
+      "--crypter.key",
+      kHex16,
+      "azblob://c/p?account-name=devacct&account-key=QUJDREVGRw%3D%3D",
+      "http://user:hunter22@host/x",
+      "--crypter.key=abcdef0123",
+      "--ratelimit",
+      "10"};
   auto secrets = CommandLineSecrets(args);
   const std::string text =
       "The following argument was not expected: " + args[4] + " " + kHex16 +
       " wJal+rXUtnFEMI QUJDREVGRw== hunter22 abcdef0123 us-east-1 devacct AKIDEXAMPLE";
   const std::string red = RedactSecrets(text, secrets);
-  for (const char* secret : {"wJal", "QUJDREVGRw", "hunter22", "abcdef0123", kHex16,
-                             "AKIDEXAMPLE"}) {
+  for (const char* secret :
+       {"wJal", "QUJDREVGRw", "hunter22", "abcdef0123", kHex16, "AKIDEXAMPLE"}) {
     EXPECT_EQ(red.find(secret), std::string::npos) << secret << " in " << red;
   }
   // Non-secrets stay readable.

@@ -13,8 +13,9 @@
 //     with "access denied" naming the variables (S3, Azure); nodes with AWS_* / GCS_HMAC_* /
 //     AZURE_STORAGE_KEY in their environment back up and restore;
 //   - --ratelimit paces node uploads and restore downloads;
-//   - no secret (s3rver's and azurite's keys, a wrong secret, a crypter key) appears in any log, stdout or
-//     stderr of br, of the nodes or of PD — nodes run at debug level to make that harder.
+//   - no secret (s3rver's and azurite's keys, a wrong secret, a crypter key) appears in any
+//     log, stdout or stderr of br, of the nodes or of PD — nodes run at debug level to make
+//     that harder.
 // Windows are widened with node failpoints (backup.before-upload, restore.before-download
 // sleep) and every kill waits for an observable event: a finished SST object in the server's
 // data directory, or a download work directory on a node; a restart waits until a node logged
@@ -216,8 +217,8 @@ class CloudStorageTest : public ::testing::Test {
   static void SetUpTestSuite() {
     // The nodes inherit this process's environment: credentials must come only from where a
     // scenario puts them.
-    for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                          "BRKV_FAILPOINTS"}) {
+    for (const char* v :
+         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "BRKV_FAILPOINTS"}) {
       ::unsetenv(v);
     }
     skip_ = new std::string(ObjectServerProcess::Missing(ObjectServerKind::kS3rver));
@@ -271,12 +272,10 @@ class CloudStorageTest : public ::testing::Test {
     // download phase.
     itest::LocalClusterOptions to;
     to.kv_count = 1;
-    to.kv_extra_args = {"--log-level", "debug", "--import-download-timeout",
-                        kNodeDownloadTimeout};
+    to.kv_extra_args = {"--log-level", "debug", "--import-download-timeout", kNodeDownloadTimeout};
     to.kv_env = {"AWS_ACCESS_KEY_ID=" + s3_->access_key(),
                  "AWS_SECRET_ACCESS_KEY=" + s3_->secret_key(),
-                 "GCS_HMAC_ACCESS_ID=" + s3_->access_key(),
-                 "GCS_HMAC_SECRET=" + s3_->secret_key(),
+                 "GCS_HMAC_ACCESS_ID=" + s3_->access_key(), "GCS_HMAC_SECRET=" + s3_->secret_key(),
                  "BRKV_FAILPOINTS=restore.before-download=sleep(200)"};
     if (azurite_ != nullptr) to.kv_env.push_back("AZURE_STORAGE_KEY=" + azurite_->secret_key());
     auto dst = StartCluster(to);
@@ -315,7 +314,8 @@ class CloudStorageTest : public ::testing::Test {
   static std::string BaseUrl() { return s3_->Url(kBucket, "base"); }
 
   // Runs br with a log file in the test directory.
-  static itest::CommandResult Br(std::vector<std::string> args, milliseconds timeout = seconds(120)) {
+  static itest::CommandResult Br(std::vector<std::string> args,
+                                 milliseconds timeout = seconds(120)) {
     args.insert(args.begin(), itest::BinPath("br"));
     if (!(args.size() > 2 && args[1] == "validate" && args[2] == "decode")) {
       args.push_back("--log-file");
@@ -354,7 +354,7 @@ class CloudStorageTest : public ::testing::Test {
                                     const std::vector<std::string>& extra = {}) {
     ResetTarget();
     std::vector<std::string> args = {"restore", "full", "--pd", target_->procs->pd_address(),
-                                     "-s", url};
+                                     "-s",      url};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = Br(args);
     ASSERT_TRUE(r.exit.success()) << r.err << r.out;
@@ -453,8 +453,8 @@ TEST_F(CloudStorageTest, BackupSurvivesAnS3RestartDuringUpload) {
   const std::string url = s3_->Url(kBucket, prefix);
   const std::string data = dir_->Sub("s3rver");
   // One piece at a time per node: the upload phase lasts long enough to kill inside it.
-  auto job = BrJob::Start(BrArgs({"backup", "full", "--pd", source_->procs->pd_address(), "-s",
-                                  url, "--concurrency", "1"}),
+  auto job = BrJob::Start(BrArgs({"backup", "full", "--pd", source_->procs->pd_address(), "-s", url,
+                                  "--concurrency", "1"}),
                           dir_->path());
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   ASSERT_TRUE(WaitFor([&] { return CountSst(S3rverObjects(data, prefix)) > 0; }, seconds(60)))
@@ -464,9 +464,8 @@ TEST_F(CloudStorageTest, BackupSurvivesAnS3RestartDuringUpload) {
   const auto at_kill = S3rverObjects(data, prefix);
   ASSERT_FALSE(HasBackupMeta(at_kill)) << "killed too late: backupmeta already written";
   // A node met the dead server (its S3 client retries) before the server comes back.
-  ASSERT_TRUE(WaitFor([&] { return CountInLogs(source_->procs->dir(), kRetryLine) >
-                                   retries_before; },
-                      seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountInLogs(source_->procs->dir(), kRetryLine) > retries_before; }, seconds(30)))
       << "no upload attempt failed while s3rver was down";
   ASSERT_OK(s3_->Start());
   auto r = (*job)->Wait(seconds(180));
@@ -491,9 +490,8 @@ TEST_F(CloudStorageTest, RestoreSurvivesAnS3RestartDuringDownload) {
   const size_t retries_before = CountInLogs(target_->procs->dir(), kRetryLine);
   s3_->Kill();
   ASSERT_TRUE((*job)->running()) << "restore ended before the kill";
-  ASSERT_TRUE(WaitFor([&] { return CountInLogs(target_->procs->dir(), kRetryLine) >
-                                   retries_before; },
-                      seconds(30)))
+  ASSERT_TRUE(WaitFor(
+      [&] { return CountInLogs(target_->procs->dir(), kRetryLine) > retries_before; }, seconds(30)))
       << "no download attempt failed while s3rver was down";
   ASSERT_OK(s3_->Start());
   auto r = (*job)->Wait(seconds(180));
@@ -506,11 +504,10 @@ TEST_F(CloudStorageTest, RestoreSurvivesAnS3RestartDuringDownload) {
 TEST_F(CloudStorageTest, BackupFailsInBoundedTimeWhenS3StaysDown) {
   const std::string prefix = "down";
   const std::string data = dir_->Sub("s3rver");
-  auto job = BrJob::Start(
-      BrArgs({"backup", "table", "--db", kDb, "--table", kTables[0], "--pd",
-              source_->procs->pd_address(), "-s", s3_->Url(kBucket, prefix), "--backup-timeout",
-              "10"}),
-      dir_->path());
+  auto job = BrJob::Start(BrArgs({"backup", "table", "--db", kDb, "--table", kTables[0], "--pd",
+                                  source_->procs->pd_address(), "-s", s3_->Url(kBucket, prefix),
+                                  "--backup-timeout", "10"}),
+                          dir_->path());
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   ASSERT_TRUE(WaitFor([&] { return CountSst(S3rverObjects(data, prefix)) > 0; }, seconds(60)))
       << "no SST object was uploaded";
@@ -533,8 +530,8 @@ TEST_F(CloudStorageTest, BackupFailsInBoundedTimeWhenS3StaysDown) {
   ASSERT_OK(s3_->Start());
   EXPECT_FALSE(HasBackupMeta(S3rverObjects(data, prefix)));
   ResetTarget();
-  auto restore = Br({"restore", "full", "--pd", target_->procs->pd_address(), "-s",
-                     s3_->Url(kBucket, prefix)});
+  auto restore = Br(
+      {"restore", "full", "--pd", target_->procs->pd_address(), "-s", s3_->Url(kBucket, prefix)});
   ExpectOneErrorLine(restore, "backupmeta");
 }
 
@@ -584,8 +581,8 @@ TEST_F(CloudStorageTest, RateLimitPacesNodeUploadsAndRestoreDownloads) {
                                           codec::ToHex("rl0")};
   const uint64_t bytes = static_cast<uint64_t>(kRawValues) * kRawValueSize;  // 2 MiB
   auto backup = [&](const std::string& prefix, const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"backup", "raw", "--pd", source_->procs->pd_address(), "-s",
-                                     s3_->Url(kBucket, prefix)};
+    std::vector<std::string> args = {
+        "backup", "raw", "--pd", source_->procs->pd_address(), "-s", s3_->Url(kBucket, prefix)};
     args.insert(args.end(), range.begin(), range.end());
     args.insert(args.end(), extra.begin(), extra.end());
     return Br(args);
@@ -596,8 +593,9 @@ TEST_F(CloudStorageTest, RateLimitPacesNodeUploadsAndRestoreDownloads) {
   EXPECT_GE(limited.elapsed.count(), 1900) << "uploads were not paced: " << limited.out;
 
   auto restore = [&](const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"restore", "raw", "--pd", target_->procs->pd_address(), "-s",
-                                     s3_->Url(kBucket, "rl-limited")};
+    std::vector<std::string> args = {"restore", "raw",
+                                     "--pd",    target_->procs->pd_address(),
+                                     "-s",      s3_->Url(kBucket, "rl-limited")};
     args.insert(args.end(), range.begin(), range.end());
     args.insert(args.end(), extra.begin(), extra.end());
     return Br(args);
@@ -688,8 +686,7 @@ TEST_F(CloudStorageTest, NoSecretInAnyLogOrOutput) {
       EXPECT_EQ(r.err.find(secret), std::string::npos) << "stderr has a secret: " << r.err;
     }
     // Every file br, the nodes and PD wrote: logs, captured stdout/stderr, RocksDB LOGs.
-    for (const std::string& root :
-         {dir_->path(), source_->procs->dir(), target_->procs->dir()}) {
+    for (const std::string& root : {dir_->path(), source_->procs->dir(), target_->procs->dir()}) {
       std::error_code ec;
       for (auto it = fs::recursive_directory_iterator(root, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
