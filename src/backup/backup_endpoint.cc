@@ -141,8 +141,9 @@ Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* eng
   }
   if (options.sst_max_size == 0) return Status::InvalidArgument("sst_max_size must be positive");
   if (options.default_concurrency == 0) options.default_concurrency = 1;
-  if (options.max_concurrency == 0) {
-    options.max_concurrency = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
+  if (options.max_concurrency == 0) options.max_concurrency = 1;
+  if (options.max_scan_concurrency == 0) {
+    options.max_scan_concurrency = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
   }
   std::error_code ec;
   std::filesystem::create_directories(options.temp_dir, ec);
@@ -281,7 +282,23 @@ bool BackupEndpoint::AcquireSlot(const Job& job) {
 void BackupEndpoint::ReleaseSlot() {
   std::lock_guard<std::mutex> l(slots_mu_);
   --running_pieces_;
-  slots_cv_.notify_one();
+  slots_cv_.notify_all();
+}
+
+bool BackupEndpoint::AcquireScanSlot(const Job& job) {
+  std::unique_lock<std::mutex> l(slots_mu_);
+  while (running_scans_ >= options_.max_scan_concurrency) {
+    if (job.stop.load()) return false;
+    slots_cv_.wait_for(l, options_.cancel_poll_interval);
+  }
+  ++running_scans_;
+  return true;
+}
+
+void BackupEndpoint::ReleaseScanSlot() {
+  std::lock_guard<std::mutex> l(slots_mu_);
+  --running_scans_;
+  slots_cv_.notify_all();
 }
 
 void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
@@ -357,6 +374,19 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
       return writer->Add(kv);
     };
     ScanStats stats;
+    if (!AcquireScanSlot(*job)) return Status::Aborted("backup cancelled");
+    class ScanSlot {
+     public:
+      explicit ScanSlot(BackupEndpoint* e) : endpoint_(e) {}
+      ~ScanSlot() { Release(); }
+      void Release() {
+        if (endpoint_ != nullptr) endpoint_->ReleaseScanSlot();
+        endpoint_ = nullptr;
+      }
+
+     private:
+      BackupEndpoint* endpoint_;
+    } scan_slot(this);
     if (task.is_raw_kv) {
       RawScanOptions ro;
       ro.region_start = spec.region_start;
@@ -372,6 +402,7 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
       to.cancelled = &job->stop;
       RETURN_IF_ERROR(ScanTxnForBackup(engine_, snapshot.get(), to, sink, &stats));
     }
+    scan_slot.Release();  // finishing and uploading the last files is I/O, not CPU
     if (limiter != nullptr) limiter->Request(uncharged);
     FAIL_POINT("backup.piece-error");
     RETURN_IF_ERROR(writer->Finish().status());

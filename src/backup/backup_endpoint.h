@@ -68,12 +68,16 @@ struct BackupEndpointOptions {
   // Pieces of one request run at once when the request says 0. Default: 4.
   uint32_t default_concurrency = 4;
   // Pieces running at once on this node, over all requests (and the cap of a request's own
-  // concurrency); 0 = half the node's hardware threads, at least 1 and at most 8 (TiKV's
-  // backup.num-threads). A backup is CPU-bound (scan, SST, compression): more workers than
-  // half the cores only take CPU from the node's online requests — on 2 cores, 4 workers per
-  // node cut a concurrent workload to ~15% of its rate, 1 worker to ~40%, for the same backup
-  // time. Default: 0.
-  uint32_t max_concurrency = 0;
+  // concurrency). Default: 8.
+  uint32_t max_concurrency = 8;
+  // Of those, pieces in their scan at once (the scan drives SST building and compression, the
+  // CPU-bound part); the rest of a piece — finishing, uploading and syncing its files — runs
+  // outside this limit, so many small pieces still overlap their I/O. 0 = half the node's
+  // hardware threads, at least 1 and at most 8 (TiKV's backup.num-threads). More scans than
+  // that only take CPU from the node's online requests: on 2 cores, 4 scans per node cut a
+  // concurrent workload to ~15% of its rate, 1 scan to ~40%, for about the same backup time.
+  // Default: 0.
+  uint32_t max_scan_concurrency = 0;
   // Backup workers run under SCHED_BATCH (Linux; the same share of the CPU, but the node's
   // request threads preempt them when they wake up). Default: true.
   bool batch_scheduling = true;
@@ -127,6 +131,8 @@ class BackupEndpoint {
   void RunPiece(Job* job, const BackupPieceSpec& spec);
   bool AcquireSlot(const Job& job);
   void ReleaseSlot();
+  bool AcquireScanSlot(const Job& job);
+  void ReleaseScanSlot();
 
   server::Engine* const engine_;
   server::RegionManager* const regions_;
@@ -135,6 +141,7 @@ class BackupEndpoint {
   std::mutex slots_mu_;
   std::condition_variable slots_cv_;
   uint32_t running_pieces_ = 0;  // GUARDED_BY(slots_mu_)
+  uint32_t running_scans_ = 0;   // GUARDED_BY(slots_mu_)
 };
 
 // The brpb.File a node reports for one uploaded backup SST.
