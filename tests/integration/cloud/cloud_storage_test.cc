@@ -518,8 +518,8 @@ TEST_F(CloudStorageTest, BackupFailsInBoundedTimeWhenS3StaysDown) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const auto took = std::chrono::duration_cast<seconds>(Clock::now() - killed_at);
   // Bounded by configuration, far below the 5-minute defaults: the push-down ends once every
-  // piece a node still had failed its upload (in waves of the node's backup workers — one on
-  // this 2-core machine —, each giving up after the node's --backup-storage-timeout of 3 s),
+  // piece a node still had failed its upload (in waves of the node's backup workers, each
+  // giving up after the node's --backup-storage-timeout of 3 s),
   // then the fine-grained phase retries for at most --backup-timeout (10 s) plus one backoff.
   EXPECT_LT(took.count(), 60) << r->err;
   // One line naming the cause: the node's upload to the storage failed.
