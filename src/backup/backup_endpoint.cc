@@ -99,7 +99,9 @@ struct BackupEndpoint::Job {
   const BackupTask* task = nullptr;
   const ResponseSink* sink = nullptr;
   std::shared_ptr<storage::ExternalStorage> storage;
-  std::unique_ptr<RateLimiter> rate_limiter;
+  // The request's rate_limit paces the scan and, separately, the upload (each at the rate).
+  std::unique_ptr<RateLimiter> scan_limiter;
+  std::unique_ptr<RateLimiter> upload_limiter;
   uint64_t store_id = 0;
   std::vector<BackupPieceSpec> pieces;
 
@@ -226,7 +228,10 @@ void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
         "cannot open backup storage " + storage::FormatBackendUrl(task.backend)));
   }
   job.storage = std::move(storage).value();
-  if (task.rate_limit > 0) job.rate_limiter = std::make_unique<RateLimiter>(task.rate_limit);
+  if (task.rate_limit > 0) {
+    job.scan_limiter = std::make_unique<RateLimiter>(task.rate_limit);
+    job.upload_limiter = std::make_unique<RateLimiter>(task.rate_limit);
+  }
 
   job.pieces = PlanPieces(task.ranges, regions_->GetAllRegions(), task.is_raw_kv);
   const uint32_t wanted = task.concurrency > 0 ? task.concurrency : options_.default_concurrency;
@@ -344,7 +349,7 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     wo.cipher = task.cipher;
     wo.sst_max_size = options_.sst_max_size;
     wo.temp_dir = options_.temp_dir;
-    wo.rate_limiter = job->rate_limiter.get();
+    wo.rate_limiter = job->upload_limiter.get();
     wo.now_unix_millis = options_.now_unix_millis;
     wo.on_piece = [&](const sst::BackupPiece& piece) -> Status {
       brpb::BackupResponse resp;
@@ -358,10 +363,11 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     };
     ASSIGN_OR_RETURN(std::unique_ptr<sst::BackupWriter> writer,
                      sst::BackupWriter::Open(job->storage.get(), std::move(wo)));
-    // The request's rate limit paces the whole backup of the node, not only the upload: the
-    // scan (and the SST writing and compression it drives) is charged by the KV bytes it reads,
-    // the writer then charges the bytes it uploads. Charged in chunks: the limiter takes a lock.
-    RateLimiter* limiter = job->rate_limiter.get();
+    // The request's rate limit paces the node's scan (and the SST writing and compression it
+    // drives) by the KV bytes it reads, and the writer's upload by the bytes it sends, each
+    // against its own limiter: neither rate exceeds the limit. Charged in chunks: the limiter
+    // takes a lock.
+    RateLimiter* limiter = job->scan_limiter.get();
     uint64_t uncharged = 0;
     auto sink = [&writer, limiter, &uncharged](const sst::BackupKv& kv) {
       if (limiter != nullptr) {

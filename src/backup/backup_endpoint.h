@@ -14,9 +14,10 @@
 //          pending lock blocks a read at end_version (BR resolves the lock and retries);
 //        - streams the MVCC scan (backup_scanner.h) into an sst::BackupWriter, which cuts files
 //          at sst_max_size, compresses, encrypts, hashes and uploads them. The request's
-//          rate_limit, shared by its pieces, is charged with the KV bytes the scan reads and
-//          then with the bytes uploaded, so it paces the whole backup work of the node (charging
-//          the compressed upload alone never bound: the scan and compression ran unpaced);
+//          rate_limit (bytes/s, shared by its pieces) caps both the KV bytes the scan reads
+//          and the bytes uploaded, each on its own limiter, so it paces the whole backup work
+//          of the node (capping the compressed upload alone never bound: the scan and
+//          compression ran unpaced);
 //        - responds once per finished writer piece (start/end raw keys + its files), or once with
 //          no files for a piece without data, so the responses of a piece cover it exactly.
 //   4. Every failure becomes a response error for the part of the piece not yet answered

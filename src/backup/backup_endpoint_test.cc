@@ -469,6 +469,29 @@ TEST_F(EndpointTest, RateLimitThrottlesUploads) {
   EXPECT_GT(slow, fast);
 }
 
+TEST_F(EndpointTest, RateLimitPacesTheScanNotOnlyTheUpload) {
+  AddRegion(MakeRegion(1, "", ""));
+  // Values that compress to almost nothing: the upload alone would finish at once.
+  uint64_t kv_bytes = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::string value(4000, 'a');
+    Put(RowKey(i), value, 100, 105);
+    kv_bytes += RowKey(i).size() + value.size();
+  }
+  OpenEndpoint();
+  BackupTask t = Task(0, 105);
+  t.rate_limit = kv_bytes;  // about one second of scanning (the bucket starts empty)
+  const auto start = std::chrono::steady_clock::now();
+  auto resps = Run(t);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(resps.size(), 1u);
+  EXPECT_FALSE(resps[0].has_error()) << resps[0].error().msg();
+  uint64_t uploaded = 0;
+  for (const auto& f : resps[0].files()) uploaded += f.size();
+  ASSERT_LT(uploaded * 10, kv_bytes) << "the values were meant to compress well";
+  EXPECT_GE(took, std::chrono::milliseconds(700));
+}
+
 TEST_F(EndpointTest, BadRequestsAndWrongCluster) {
   AddRegion(MakeRegion(1, "", ""));
   auto resps = Run(Task(0, 0));  // no backup ts

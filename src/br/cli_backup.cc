@@ -115,7 +115,7 @@ void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
       ->default_val(f->compression_level);
   AddCrypterFlags(cmd, &f->crypter);
   cmd->add_option("--ratelimit", f->ratelimit,
-                  "upload limit per storage node in MiB/s (0 = unlimited)")
+                  "scan and upload limit per storage node in MiB/s (0 = unlimited)")
       ->default_val(f->ratelimit);
   cmd->add_option("--concurrency", f->concurrency,
                   "ranges each storage node backs up at once (1-256)")
