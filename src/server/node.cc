@@ -240,22 +240,34 @@ void Node::RegionHeartbeat(const metapb::Region& region) {
   if (!s.ok()) LOG_DEBUG("region {} heartbeat: {}", region.id(), s.ToString());
 }
 
+void Node::StoreHeartbeatIfDue() {
+  const int64_t now = Clock::now().time_since_epoch().count();
+  int64_t due = next_store_heartbeat_ns_.load();
+  if (now < due) return;
+  const int64_t next =
+      now + std::chrono::duration_cast<Clock::duration>(
+                std::chrono::milliseconds(options_.store_heartbeat_ms))
+                .count();
+  // One caller sends it when two threads find it due at once.
+  if (!next_store_heartbeat_ns_.compare_exchange_strong(due, next)) return;
+  StoreHeartbeat();
+}
+
 void Node::HeartbeatAllRegions() {
-  for (const auto& r : regions_->GetAllRegions()) RegionHeartbeat(r);
+  for (const auto& r : regions_->GetAllRegions()) {
+    RegionHeartbeat(r);
+    StoreHeartbeatIfDue();
+  }
 }
 
 void Node::Loop() {
-  auto next_store = Clock::now();
   auto next_regions = Clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
     const auto now = Clock::now();
-    if (now >= next_store) {
-      l.unlock();
-      StoreHeartbeat();
-      l.lock();
-      next_store = Clock::now() + std::chrono::milliseconds(options_.store_heartbeat_ms);
-    }
+    l.unlock();
+    StoreHeartbeatIfDue();
+    l.lock();
     if (now >= next_regions) {
       dirty_regions_.clear();
       l.unlock();
@@ -269,11 +281,13 @@ void Node::Loop() {
       l.unlock();
       for (uint64_t id : dirty) {
         if (auto r = regions_->GetRegion(id)) RegionHeartbeat(*r);
+        StoreHeartbeatIfDue();
       }
       l.lock();
       continue;
     }
     if (stop_) break;
+    const auto next_store = Clock::time_point(Clock::duration(next_store_heartbeat_ns_.load()));
     cv_.wait_until(l, std::min(next_store, next_regions),
                    [this] { return stop_ || !dirty_regions_.empty(); });
   }
