@@ -111,7 +111,7 @@ void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
   cmd->add_option("--compression", f->compression, "SST compression: lz4, snappy or zstd")
       ->default_val(f->compression);
   cmd->add_option("--compression-level", f->compression_level,
-                  "compression level (0 = the codec's default)")
+                  "compression level (0 = the node's default: zstd level 1)")
       ->default_val(f->compression_level);
   AddCrypterFlags(cmd, &f->crypter);
   cmd->add_option("--ratelimit", f->ratelimit,
