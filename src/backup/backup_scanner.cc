@@ -15,30 +15,14 @@ namespace brkv::backup {
 
 namespace {
 
-constexpr size_t kTsLen = 8;
+using keys::IsMvccVersionOf;
+using keys::kMvccTsLen;
+using keys::MvccKeyTs;
+using keys::MvccKeyWithTs;
+
 constexpr size_t kMinEncodedLen = 9;  // one memcomparable group
-// Versions of one key stepped over with Next() before a Seek is cheaper.
-constexpr int kMaxNextBeforeSeek = 8;
 
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-uint64_t KeyTs(std::string_view data_key) {
-  std::string_view ts = data_key.substr(data_key.size() - kTsLen);
-  auto r = codec::DecodeUintDesc(&ts);
-  return r.ok() ? *r : 0;
-}
-
-std::string WithTs(std::string_view data_prefix, uint64_t ts) {
-  std::string k(data_prefix);
-  codec::EncodeUintDesc(&k, ts);
-  return k;
-}
-
-// True if data_key is a version ('z'+enc(k)+ts) of the key whose data prefix is `prefix`.
-// Valid memcomparable encodings are prefix-free, so the length check suffices.
-bool IsVersionOf(std::string_view data_key, std::string_view prefix) {
-  return data_key.size() == prefix.size() + kTsLen && data_key.starts_with(prefix);
-}
 
 bool Cancelled(const std::atomic<bool>* cancelled) {
   return cancelled != nullptr && cancelled->load(std::memory_order_relaxed);
@@ -66,19 +50,6 @@ rocksdb::ReadOptions BackupReadOptions(const rocksdb::Snapshot* snapshot) {
   ro.snapshot = snapshot;
   ro.fill_cache = false;
   return ro;
-}
-
-// Moves `it` past every remaining version of the key with data prefix `prefix`.
-void SkipVersions(rocksdb::Iterator* it, std::string_view prefix) {
-  for (int i = 0; i < kMaxNextBeforeSeek; ++i) {
-    if (!it->Valid() || !IsVersionOf(ToView(it->key()), prefix)) return;
-    it->Next();
-  }
-  if (!it->Valid() || !IsVersionOf(ToView(it->key()), prefix)) return;
-  // Versions are prefix + 8 ts bytes <= prefix + FF*8.
-  std::string past(prefix);
-  past.append(kTsLen + 1, '\xff');
-  it->Seek(past);
 }
 
 }  // namespace
@@ -113,29 +84,29 @@ Status ScanTxnForBackup(server::Engine* engine, const rocksdb::Snapshot* snapsho
   while (it->Valid()) {
     if (Cancelled(options.cancelled)) return CancelledStatus();
     std::string_view k = ToView(it->key());
-    if (k.size() < 1 + kMinEncodedLen + kTsLen || k[0] != keys::kDataPrefix) {
+    if (k.size() < 1 + kMinEncodedLen + kMvccTsLen || k[0] != keys::kDataPrefix) {
       return Status::Corruption("not an MVCC key in CF write: " + codec::Escape(k));
     }
-    std::string_view region_key = k.substr(1, k.size() - 1 - kTsLen);
-    prefix.assign(k.substr(0, k.size() - kTsLen));
+    std::string_view region_key = k.substr(1, k.size() - 1 - kMvccTsLen);
+    prefix.assign(k.substr(0, k.size() - kMvccTsLen));
     // The data-key bounds can admit a version whose region key lies just outside the piece
     // when a bound is not itself a valid encoding; the region key decides.
     if (region_key < options.region_start) {
-      SkipVersions(it.get(), prefix);
+      server::SkipMvccVersions(it.get(), prefix);
       continue;
     }
     if (!BelowEnd(region_key, options.region_end)) break;
-    if (KeyTs(k) > options.end_version) {
+    if (MvccKeyTs(k) > options.end_version) {
       // Newer than the backup: jump to the key's newest version <= end_version (or the next key).
-      it->Seek(WithTs(prefix, options.end_version));
+      it->Seek(MvccKeyWithTs(prefix, options.end_version));
       continue;
     }
     ASSIGN_OR_RETURN(const std::string raw, DecodeRegionKey(region_key, k));
 
     for (; it->Valid(); it->Next()) {
       k = ToView(it->key());
-      if (!IsVersionOf(k, prefix)) break;
-      const uint64_t commit_ts = KeyTs(k);
+      if (!IsMvccVersionOf(k, prefix)) break;
+      const uint64_t commit_ts = MvccKeyTs(k);
       if (incremental && commit_ts <= options.start_version) break;
       ++st.versions_read;
       std::string_view v = ToView(it->value());
@@ -161,7 +132,7 @@ Status ScanTxnForBackup(server::Engine* engine, const rocksdb::Snapshot* snapsho
         RETURN_IF_ERROR(sink(sst::BackupKv{sst::BackupCf::kWrite, k, v, raw, short_value}));
         ++st.kvs;
       } else {
-        const std::string default_key = WithTs(prefix, w.start_ts);
+        const std::string default_key = MvccKeyWithTs(prefix, w.start_ts);
         rocksdb::Status s =
             engine->db()->Get(point_ro, engine->cf_default(), default_key, &default_value);
         if (s.IsNotFound()) {
@@ -177,7 +148,7 @@ Status ScanTxnForBackup(server::Engine* engine, const rocksdb::Snapshot* snapsho
       ++st.keys;
       break;
     }
-    SkipVersions(it.get(), prefix);
+    server::SkipMvccVersions(it.get(), prefix);
   }
   return server::FromRocks(it->status());
 }

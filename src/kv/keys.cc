@@ -5,7 +5,7 @@
 namespace brkv::keys {
 
 namespace {
-constexpr size_t kTsLen = 8;
+constexpr size_t kTsLen = kMvccTsLen;
 constexpr size_t kMinEncodedLen = 9;  // one memcomparable group
 }  // namespace
 
@@ -78,6 +78,21 @@ Result<std::string> DecodeLockKey(std::string_view data_key) {
 
 std::string_view MvccKeyToRegionKey(std::string_view data_key) {
   return data_key.substr(1, data_key.size() - 1 - kTsLen);
+}
+
+uint64_t MvccKeyTs(std::string_view data_key) {
+  if (data_key.size() < kTsLen) return 0;
+  std::string_view ts = data_key.substr(data_key.size() - kTsLen);
+  auto r = codec::DecodeUintDesc(&ts);
+  return r.ok() ? *r : 0;
+}
+
+std::string MvccKeyWithTs(std::string_view data_prefix, uint64_t ts) {
+  std::string k;
+  k.reserve(data_prefix.size() + kTsLen);
+  k.append(data_prefix);
+  codec::EncodeUintDesc(&k, ts);
+  return k;
 }
 
 }  // namespace brkv::keys

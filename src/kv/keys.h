@@ -8,6 +8,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,5 +48,18 @@ Result<DecodedMvccKey> DecodeMvccKey(std::string_view data_key);
 Result<std::string> DecodeLockKey(std::string_view data_key);
 // Strips 'z' and the ts: the region key of an MVCC data key (no decoding). REQUIRES: len >= 9.
 std::string_view MvccKeyToRegionKey(std::string_view data_key);
+
+// Length of the desc(ts) suffix of a CF default/write data key.
+inline constexpr size_t kMvccTsLen = 8;
+// The ts suffix of a CF default/write data key, undecoded otherwise (0 if shorter than 8
+// bytes). Hot path of every MVCC scan: no allocation.
+uint64_t MvccKeyTs(std::string_view data_key);
+// `data_prefix` ('z' + EncodeBytes(raw)) + desc(ts): a version of that key.
+std::string MvccKeyWithTs(std::string_view data_prefix, uint64_t ts);
+// True if `data_key` is a version of the key whose data prefix is `data_prefix`. Memcomparable
+// encodings are prefix-free, so a length check suffices.
+inline bool IsMvccVersionOf(std::string_view data_key, std::string_view data_prefix) {
+  return data_key.size() == data_prefix.size() + kMvccTsLen && data_key.starts_with(data_prefix);
+}
 
 }  // namespace brkv::keys

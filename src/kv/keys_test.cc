@@ -81,6 +81,19 @@ TEST(KeysTest, MvccOrderingNewestFirst) {
   }
 }
 
+TEST(KeysTest, VersionHelpersAgreeWithMvccKey) {
+  const std::string prefix = DataKey(TxnRegionKey("row-7"));
+  EXPECT_EQ(MvccKeyWithTs(prefix, 42), MvccKey("row-7", 42));
+  EXPECT_EQ(MvccKeyTs(MvccKey("row-7", 42)), 42u);
+  EXPECT_EQ(MvccKeyTs(MvccKey("row-7", UINT64_MAX)), UINT64_MAX);
+  EXPECT_EQ(MvccKeyTs("short"), 0u);
+  EXPECT_TRUE(IsMvccVersionOf(MvccKey("row-7", 1), prefix));
+  // Another key that extends the raw key is not a version (prefix-free encoding).
+  EXPECT_FALSE(IsMvccVersionOf(MvccKey("row-70", 1), prefix));
+  EXPECT_FALSE(IsMvccVersionOf(MvccKey("row-6", 1), prefix));
+  EXPECT_FALSE(IsMvccVersionOf(prefix, prefix));
+}
+
 TEST(KeysTest, RoundTripRandom) {
   std::mt19937_64 rng(23);
   for (int i = 0; i < 300; ++i) {

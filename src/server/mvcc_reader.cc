@@ -9,29 +9,14 @@ namespace brkv::server {
 
 namespace {
 
-constexpr size_t kTsLen = 8;
 constexpr uint64_t kMaxTs = std::numeric_limits<uint64_t>::max();
 // Versions of one key stepped over with Next() before a Seek past them is cheaper.
 constexpr int kMaxNextBeforeSeek = 8;
 
-// Decodes the commit ts suffix of a CF default/write data key. REQUIRES: size > kTsLen.
-uint64_t KeyTs(std::string_view data_key) {
-  std::string_view ts = data_key.substr(data_key.size() - kTsLen);
-  auto r = codec::DecodeUintDesc(&ts);
-  return r.ok() ? *r : 0;
-}
-
-std::string WithTs(std::string_view data_prefix, uint64_t ts) {
-  std::string k(data_prefix);
-  codec::EncodeUintDesc(&k, ts);
-  return k;
-}
-
-// True if `data_key` is a version ('z'+enc(k)+ts) of the key whose data prefix is `prefix`.
-// Memcomparable encodings are prefix-free, so a length check suffices.
-bool IsVersionOf(std::string_view data_key, std::string_view prefix) {
-  return data_key.size() == prefix.size() + kTsLen && data_key.starts_with(prefix);
-}
+using keys::IsMvccVersionOf;
+using keys::kMvccTsLen;
+using keys::MvccKeyTs;
+using keys::MvccKeyWithTs;
 
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
@@ -59,7 +44,7 @@ Result<std::string> RegionKeyToRaw(std::string_view region_key) {
 
 Result<std::string> ReadDefault(Engine* engine, const rocksdb::ReadOptions& ro,
                                 std::string_view data_prefix, uint64_t start_ts) {
-  std::string key = WithTs(data_prefix, start_ts);
+  std::string key = MvccKeyWithTs(data_prefix, start_ts);
   std::string value;
   rocksdb::Status s = engine->db()->Get(ro, engine->cf_default(), key, &value);
   if (s.IsNotFound()) {
@@ -83,6 +68,22 @@ kvrpcpb::Op LockTypeToOp(LockType t) {
 }
 
 }  // namespace
+
+void SkipMvccVersions(rocksdb::Iterator* it, std::string_view prefix) {
+  // Most keys have one or a few versions: stepping with Next() is much cheaper than a Seek
+  // (which re-positions every memtable and SST level iterator), so step a bounded number of
+  // times first and only seek past keys with many versions (TiKV's SEEK_BOUND).
+  for (int i = 0; i < kMaxNextBeforeSeek; ++i) {
+    if (!it->Valid() || !IsMvccVersionOf(ToView(it->key()), prefix)) return;
+    it->Next();
+  }
+  if (!it->Valid() || !IsMvccVersionOf(ToView(it->key()), prefix)) return;
+  // The key's versions are prefix + 8 ts bytes <= prefix + FF*8; other keys are not
+  // extensions of the prefix (memcomparable encodings are prefix-free).
+  std::string past(prefix);
+  past.append(kMvccTsLen + 1, '\xff');
+  it->Seek(past);
+}
 
 bool LockBlocksRead(const LockRecord& lock, uint64_t ts) {
   if (lock.ts > ts) return false;
@@ -136,15 +137,15 @@ Result<std::optional<VersionedWrite>> MvccReader::SeekWrite(std::string_view raw
   std::string prefix = keys::LockKey(raw);
   std::unique_ptr<rocksdb::Iterator> it(
       engine_->db()->NewIterator(ReadOpts(), engine_->cf_write()));
-  it->Seek(WithTs(prefix, ts));
+  it->Seek(MvccKeyWithTs(prefix, ts));
   if (!it->Valid()) {
     RETURN_IF_ERROR(FromRocks(it->status()));
     return std::optional<VersionedWrite>();
   }
   std::string_view k = ToView(it->key());
-  if (!IsVersionOf(k, prefix)) return std::optional<VersionedWrite>();
+  if (!IsMvccVersionOf(k, prefix)) return std::optional<VersionedWrite>();
   VersionedWrite vw;
-  vw.commit_ts = KeyTs(k);
+  vw.commit_ts = MvccKeyTs(k);
   ASSIGN_OR_RETURN(vw.write, DecodeWrite(k, ToView(it->value())));
   return std::optional<VersionedWrite>(std::move(vw));
 }
@@ -153,12 +154,12 @@ Result<std::optional<VersionedWrite>> MvccReader::GetWrite(std::string_view raw,
   std::string prefix = keys::LockKey(raw);
   std::unique_ptr<rocksdb::Iterator> it(
       engine_->db()->NewIterator(ReadOpts(), engine_->cf_write()));
-  for (it->Seek(WithTs(prefix, ts)); it->Valid(); it->Next()) {
+  for (it->Seek(MvccKeyWithTs(prefix, ts)); it->Valid(); it->Next()) {
     std::string_view k = ToView(it->key());
-    if (!IsVersionOf(k, prefix)) break;
+    if (!IsMvccVersionOf(k, prefix)) break;
     ASSIGN_OR_RETURN(WriteRecord w, DecodeWrite(k, ToView(it->value())));
     if (w.type == WriteType::kPut || w.type == WriteType::kDelete) {
-      return std::optional<VersionedWrite>(VersionedWrite{KeyTs(k), std::move(w)});
+      return std::optional<VersionedWrite>(VersionedWrite{MvccKeyTs(k), std::move(w)});
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status()));
@@ -182,10 +183,10 @@ Result<TxnCommitRecord> MvccReader::GetTxnCommitRecord(std::string_view raw, uin
       engine_->db()->NewIterator(ReadOpts(), engine_->cf_write()));
   TxnCommitRecord rec;
   // Newest first; a commit of start_ts can only sit at commit_ts >= start_ts.
-  for (it->Seek(WithTs(prefix, kMaxTs)); it->Valid(); it->Next()) {
+  for (it->Seek(MvccKeyWithTs(prefix, kMaxTs)); it->Valid(); it->Next()) {
     std::string_view k = ToView(it->key());
-    if (!IsVersionOf(k, prefix)) break;
-    uint64_t commit_ts = KeyTs(k);
+    if (!IsMvccVersionOf(k, prefix)) break;
+    uint64_t commit_ts = MvccKeyTs(k);
     if (commit_ts < start_ts) break;
     ASSIGN_OR_RETURN(WriteRecord w, DecodeWrite(k, ToView(it->value())));
     if (w.start_ts == start_ts) {
@@ -333,12 +334,12 @@ class MvccScanner::Impl {
   // positioned: `it` already sits on the key's newest version (forward scan).
   Result<std::optional<WriteRecord>> VisiblePut(rocksdb::Iterator* it, std::string_view prefix,
                                                 bool positioned) {
-    if (!positioned || KeyTs(ToView(it->key())) > options_.ts) {
-      it->Seek(WithTs(prefix, options_.ts));
+    if (!positioned || MvccKeyTs(ToView(it->key())) > options_.ts) {
+      it->Seek(MvccKeyWithTs(prefix, options_.ts));
     }
     for (; it->Valid(); it->Next()) {
       std::string_view k = ToView(it->key());
-      if (!IsVersionOf(k, prefix)) break;
+      if (!IsMvccVersionOf(k, prefix)) break;
       ASSIGN_OR_RETURN(WriteRecord w, DecodeWrite(k, ToView(it->value())));
       if (w.type == WriteType::kPut) return std::optional<WriteRecord>(std::move(w));
       if (w.type == WriteType::kDelete) break;
@@ -354,19 +355,7 @@ class MvccScanner::Impl {
       write_it_->SeekForPrev(prefix);
       if (write_it_->Valid() && ToView(write_it_->key()) == prefix) write_it_->Prev();
     } else {
-      // Most keys have one or a few versions: stepping with Next() is much cheaper than a Seek
-      // (which re-positions every memtable and SST level iterator), so step a bounded number
-      // of times first and only seek past keys with many versions (TiKV's SEEK_BOUND).
-      for (int i = 0; i < kMaxNextBeforeSeek; ++i) {
-        if (!write_it_->Valid() || !IsVersionOf(ToView(write_it_->key()), prefix)) return;
-        write_it_->Next();
-      }
-      if (!write_it_->Valid() || !IsVersionOf(ToView(write_it_->key()), prefix)) return;
-      // The key's versions are prefix + 8 ts bytes <= prefix + FF*8; other keys are not
-      // extensions of the prefix (memcomparable encodings are prefix-free).
-      std::string past = prefix;
-      past.append(kTsLen + 1, '\xff');
-      write_it_->Seek(past);
+      SkipMvccVersions(write_it_.get(), prefix);
     }
   }
 

@@ -37,6 +37,10 @@ void FillLockInfo(const LockRecord& lock, std::string_view raw, kvrpcpb::LockInf
 std::string DataLowerBound(std::string_view lower);
 std::string DataUpperBound(std::string_view upper);
 
+// Moves `it` (over CF default or write) past every remaining version of the key whose data
+// prefix ('z' + EncodeBytes(raw)) is `prefix`; a no-op if `it` is not on such a version.
+void SkipMvccVersions(rocksdb::Iterator* it, std::string_view prefix);
+
 // A write record together with the commit_ts it is stored at.
 struct VersionedWrite {
   uint64_t commit_ts = 0;
