@@ -8,6 +8,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "storage/http_text.h"
+
 namespace brkv::storage {
 
 namespace {
@@ -29,28 +31,6 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
   return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Header values are trimmed and inner runs of spaces collapse to one.
-std::string TrimValue(std::string_view v) {
-  std::string out;
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
 }
 
 }  // namespace
@@ -113,7 +93,8 @@ SigV4Result SignV4(const SigV4Request& request, const SigV4Credentials& credenti
   if (!credentials.session_token.empty()) {
     hdrs.emplace_back("x-amz-security-token", credentials.session_token);
   }
-  for (const auto& [k, v] : request.headers) hdrs.emplace_back(Lower(k), TrimValue(v));
+  for (const auto& [k, v] : request.headers)
+    hdrs.emplace_back(AsciiLower(k), CanonicalHeaderValue(v));
   std::sort(hdrs.begin(), hdrs.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
 

@@ -9,36 +9,16 @@
 #include <map>
 #include <vector>
 
+#include "storage/http_text.h"
+
 namespace brkv::storage {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Trims the value and collapses inner whitespace runs to one space (header "unfolding").
-std::string Collapse(std::string_view v) {
-  std::string out;
-  bool space = false;
-  for (char c : v) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 // The value of the standard header `name` (lower case), or "".
 std::string Standard(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (Lower(k) == name) return v;
+    if (AsciiLower(k) == name) return v;
   }
   return "";
 }
@@ -115,15 +95,15 @@ Result<AzureSignResult> SignSharedKey(const AzureSignRequest& request,
 
   std::vector<std::pair<std::string, std::string>> ms;
   for (const auto& [k, v] : h) {
-    std::string name = Lower(k);
-    if (name.rfind("x-ms-", 0) == 0) ms.emplace_back(std::move(name), Collapse(v));
+    std::string name = AsciiLower(k);
+    if (name.rfind("x-ms-", 0) == 0) ms.emplace_back(std::move(name), CanonicalHeaderValue(v));
   }
   std::sort(ms.begin(), ms.end());
   for (const auto& [k, v] : ms) s += k + ":" + v + "\n";
 
   s += "/" + request.account + request.path;
   std::map<std::string, std::vector<std::string>> params;
-  for (const auto& [k, v] : request.query) params[Lower(k)].push_back(v);
+  for (const auto& [k, v] : request.query) params[AsciiLower(k)].push_back(v);
   for (auto& [k, values] : params) {
     std::sort(values.begin(), values.end());
     s += "\n" + k + ":";

@@ -9,6 +9,7 @@
 #include "common/backoff.h"
 #include "common/failpoint.h"
 #include "common/logging.h"
+#include "storage/http_text.h"
 
 namespace brkv::storage {
 
@@ -42,8 +43,7 @@ size_t WriteHeader(char* ptr, size_t size, size_t nitems, void* user) {
   std::string_view line(ptr, size * nitems);
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = AsciiLower(line.substr(0, colon));
     std::string_view v = line.substr(colon + 1);
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) {

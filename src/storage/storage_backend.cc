@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/gcs_storage.h"
+#include "storage/http_text.h"
 
 namespace brkv::storage {
 
@@ -25,12 +26,6 @@ bool IsSecretParam(std::string_view key) {
       "access-key",     "secret-access-key", "session-token", "account-key", "sas-token",
       "encryption-key", "credentials-blob",  "shared-key",    "access-sig",  "password"};
   return std::find(kSecrets.begin(), kSecrets.end(), k) != kSecrets.end();
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 int HexValue(char c) {
@@ -105,7 +100,7 @@ struct ParsedUrl {
 
 Result<ParsedUrl> SplitUrl(std::string_view url, size_t scheme_end) {
   ParsedUrl p;
-  p.scheme = Lower(url.substr(0, scheme_end));
+  p.scheme = AsciiLower(url.substr(0, scheme_end));
   for (char c : p.scheme) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
       return Invalid(url, "malformed scheme");
