@@ -283,10 +283,11 @@ void Raft::BecomeLeader() {
   lead_ = id_;
   state_ = StateRole::kLeader;
   if (Progress* self = prs_.Get(id_)) self->BecomeReplicate();
-  // No membership change may be proposed before the entries of earlier terms are applied: the
-  // leader's first own-term entry must commit first (the single-server change rule).
-  pending_conf_index_ = log_.LastIndex();
   AppendEntries({Entry()});
+  // No membership change may be proposed until this empty entry, the leader's first of its
+  // term, is committed and applied (the single-server change rule: a leader changes membership
+  // only after committing an entry of its own term).
+  pending_conf_index_ = log_.LastIndex();
   if (Progress* self = prs_.Get(id_)) {
     self->match = log_.persisted();
     self->next_idx = log_.LastIndex() + 1;

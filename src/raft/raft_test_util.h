@@ -52,6 +52,7 @@ class Network {
                std::function<void(Config&)> tweak = nullptr) {
     TestNode tn;
     tn.storage = std::make_unique<MemoryStorage>(MemoryStorage::WithVoters(voters));
+    tn.conf_state = tn.storage->InitialState()->conf_state;
     Config c = TestConfig(id);
     if (tweak) tweak(c);
     auto n = RawNode::Create(c, tn.storage.get());
