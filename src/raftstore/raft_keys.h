@@ -3,6 +3,7 @@
 //   0x01 0x02 region_id(8, BE) 0x01 index(8, BE)   a raft log entry (eraftpb.Entry)
 //   0x01 0x02 region_id(8, BE) 0x02                RaftLocalState (hard state, last index)
 //   0x01 0x02 region_id(8, BE) 0x03                RaftApplyState (applied, truncated)
+//   0x01 0x03 region_id(8, BE) 0x01                RegionLocalState (region, peer state)
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -17,6 +18,8 @@ inline constexpr char kRegionRaftPrefix = 0x02;
 inline constexpr char kRaftLogSuffix = 0x01;
 inline constexpr char kRaftStateSuffix = 0x02;
 inline constexpr char kApplyStateSuffix = 0x03;
+inline constexpr char kRegionMetaPrefix = 0x03;
+inline constexpr char kRegionStateSuffix = 0x01;
 
 // Raft state of a region created by bootstrap or split starts here, so a peer created by a
 // message (empty, index 0) is never confused with an initialized one.
@@ -51,5 +54,16 @@ inline std::string ApplyStateKey(uint64_t region_id) {
   k.push_back(kApplyStateSuffix);
   return k;
 }
+
+inline std::string RegionStateKey(uint64_t region_id) {
+  std::string k{kLocalPrefix, kRegionMetaPrefix};
+  PutU64(&k, region_id);
+  k.push_back(kRegionStateSuffix);
+  return k;
+}
+
+// [RegionMetaMin, RegionMetaMax) holds every region's RegionLocalState.
+inline std::string RegionMetaMin() { return std::string{kLocalPrefix, kRegionMetaPrefix}; }
+inline std::string RegionMetaMax() { return std::string{kLocalPrefix, kRegionMetaPrefix + 1}; }
 
 }  // namespace brkv::raftstore::keys

@@ -1,0 +1,269 @@
+// Apply: committed entries of a region turned into engine writes, with the epoch checks at
+// apply that keep a command proposed against an old region from landing in a changed one.
+#include <algorithm>
+
+#include "common/logging.h"
+#include "kv/keys.h"
+#include "raftstore/raft_keys.h"
+#include "raftstore/region_util.h"
+#include "raftstore/store.h"
+
+namespace brkv::raftstore {
+
+namespace {
+
+raft_cmdpb::RaftCmdResponse ErrResp(const errorpb::Error& e) {
+  raft_cmdpb::RaftCmdResponse r;
+  *r.mutable_header()->mutable_error() = e;
+  return r;
+}
+
+errorpb::Error Msg(const std::string& m) {
+  errorpb::Error e;
+  e.set_message(m);
+  return e;
+}
+
+}  // namespace
+
+void RaftStore::Complete(Peer* p, const eraftpb::Entry& e, raft_cmdpb::RaftCmdResponse resp,
+                         Deferred* d) {
+  // Proposals before this entry that were never applied were overwritten by a newer leader;
+  // one at this index with another term was too.
+  while (!p->proposals.empty() && p->proposals.front().index <= e.index()) {
+    Proposal pr = std::move(p->proposals.front());
+    p->proposals.pop_front();
+    auto cb = std::move(pr.cb);
+    if (pr.index == e.index() && pr.term == e.term()) {
+      d->push_back([cb, resp]() { cb(resp); });
+    } else {
+      auto err = ErrResp(StaleCommandErr("the entry was replaced by a newer leader's"));
+      d->push_back([cb, err]() { cb(err); });
+    }
+  }
+}
+
+void RaftStore::ApplyEntries(Peer* p, const std::vector<eraftpb::Entry>& ents,
+                             rocksdb::WriteBatch* wb, ApplyResult* res, Deferred* d) {
+  for (const auto& e : ents) {
+    raft_cmdpb::RaftCmdResponse resp;
+    if (e.entry_type() == eraftpb::EntryConfChange) {
+      ApplyConfChange(p, e, wb, res, &resp);
+    } else if (!e.data().empty()) {
+      ApplyNormal(p, e, wb, res, &resp);
+    }
+    p->storage->SetAppliedToBatch(e.index(), wb);
+    Complete(p, e, std::move(resp), d);
+    if (res->removed_self) break;
+  }
+}
+
+void RaftStore::ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,
+                            ApplyResult* res, raft_cmdpb::RaftCmdResponse* resp) {
+  raft_cmdpb::RaftCmdRequest req;
+  if (!req.ParseFromString(e.data())) {
+    *resp = ErrResp(Msg("entry " + std::to_string(e.index()) + " does not parse"));
+    return;
+  }
+  if (!EpochMatches(req, p->region)) {
+    *resp = ErrResp(EpochNotMatchErr(p->region));
+    return;
+  }
+  if (req.has_admin_request()) {
+    if (req.admin_request().cmd_type() == raft_cmdpb::BatchSplit) {
+      ApplySplit(p, req, wb, res, resp);
+    }
+    return;
+  }
+  // Check every key first: a command applies entirely or not at all.
+  for (const auto& r : req.requests()) {
+    const std::string* key = nullptr;
+    if (r.has_put()) key = &r.put().key();
+    if (r.has_delete_()) key = &r.delete_().key();
+    if (key && !KeyInRegion(p->region, *key)) {
+      *resp = ErrResp(KeyNotInRegionErr(*key, p->region));
+      return;
+    }
+    if (r.cmd_type() == raft_cmdpb::IngestSST) {
+      *resp = ErrResp(Msg("IngestSST through Raft is not supported yet"));
+      return;
+    }
+  }
+  const Engines& eng = opts_.engines;
+  for (const auto& r : req.requests()) {
+    switch (r.cmd_type()) {
+      case raft_cmdpb::Put:
+        wb->Put(eng.DataCf(r.put().cf()), ::brkv::keys::DataKey(r.put().key()), r.put().value());
+        resp->add_responses()->set_cmd_type(raft_cmdpb::Put);
+        break;
+      case raft_cmdpb::Delete:
+        wb->Delete(eng.DataCf(r.delete_().cf()), ::brkv::keys::DataKey(r.delete_().key()));
+        resp->add_responses()->set_cmd_type(raft_cmdpb::Delete);
+        break;
+      case raft_cmdpb::DeleteRange: {
+        const auto& dr = r.delete_range();
+        // Clip to the region: a range command never touches a neighbour's keys.
+        std::string lo = std::max(dr.start_key(), p->region.start_key());
+        std::string hi = dr.end_key();
+        if (!p->region.end_key().empty() && (hi.empty() || hi > p->region.end_key())) {
+          hi = p->region.end_key();
+        }
+        std::string dlo = ::brkv::keys::DataKey(lo);
+        std::string dhi = hi.empty() ? std::string(1, ::brkv::keys::kDataPrefix + 1) : ::brkv::keys::DataKey(hi);
+        if (dlo < dhi && !dr.notify_only()) wb->DeleteRange(eng.DataCf(dr.cf()), dlo, dhi);
+        resp->add_responses()->set_cmd_type(raft_cmdpb::DeleteRange);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+void RaftStore::ApplyConfChange(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,
+                                ApplyResult* res, raft_cmdpb::RaftCmdResponse* resp) {
+  eraftpb::ConfChange cc;
+  raft_cmdpb::RaftCmdRequest req;
+  if (!cc.ParseFromString(e.data()) || !req.ParseFromString(cc.context())) {
+    *resp = ErrResp(Msg("conf change entry " + std::to_string(e.index()) + " does not parse"));
+    return;
+  }
+  if (!EpochMatches(req, p->region)) {
+    // Not applied to Raft either: membership stays as it is on every replica.
+    *resp = ErrResp(EpochNotMatchErr(p->region));
+    return;
+  }
+  const auto& cp = req.admin_request().change_peer();
+  metapb::Region region = p->region;
+  auto* peers = region.mutable_peers();
+  auto find = [&](uint64_t id) {
+    return std::find_if(peers->begin(), peers->end(),
+                        [&](const metapb::Peer& x) { return x.id() == id; });
+  };
+  switch (cc.change_type()) {
+    case eraftpb::AddNode: {
+      auto it = find(cp.peer().id());
+      if (it != peers->end()) {
+        it->set_role(metapb::Voter);
+      } else {
+        metapb::Peer np = cp.peer();
+        np.set_role(metapb::Voter);
+        *region.add_peers() = np;
+      }
+      break;
+    }
+    case eraftpb::AddLearnerNode: {
+      if (find(cp.peer().id()) == peers->end()) {
+        metapb::Peer np = cp.peer();
+        np.set_role(metapb::Learner);
+        *region.add_peers() = np;
+      }
+      break;
+    }
+    case eraftpb::RemoveNode: {
+      auto it = find(cp.peer().id());
+      if (it != peers->end()) peers->erase(it);
+      break;
+    }
+    default:
+      *resp = ErrResp(Msg("unsupported conf change"));
+      return;
+  }
+  auto cs = p->raft->ApplyConfChange(cc);
+  if (!cs.ok()) {
+    *resp = ErrResp(Msg(cs.status().ToString()));
+    return;
+  }
+  region.mutable_region_epoch()->set_conf_ver(region.region_epoch().conf_ver() + 1);
+  p->region = region;
+  p->peer_cache[cp.peer().id()] = cp.peer();
+  if (const metapb::Peer* me = FindPeer(region, p->id())) p->meta = *me;
+  p->storage->set_conf_state(*cs);
+  PutRegionState(region, raft_serverpb::Normal, wb);
+  resp->mutable_admin_response()->set_cmd_type(raft_cmdpb::ChangePeer);
+  *resp->mutable_admin_response()->mutable_change_peer()->mutable_region() = region;
+  LOG_INFO("raftstore: store {} region {} applied {} peer {} (store {}), conf_ver {}",
+           opts_.store_id, region.id(), eraftpb::ConfChangeType_Name(cc.change_type()),
+           cp.peer().id(), cp.peer().store_id(), region.region_epoch().conf_ver());
+  if (cc.change_type() == eraftpb::RemoveNode && cp.peer().id() == p->id()) {
+    res->removed_self = true;
+  }
+}
+
+void RaftStore::ApplySplit(Peer* p, const raft_cmdpb::RaftCmdRequest& req,
+                           rocksdb::WriteBatch* wb, ApplyResult* res,
+                           raft_cmdpb::RaftCmdResponse* resp) {
+  const auto& splits = req.admin_request().splits().requests();
+  const metapb::Region& parent = p->region;
+  if (splits.empty()) {
+    *resp = ErrResp(Msg("split: no split keys"));
+    return;
+  }
+  std::string prev = parent.start_key();
+  for (const auto& s : splits) {
+    if (s.split_key() <= prev || !KeyInRegion(parent, s.split_key())) {
+      *resp = ErrResp(KeyNotInRegionErr(s.split_key(), parent));
+      return;
+    }
+    if (static_cast<int>(s.new_peer_ids_size()) != parent.peers_size()) {
+      *resp = ErrResp(Msg("split: " + std::to_string(s.new_peer_ids_size()) +
+                          " new peer ids for " + std::to_string(parent.peers_size()) + " peers"));
+      return;
+    }
+    auto existing = peers_.find(s.new_region_id());
+    if (existing != peers_.end() && existing->second->initialized()) {
+      *resp = ErrResp(Msg("split: region " + std::to_string(s.new_region_id()) +
+                          " already exists here"));
+      return;
+    }
+    prev = s.split_key();
+  }
+  uint64_t version = parent.region_epoch().version() + static_cast<uint64_t>(splits.size());
+  std::vector<metapb::Region> regions;
+  metapb::Region left = parent;
+  left.set_end_key(splits[0].split_key());
+  left.mutable_region_epoch()->set_version(version);
+  for (int i = 0; i < splits.size(); ++i) {
+    metapb::Region r;
+    r.set_id(splits[i].new_region_id());
+    r.set_start_key(splits[i].split_key());
+    r.set_end_key(i + 1 < splits.size() ? splits[i + 1].split_key() : parent.end_key());
+    *r.mutable_region_epoch() = parent.region_epoch();
+    r.mutable_region_epoch()->set_version(version);
+    for (int k = 0; k < parent.peers_size(); ++k) {
+      metapb::Peer np = parent.peers(k);
+      np.set_id(splits[i].new_peer_ids(k));
+      *r.add_peers() = np;
+    }
+    regions.push_back(r);
+  }
+  for (const auto& r : regions) {
+    PeerStorage::BootstrapToBatch(r.id(), wb, opts_.engines.cf_raft);
+    // A replica of the new region created earlier by a message may have voted in a term
+    // above the initial one: keep that vote, or this store could vote twice in a term.
+    auto ex = peers_.find(r.id());
+    if (ex != peers_.end()) {
+      const auto& hs = ex->second->storage->raft_state().hard_state();
+      if (hs.term() > keys::kRaftInitLogTerm) {
+        raft_serverpb::RaftLocalState rs;
+        rs.mutable_hard_state()->set_term(hs.term());
+        rs.mutable_hard_state()->set_vote(hs.vote());
+        rs.mutable_hard_state()->set_commit(keys::kRaftInitLogIndex);
+        rs.set_last_index(keys::kRaftInitLogIndex);
+        wb->Put(opts_.engines.cf_raft, keys::RaftStateKey(r.id()), rs.SerializeAsString());
+      }
+    }
+    PutRegionState(r, raft_serverpb::Normal, wb);
+  }
+  PutRegionState(left, raft_serverpb::Normal, wb);
+  p->region = left;
+  res->split_regions = regions;
+  resp->mutable_admin_response()->set_cmd_type(raft_cmdpb::BatchSplit);
+  auto* out = resp->mutable_admin_response()->mutable_splits();
+  *out->add_regions() = left;
+  for (const auto& r : regions) *out->add_regions() = r;
+  LOG_INFO("raftstore: store {} split region {} into {} regions, version {}", opts_.store_id,
+           parent.id(), regions.size() + 1, version);
+}
+
+}  // namespace brkv::raftstore

@@ -1,0 +1,60 @@
+// Peer: one region's replica on this store, as the RaftStore drives it: the region's metadata
+// (as of the applied index), its Raft node and log storage, and the requests waiting on it.
+// Thread-safety: none; owned and used by the RaftStore's loop.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proto/errorpb.pb.h"
+#include "proto/metapb.pb.h"
+#include "proto/raft_cmdpb.pb.h"
+#include "raft/raw_node.h"
+#include "raftstore/peer_storage.h"
+
+namespace brkv::raftstore {
+
+// Completion of a proposed command: the response's header.error is set when it failed.
+using ProposeCallback = std::function<void(const raft_cmdpb::RaftCmdResponse&)>;
+// Completion of a linearizable read: err is null when the local engine may now be read for
+// `region` (it has applied every write committed before the read began).
+using ReadCallback = std::function<void(const errorpb::Error* err, const metapb::Region& region)>;
+
+struct Proposal {
+  uint64_t index = 0;
+  uint64_t term = 0;
+  ProposeCallback cb;
+};
+
+struct PendingRead {
+  std::string ctx;
+  uint64_t index = 0;  // 0 until Raft granted the read
+  ReadCallback cb;
+};
+
+struct Peer {
+  metapb::Region region;  // as of the applied index
+  metapb::Peer meta;      // this replica
+  std::unique_ptr<PeerStorage> storage;
+  std::unique_ptr<raft::RawNode> raft;
+  std::deque<Proposal> proposals;
+  std::vector<PendingRead> reads;
+  // Peers this one has talked to, by id (also those no longer in the region), for routing.
+  std::map<uint64_t, metapb::Peer> peer_cache;
+  bool was_leader = false;
+
+  uint64_t id() const { return meta.id(); }
+  uint64_t region_id() const { return region.id(); }
+  bool initialized() const { return storage->initialized(); }
+  bool IsLeader() const { return raft->raft().state() == raft::StateRole::kLeader; }
+  // The leader as this replica knows it (nullptr if unknown).
+  const metapb::Peer* Leader() const;
+  const metapb::Peer* Lookup(uint64_t peer_id) const;
+};
+
+}  // namespace brkv::raftstore

@@ -1,0 +1,166 @@
+// RaftStore: every region replica a store hosts, driven by one loop (TiKV's raftstore, small).
+//
+// Each loop turn (RunOnce):
+//   1. takes the queued inputs: ticks, Raft messages from other stores, proposals, reads;
+//   2. collects the Readies of all peers and persists them in ONE RocksDB write, synced when any
+//      Ready needs it (entries, hard state, snapshots with their data);
+//   3. hands all outgoing messages to the Transport at once (it batches per store);
+//   4. applies committed entries of all peers in one write that also records each region's
+//      applied index; epoch checks run here, at apply, as TiKV's (data: version; ChangePeer:
+//      conf_ver; BatchSplit: both);
+//   5. completes proposals and reads, creates the regions a split made, destroys removed peers,
+//      and compacts Raft logs.
+// Writes are raft_cmdpb.RaftCmdRequests proposed on the leader; a follower answers NotLeader
+// with the leader it knows. Reads go through ReadIndex on the leader (no lease), so a deposed
+// leader never serves a stale read. Snapshots carry the region's data (all three data CFs).
+//
+// Inputs are thread-safe (queued); RunOnce and the introspection methods may be called from any
+// thread but RunOnce runs one turn at a time. Start() runs the loop and a ticker on a thread.
+// Callbacks run on the loop's thread with no store lock held; they must not block.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "raftstore/engines.h"
+#include "raftstore/peer.h"
+#include "raftstore/transport.h"
+
+namespace brkv::raftstore {
+
+struct StoreOptions {
+  uint64_t store_id = 0;
+  Engines engines;
+  Transport* transport = nullptr;
+  // Raft timing in ticks. Defaults: election 10, heartbeat 2 (TiKV's).
+  int election_tick = 10;
+  int heartbeat_tick = 2;
+  // Flow control. Defaults: 1 MiB per append message, 256 in flight (TiKV's).
+  uint64_t max_size_per_msg = 1 << 20;
+  int max_inflight_msgs = 256;
+  // A peer compacts its Raft log once it keeps more than this many applied entries, keeping
+  // the newest half for followers that lag a little. Default: 1000.
+  uint64_t raft_log_gc_count_limit = 1000;
+};
+
+struct PeerInfo {
+  metapb::Region region;
+  uint64_t peer_id = 0;
+  uint64_t leader_id = 0;
+  raft::StateRole role = raft::StateRole::kFollower;
+  uint64_t term = 0;
+  uint64_t commit = 0;
+  uint64_t applied = 0;
+  uint64_t last_index = 0;
+  uint64_t first_index = 0;
+  bool initialized = false;
+};
+
+class RaftStore {
+ public:
+  // Loads every region replica recorded in CF raft. Errors: storage failures, corrupt state.
+  static Result<std::unique_ptr<RaftStore>> Open(const StoreOptions& options);
+  ~RaftStore();
+
+  // Creates a region replica from scratch (cluster bootstrap, tests): Raft state at the init
+  // index, the region as given. AlreadyExists if the store hosts the region.
+  Status BootstrapRegion(const metapb::Region& region);
+
+  // ---- inputs (thread-safe, queued for the next turn) ----
+  void Step(raft_serverpb::RaftMessage msg);
+  // Proposes a command to the region named in req.header. The callback runs once: with the
+  // applied result, or with a region error (NotLeader with the known leader, EpochNotMatch,
+  // RegionNotFound, KeyNotInRegion, StaleCommand when the entry was overwritten).
+  void Propose(raft_cmdpb::RaftCmdRequest req, ProposeCallback cb);
+  // Asks for a linearizable read of the region (only the leader grants it).
+  void Read(uint64_t region_id, const metapb::RegionEpoch& epoch, ReadCallback cb);
+  // One Raft tick for every replica.
+  void Tick();
+
+  // Runs one loop turn on the calling thread. Returns whether it did anything.
+  bool RunOnce();
+  // Runs the loop and a ticker (every `tick`) on a background thread until Stop().
+  void Start(std::chrono::milliseconds tick);
+  void Stop();
+
+  // ---- introspection (copies) ----
+  std::optional<PeerInfo> GetPeer(uint64_t region_id) const;
+  std::vector<PeerInfo> Peers() const;
+  uint64_t store_id() const { return opts_.store_id; }
+
+ private:
+  explicit RaftStore(const StoreOptions& o) : opts_(o) {}
+  struct Inbox {
+    int ticks = 0;
+    std::vector<raft_serverpb::RaftMessage> msgs;
+    std::vector<std::pair<raft_cmdpb::RaftCmdRequest, ProposeCallback>> proposals;
+    struct Read {
+      uint64_t region_id;
+      metapb::RegionEpoch epoch;
+      ReadCallback cb;
+    };
+    std::vector<Read> reads;
+    bool empty() const { return ticks == 0 && msgs.empty() && proposals.empty() && reads.empty(); }
+  };
+  // Work that must run after the store lock is released.
+  using Deferred = std::vector<std::function<void()>>;
+
+  Status LoadPeers();
+  Result<Peer*> CreatePeer(const metapb::Region& region, uint64_t peer_id, bool bootstrap_state);
+  void InstallSnapshotGenerator(Peer* p);
+  void HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d);
+  void HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& cb, Deferred* d);
+  void HandleRead(Inbox::Read& r, Deferred* d);
+  void SendTombstone(const Peer& p, const metapb::Peer& to);
+  void DestroyPeer(uint64_t region_id, Deferred* d);
+  void FailAll(Peer* p, const errorpb::Error& e, Deferred* d);
+  Status PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, rocksdb::WriteBatch* wb);
+  raft_serverpb::RaftMessage Wrap(const Peer& p, const eraftpb::Message& m, bool* ok) const;
+  void ServeReads(Peer* p, Deferred* d);
+  void MaybeCompactLog(Peer* p, rocksdb::WriteBatch* wb);
+  void LoopMain(std::chrono::milliseconds tick);
+
+  // Apply (apply.cc).
+  struct ApplyResult {
+    std::vector<metapb::Region> split_regions;  // regions created by a split (new ids)
+    bool removed_self = false;
+  };
+  void ApplyEntries(Peer* p, const std::vector<eraftpb::Entry>& ents, rocksdb::WriteBatch* wb,
+                    ApplyResult* res, Deferred* d);
+  void ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb, ApplyResult* res,
+                   raft_cmdpb::RaftCmdResponse* resp);
+  void ApplyConfChange(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,
+                       ApplyResult* res, raft_cmdpb::RaftCmdResponse* resp);
+  void ApplySplit(Peer* p, const raft_cmdpb::RaftCmdRequest& req, rocksdb::WriteBatch* wb,
+                  ApplyResult* res, raft_cmdpb::RaftCmdResponse* resp);
+  void PutRegionState(const metapb::Region& region, raft_serverpb::PeerState state,
+                      rocksdb::WriteBatch* wb);
+  void Complete(Peer* p, const eraftpb::Entry& e, raft_cmdpb::RaftCmdResponse resp, Deferred* d);
+
+  const StoreOptions opts_;
+  std::mutex inbox_mu_;
+  std::condition_variable inbox_cv_;
+  Inbox inbox_;  // GUARDED_BY(inbox_mu_)
+
+  mutable std::mutex mu_;  // held for a whole turn and by introspection
+  std::map<uint64_t, std::unique_ptr<Peer>> peers_;  // GUARDED_BY(mu_)
+  // Regions whose replica here was destroyed: region id -> the destroyed peer's id. Messages
+  // to that peer id or older never recreate it.
+  std::map<uint64_t, uint64_t> tombstones_;  // GUARDED_BY(mu_)
+  bool applying_ = false;                    // snapshots are not generated mid-apply
+  uint64_t next_read_ = 0;
+
+  std::atomic<bool> stop_{false};
+  std::thread loop_;
+  std::thread ticker_;
+};
+
+}  // namespace brkv::raftstore
