@@ -1,6 +1,7 @@
 // Apply: committed entries of a region turned into engine writes, with the epoch checks at
 // apply that keep a command proposed against an old region from landing in a changed one.
 #include <algorithm>
+#include <cstdio>
 
 #include "common/logging.h"
 #include "kv/keys.h"
@@ -43,19 +44,135 @@ void RaftStore::Complete(Peer* p, const eraftpb::Entry& e, raft_cmdpb::RaftCmdRe
   }
 }
 
-void RaftStore::ApplyEntries(Peer* p, const std::vector<eraftpb::Entry>& ents,
-                             rocksdb::WriteBatch* wb, ApplyResult* res, Deferred* d) {
-  for (const auto& e : ents) {
+void RaftStore::ApplyEntries(Peer* p, std::vector<eraftpb::Entry> ents, rocksdb::WriteBatch* wb,
+                             ApplyResult* res, Deferred* d) {
+  for (size_t i = 0; i < ents.size(); ++i) {
+    const auto& e = ents[i];
     raft_cmdpb::RaftCmdResponse resp;
     if (e.entry_type() == eraftpb::EntryConfChange) {
       ApplyConfChange(p, e, wb, res, &resp);
     } else if (!e.data().empty()) {
-      ApplyNormal(p, e, wb, res, &resp);
+      raft_cmdpb::RaftCmdRequest req;
+      bool ingest = req.ParseFromString(e.data()) && req.requests_size() > 0 &&
+                    req.requests(0).cmd_type() == raft_cmdpb::IngestSST;
+      if (ingest) {
+        if (!ApplyIngest(p, e, req, wb, &resp)) {
+          // Wait here: never skip an entry, never apply the ones after it first.
+          p->unapplied.assign(ents.begin() + static_cast<long>(i), ents.end());
+          return;
+        }
+      } else {
+        ApplyNormal(p, e, wb, res, &resp);
+      }
     }
     p->storage->SetAppliedToBatch(e.index(), wb);
     Complete(p, e, std::move(resp), d);
     if (res->removed_self) break;
   }
+  p->unapplied.clear();
+}
+
+Status RaftStore::CheckIngestMeta(const Peer& p, const import_sstpb::SSTMeta& m) const {
+  const metapb::Region& r = p.region;
+  if (m.uuid().size() != 16) return Status::InvalidArgument("SST uuid must be 16 bytes");
+  if (m.cf_name() != "default" && m.cf_name() != "write") {
+    return Status::InvalidArgument("SST for CF '" + m.cf_name() + "' cannot be ingested");
+  }
+  if (m.region_id() != r.id()) {
+    return Status::RegionError("SST is for region " + std::to_string(m.region_id()) +
+                               ", not region " + std::to_string(r.id()));
+  }
+  // Both parts of the epoch: equal conf_ver means the replicas that downloaded the file are
+  // exactly the ones applying this command.
+  if (m.region_epoch().conf_ver() != r.region_epoch().conf_ver() ||
+      m.region_epoch().version() != r.region_epoch().version()) {
+    return Status::RegionError("epoch not match");
+  }
+  if (!KeyInRegion(r, m.range().start()) ||
+      (!r.end_key().empty() && (m.range().end().empty() || m.range().end() > r.end_key()))) {
+    return Status::RegionError("key not in region");
+  }
+  return Status::OK();
+}
+
+bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
+                            const raft_cmdpb::RaftCmdRequest& req, rocksdb::WriteBatch* wb,
+                            raft_cmdpb::RaftCmdResponse* resp) {
+  std::vector<import_sstpb::SSTMeta> metas;
+  for (const auto& r : req.requests()) {
+    if (r.cmd_type() != raft_cmdpb::IngestSST) {
+      *resp = ErrResp(Msg("an IngestSST command carries only IngestSST requests"));
+      return true;
+    }
+    metas.push_back(r.ingest_sst().sst());
+  }
+  for (const auto& m : metas) {
+    Status s = CheckIngestMeta(*p, m);
+    if (!s.ok()) {
+      *resp = ErrResp(s.message() == "epoch not match" ? EpochNotMatchErr(p->region)
+                                                       : Msg("ingest refused: " + s.message()));
+      return true;
+    }
+  }
+  if (!opts_.sst_locator) {
+    *resp = ErrResp(Msg("this store does not ingest SSTs"));
+    return true;
+  }
+  std::vector<std::string> paths;
+  for (const auto& m : metas) {
+    auto path = opts_.sst_locator(m);
+    if (!path.ok()) {
+      if (p->unapplied.empty()) {
+        LOG_ERROR("raftstore: store {} region {} cannot apply entry {}: the SST to ingest ({} "
+                  "CF) is not on this store ({}); the replica stops applying and serving until "
+                  "the file is there",
+                  opts_.store_id, p->region_id(), e.index(), m.cf_name(),
+                  path.status().ToString());
+      }
+      return false;
+    }
+    paths.push_back(*path);
+  }
+  // Everything applied before this entry goes first (TiKV ingests pending SSTs before later
+  // writes), then the files, then this entry's applied index, synced: a crash before that
+  // replays the ingest from the still-staged copies, which is idempotent.
+  const Engines& eng = opts_.engines;
+  if (wb->Count() > 0) {
+    auto s = eng.db->Write(rocksdb::WriteOptions(), wb);
+    if (!s.ok()) raft::RaftFatal("raftstore: applying entries failed: " + s.ToString());
+    wb->Clear();
+  }
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (size_t i = 0; i < metas.size(); ++i) {
+    rocksdb::IngestExternalFileArg a;
+    a.column_family = eng.DataCf(metas[i].cf_name());
+    a.external_files = {paths[i]};
+    a.options.move_files = false;
+    a.options.snapshot_consistency = true;
+    a.options.allow_global_seqno = true;
+    a.options.allow_blocking_flush = true;
+    args.push_back(std::move(a));
+  }
+  auto s = eng.db->IngestExternalFiles(args);
+  if (!s.ok()) {
+    raft::RaftFatal("raftstore: region " + std::to_string(p->region_id()) +
+                    " cannot ingest a committed SST: " + s.ToString());
+  }
+  p->storage->SetAppliedToBatch(e.index(), wb);
+  rocksdb::WriteOptions wo;
+  wo.sync = eng.sync;
+  s = eng.db->Write(wo, wb);
+  if (!s.ok()) raft::RaftFatal("raftstore: applying entries failed: " + s.ToString());
+  wb->Clear();
+  for (size_t i = 0; i < metas.size(); ++i) {
+    if (opts_.sst_ingested) {
+      opts_.sst_ingested(metas[i], paths[i]);
+    } else {
+      std::remove(paths[i].c_str());
+    }
+  }
+  resp->add_responses()->set_cmd_type(raft_cmdpb::IngestSST);
+  return true;
 }
 
 void RaftStore::ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,
@@ -85,7 +202,7 @@ void RaftStore::ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatc
       return;
     }
     if (r.cmd_type() == raft_cmdpb::IngestSST) {
-      *resp = ErrResp(Msg("IngestSST through Raft is not supported yet"));
+      *resp = ErrResp(Msg("IngestSST cannot be mixed with other requests"));
       return;
     }
   }

@@ -47,6 +47,11 @@ struct Peer {
   // Peers this one has talked to, by id (also those no longer in the region), for routing.
   std::map<uint64_t, metapb::Peer> peer_cache;
   bool was_leader = false;
+  // Committed entries handed out by Raft but not applied yet: the replica is blocked on the
+  // first one (an IngestSST whose file is not on this store). It serves nothing and leads
+  // nothing until it can apply it.
+  std::vector<eraftpb::Entry> unapplied;
+  bool blocked() const { return !unapplied.empty(); }
 
   uint64_t id() const { return meta.id(); }
   uint64_t region_id() const { return region.id(); }

@@ -381,8 +381,21 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
   if (it == peers_.end()) return fail(RegionNotFoundErr(rid));
   Peer* p = it->second.get();
   if (!p->IsLeader()) return fail(NotLeaderErr(rid, p->Leader()));
+  if (p->blocked()) return fail(StaleCommandErr("the leader is waiting for an SST to ingest"));
   if (!EpochMatches(req, p->region)) return fail(EpochNotMatchErr(p->region));
   for (const auto& r : req.requests()) {
+    if (r.cmd_type() == raft_cmdpb::IngestSST) {
+      // BR's order: the file was downloaded to every replica's store first; the leader checks
+      // its own copy before proposing (a missing one means: download again).
+      Status s = CheckIngestMeta(*p, r.ingest_sst().sst());
+      if (!s.ok()) {
+        return fail(s.message() == "epoch not match" ? EpochNotMatchErr(p->region)
+                                                     : StaleCommandErr(s.message()));
+      }
+      if (!opts_.sst_locator || !opts_.sst_locator(r.ingest_sst().sst()).ok()) {
+        return fail(StaleCommandErr("the SST to ingest is not on the leader's store"));
+      }
+    }
     const std::string* key = nullptr;
     if (r.has_put()) key = &r.put().key();
     if (r.has_delete_()) key = &r.delete_().key();
@@ -472,7 +485,7 @@ void RaftStore::HandleRead(Inbox::Read& r, Deferred* d) {
   auto it = peers_.find(r.region_id);
   if (it == peers_.end()) return fail(RegionNotFoundErr(r.region_id), metapb::Region());
   Peer* p = it->second.get();
-  if (!p->IsLeader()) return fail(NotLeaderErr(r.region_id, p->Leader()), p->region);
+  if (!p->IsLeader() || p->blocked()) return fail(NotLeaderErr(r.region_id, p->Leader()), p->region);
   if (r.epoch.version() != p->region.region_epoch().version()) {
     return fail(EpochNotMatchErr(p->region), p->region);
   }
@@ -602,10 +615,25 @@ bool RaftStore::RunOnce() {
     rocksdb::WriteBatch ab;
     std::vector<std::pair<Peer*, ApplyResult>> results;
     applying_ = true;
+    std::set<Peer*> with_ready;
     for (auto& [p, rd] : readies) {
+      with_ready.insert(p);
       ApplyResult res;
-      if (!rd.committed_entries.empty()) ApplyEntries(p, rd.committed_entries, &ab, &res, &d);
+      std::vector<eraftpb::Entry> ents = std::move(p->unapplied);
+      p->unapplied.clear();
+      ents.insert(ents.end(), rd.committed_entries.begin(), rd.committed_entries.end());
+      if (!ents.empty()) ApplyEntries(p, std::move(ents), &ab, &res, &d);
       results.emplace_back(p, std::move(res));
+    }
+    // Blocked replicas without news retry what they could not apply.
+    for (auto& [id, p] : peers_) {
+      if (with_ready.count(p.get()) || !p->blocked()) continue;
+      ApplyResult res;
+      std::vector<eraftpb::Entry> ents = std::move(p->unapplied);
+      p->unapplied.clear();
+      ApplyEntries(p.get(), std::move(ents), &ab, &res, &d);
+      if (!p->blocked()) did = true;
+      results.emplace_back(p.get(), std::move(res));
     }
     if (ab.Count() > 0) {
       auto s = opts_.engines.db->Write(rocksdb::WriteOptions(), &ab);
@@ -613,7 +641,8 @@ bool RaftStore::RunOnce() {
     }
     applying_ = false;
     for (auto& [p, rd] : readies) {
-      p->raft->Advance(rd);
+      p->raft->AdvanceAppend(rd);
+      p->raft->AdvanceApplyTo(p->storage->applied_index());
       for (const auto& rs : rd.read_states) {
         for (auto& r : p->reads) {
           if (r.ctx == rs.request_ctx) r.index = rs.index;
@@ -624,6 +653,15 @@ bool RaftStore::RunOnce() {
     // Leadership lost: reads waiting for a ReadIndex will not get one here.
     for (auto& [id, p] : peers_) {
       bool leader = p->IsLeader();
+      if (leader && p->blocked() && p->raft->raft().lead_transferee() == raft::kNone) {
+        // A replica that cannot apply must not lead: hand leadership to another voter.
+        for (const auto& peer : p->region.peers()) {
+          if (peer.id() != p->id() && peer.role() != metapb::Learner) {
+            p->raft->TransferLeader(peer.id());
+            break;
+          }
+        }
+      }
       if (p->was_leader && !leader && !p->reads.empty()) {
         errorpb::Error e = NotLeaderErr(id, p->Leader());
         for (auto& r : p->reads) {

@@ -33,6 +33,7 @@
 #include "raftstore/engines.h"
 #include "raftstore/peer.h"
 #include "raftstore/transport.h"
+#include "proto/import_sstpb.pb.h"
 
 namespace brkv::raftstore {
 
@@ -49,6 +50,13 @@ struct StoreOptions {
   // A peer compacts its Raft log once it keeps more than this many applied entries, keeping
   // the newest half for followers that lag a little. Default: 1000.
   uint64_t raft_log_gc_count_limit = 1000;
+  // Where this store keeps the staged copy of an SST named by an IngestSST command (the
+  // importer's download put it there, on every replica's store). NotFound when it has none.
+  // Unset: IngestSST is refused.
+  std::function<Result<std::string>(const import_sstpb::SSTMeta&)> sst_locator;
+  // Called once an ingested SST's apply is durable, so its staged copy can go. Default: the
+  // staged file is removed.
+  std::function<void(const import_sstpb::SSTMeta&, const std::string& path)> sst_ingested;
 };
 
 struct PeerInfo {
@@ -133,8 +141,14 @@ class RaftStore {
     std::vector<metapb::Region> split_regions;  // regions created by a split (new ids)
     bool removed_self = false;
   };
-  void ApplyEntries(Peer* p, const std::vector<eraftpb::Entry>& ents, rocksdb::WriteBatch* wb,
+  // Applies entries in order; stops early (keeping the rest in p->unapplied) when a replica
+  // cannot apply an entry yet (an SST to ingest is missing here).
+  void ApplyEntries(Peer* p, std::vector<eraftpb::Entry> ents, rocksdb::WriteBatch* wb,
                     ApplyResult* res, Deferred* d);
+  // IngestSST: returns false when the replica must wait (a file is missing).
+  bool ApplyIngest(Peer* p, const eraftpb::Entry& e, const raft_cmdpb::RaftCmdRequest& req,
+                   rocksdb::WriteBatch* wb, raft_cmdpb::RaftCmdResponse* resp);
+  Status CheckIngestMeta(const Peer& p, const import_sstpb::SSTMeta& m) const;
   void ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb, ApplyResult* res,
                    raft_cmdpb::RaftCmdResponse* resp);
   void ApplyConfChange(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,

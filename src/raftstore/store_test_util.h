@@ -87,7 +87,9 @@ class QueueTransport : public Transport {
 
 class Cluster {
  public:
-  explicit Cluster(int stores, uint64_t gc_limit = 1000) : gc_limit_(gc_limit) {
+  explicit Cluster(int stores, uint64_t gc_limit = 1000,
+                   std::function<void(uint64_t, StoreOptions&)> hook = nullptr)
+      : options_hook(std::move(hook)), gc_limit_(gc_limit) {
     for (uint64_t id = 1; id <= static_cast<uint64_t>(stores); ++id) AddStore(id);
   }
   ~Cluster() { stores_.clear(); }
@@ -107,6 +109,7 @@ class Cluster {
     o.election_tick = 10;
     o.heartbeat_tick = 2;
     o.raft_log_gc_count_limit = gc_limit_;
+    if (options_hook) options_hook(id, o);
     auto s = RaftStore::Open(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     stores_[id] = std::move(*s);
@@ -137,6 +140,9 @@ class Cluster {
     }
     for (uint64_t s : stores) ASSERT_TRUE(stores_[s]->BootstrapRegion(r).ok());
   }
+
+  // Adjusts a store's options before it (re)starts.
+  std::function<void(uint64_t store_id, StoreOptions&)> options_hook;
 
   RaftStore& Store(uint64_t id) { return *stores_.at(id); }
   TestDisk& Disk(uint64_t id) { return *disks_.at(id); }
