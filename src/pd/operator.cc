@@ -1,0 +1,111 @@
+#include "pd/operator.h"
+
+namespace brkv::pd {
+
+namespace {
+
+const metapb::Peer* Find(const metapb::Region& r, uint64_t id) {
+  for (const auto& p : r.peers()) {
+    if (p.id() == id) return &p;
+  }
+  return nullptr;
+}
+
+// How many conf changes the steps up to and including index i make.
+uint64_t ConfChangesThrough(const std::vector<OpStep>& steps, size_t n) {
+  uint64_t c = 0;
+  for (size_t i = 0; i < n && i < steps.size(); ++i) {
+    if (steps[i].kind != StepKind::kTransferLeader) ++c;
+  }
+  return c;
+}
+
+}  // namespace
+
+const char* StepName(StepKind k) {
+  switch (k) {
+    case StepKind::kAddLearner: return "add learner";
+    case StepKind::kPromoteLearner: return "promote learner";
+    case StepKind::kTransferLeader: return "transfer leader to";
+    case StepKind::kRemovePeer: return "remove peer";
+  }
+  return "?";
+}
+
+std::string OpStep::ToString() const {
+  return std::string(StepName(kind)) + " " + std::to_string(peer.id()) + " on store " +
+         std::to_string(peer.store_id());
+}
+
+std::string Operator::ToString() const {
+  std::string s = desc + " region " + std::to_string(region_id) + ":";
+  for (size_t i = 0; i < steps.size(); ++i) {
+    s += (i == current ? " [" : " ") + steps[i].ToString() + (i == current ? "]" : "");
+    if (i + 1 < steps.size()) s += ",";
+  }
+  return s;
+}
+
+bool StepDone(const OpStep& step, const metapb::Region& region, const metapb::Peer& leader) {
+  const metapb::Peer* p = Find(region, step.peer.id());
+  switch (step.kind) {
+    case StepKind::kAddLearner: return p != nullptr;
+    case StepKind::kPromoteLearner: return p != nullptr && p->role() != metapb::Learner;
+    case StepKind::kTransferLeader: return leader.id() == step.peer.id();
+    case StepKind::kRemovePeer: return p == nullptr;
+  }
+  return false;
+}
+
+OpStatus Operator::Update(const metapb::Region& region, const metapb::Peer& leader,
+                          int64_t now_ms) {
+  if (status != OpStatus::kRunning) return status;
+  if (region.region_epoch().version() != start_version) {
+    status = OpStatus::kCancelled;  // split or merge: the operator's view is stale
+    return status;
+  }
+  while (current < steps.size() && StepDone(steps[current], region, leader)) ++current;
+  if (current == steps.size()) {
+    status = OpStatus::kFinished;
+    return status;
+  }
+  // Someone else changed the membership: conf_ver is beyond what our finished steps explain.
+  if (region.region_epoch().conf_ver() > start_conf_ver + ConfChangesThrough(steps, current) + 1) {
+    status = OpStatus::kCancelled;
+    return status;
+  }
+  if (now_ms - created_ms > timeout_ms) status = OpStatus::kTimedOut;
+  return status;
+}
+
+pdpb::RegionHeartbeatResponse Operator::NextCommand(const metapb::Region& region,
+                                                    const metapb::Peer& leader) const {
+  pdpb::RegionHeartbeatResponse r;
+  if (status != OpStatus::kRunning || current >= steps.size()) return r;
+  const OpStep& s = steps[current];
+  r.set_region_id(region.id());
+  *r.mutable_region_epoch() = region.region_epoch();
+  *r.mutable_target_peer() = leader;
+  switch (s.kind) {
+    case StepKind::kAddLearner:
+      r.mutable_change_peer()->set_change_type(eraftpb::AddLearnerNode);
+      *r.mutable_change_peer()->mutable_peer() = s.peer;
+      r.mutable_change_peer()->mutable_peer()->set_role(metapb::Learner);
+      break;
+    case StepKind::kPromoteLearner:
+      r.mutable_change_peer()->set_change_type(eraftpb::AddNode);
+      *r.mutable_change_peer()->mutable_peer() = s.peer;
+      r.mutable_change_peer()->mutable_peer()->set_role(metapb::Voter);
+      break;
+    case StepKind::kTransferLeader:
+      *r.mutable_transfer_leader()->mutable_peer() = s.peer;
+      break;
+    case StepKind::kRemovePeer:
+      r.mutable_change_peer()->set_change_type(eraftpb::RemoveNode);
+      *r.mutable_change_peer()->mutable_peer() = s.peer;
+      break;
+  }
+  return r;
+}
+
+}  // namespace brkv::pd
