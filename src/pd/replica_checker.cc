@@ -41,6 +41,18 @@ const StoreView* PickTarget(const RegionView& r, const std::vector<StoreView>& s
   return best;
 }
 
+// A new voter on `target`: added as a learner (it catches up without counting toward the
+// quorum), then promoted.
+void AppendAddVoter(Operator* op, uint64_t peer_id, uint64_t target) {
+  metapb::Peer np;
+  np.set_id(peer_id);
+  np.set_store_id(target);
+  np.set_role(metapb::Learner);
+  op->steps.push_back({StepKind::kAddLearner, np});
+  np.set_role(metapb::Voter);
+  op->steps.push_back({StepKind::kPromoteLearner, np});
+}
+
 // Removing `victim`: if it leads, hand leadership to a healthy voter first.
 void AppendRemove(Operator* op, const RegionView& r, const metapb::Peer& victim,
                   const std::map<uint64_t, const StoreView*>& by_id, const ReplicaConfig& cfg) {
@@ -98,13 +110,7 @@ std::optional<Operator> CheckReplicas(const RegionView& r, const std::vector<Sto
     // is back in business if the store returns) rather than shrink the group.
     if (!target) continue;
     Operator op = NewOp(r, "replace-down-replica", now_ms);
-    metapb::Peer np;
-    np.set_id(alloc_id());
-    np.set_store_id(target->id);
-    np.set_role(metapb::Learner);
-    op.steps.push_back({StepKind::kAddLearner, np});
-    np.set_role(metapb::Voter);
-    op.steps.push_back({StepKind::kPromoteLearner, np});
+    AppendAddVoter(&op, alloc_id(), target->id);
     AppendRemove(&op, r, v, by_id, cfg);
     return op;
   }
@@ -115,13 +121,7 @@ std::optional<Operator> CheckReplicas(const RegionView& r, const std::vector<Sto
     const StoreView* target = PickTarget(r, stores);
     if (!target) return std::nullopt;
     Operator op = NewOp(r, "add-replica", now_ms);
-    metapb::Peer np;
-    np.set_id(alloc_id());
-    np.set_store_id(target->id);
-    np.set_role(metapb::Learner);
-    op.steps.push_back({StepKind::kAddLearner, np});
-    np.set_role(metapb::Voter);
-    op.steps.push_back({StepKind::kPromoteLearner, np});
+    AppendAddVoter(&op, alloc_id(), target->id);
     return op;
   }
   if (voters.size() > cfg.max_replicas) {

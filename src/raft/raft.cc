@@ -101,12 +101,7 @@ Result<std::unique_ptr<Raft>> Raft::Create(const Config& c, const Storage* stora
 }
 
 uint64_t Raft::RandomInt(uint64_t n) {
-  // splitmix64: deterministic for a given seed on every platform.
-  rng_state_ += 0x9e3779b97f4a7c15ULL;
-  uint64_t z = rng_state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
+  uint64_t z = SplitMix64(&rng_state_);
   return n == 0 ? 0 : z % n;
 }
 

@@ -67,6 +67,16 @@ inline bool IsSnapshotTemporarilyUnavailable(const Status& s) {
   return s.code() == Status::Code::kBusy;
 }
 
+// The next value of a splitmix64 sequence: deterministic for a given state on every platform
+// (the core's and the simulator's only source of randomness).
+inline uint64_t SplitMix64(uint64_t* state) {
+  *state += 0x9e3779b97f4a7c15ULL;
+  uint64_t z = *state;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 // Returns the byte size of an entry as counted against size limits.
 inline uint64_t EntrySize(const eraftpb::Entry& e) { return e.ByteSizeLong(); }
 

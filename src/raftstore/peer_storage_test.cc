@@ -11,58 +11,12 @@
 
 #include "raft/raw_node.h"
 #include "raftstore/raft_keys.h"
+#include "raftstore/store_test_util.h"
 
 namespace brkv::raftstore {
 namespace {
 
-class Disk {
- public:
-  Disk() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp ? tmp : "/tmp") + "/brkv_peer_storage_XXXXXX";
-    path_ = mkdtemp(tmpl.data());
-    Open();
-  }
-  ~Disk() {
-    Close();
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  void Open() {
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    o.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"raft", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> hs;
-    rocksdb::DB* db = nullptr;
-    auto s = rocksdb::DB::Open(o, path_, cfs, &hs, &db);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    db_.reset(db);
-    handles_ = hs;
-  }
-  void Close() {
-    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
-    handles_.clear();
-    db_.reset();
-  }
-  void Reopen() {
-    Close();
-    Open();
-  }
-  rocksdb::DB* db() { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* raft() { return handles_[1]; }
-  void Write(rocksdb::WriteBatch* wb) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    ASSERT_TRUE(db_->Write(wo, wb).ok());
-  }
-
- private:
-  std::string path_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
+using Disk = test::TestDisk;
 
 eraftpb::Entry Ent(uint64_t index, uint64_t term, const std::string& data = "") {
   eraftpb::Entry e;

@@ -57,6 +57,17 @@ class TestDisk {
     e.cf_raft = handles_[3];
     return e;
   }
+  void Reopen() {
+    Close();
+    Open();
+  }
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* raft() { return handles_[3]; }
+  void Write(rocksdb::WriteBatch* wb) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    ASSERT_TRUE(db_->Write(wo, wb).ok());
+  }
   // Every (key, value) of CF default with a data key ('z' prefix).
   std::map<std::string, std::string> Data() {
     std::map<std::string, std::string> out;

@@ -96,11 +96,7 @@ Simulator::Simulator(const SimOptions& o) : o_(o), rng_(o.seed * 0x2545F4914F6CD
 Simulator::~Simulator() = default;
 
 uint64_t Simulator::Rand(uint64_t n) {
-  rng_ += 0x9e3779b97f4a7c15ULL;
-  uint64_t z = rng_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
+  uint64_t z = SplitMix64(&rng_);
   return n == 0 ? 0 : z % n;
 }
 
