@@ -32,6 +32,12 @@ eraftpb::ConfState Voters(std::initializer_list<uint64_t> ids) {
   return cs;
 }
 
+void Bootstrap(Disk& d, uint64_t region) {
+  rocksdb::WriteBatch wb;
+  PeerStorage::BootstrapToBatch(region, &wb, d.raft());
+  d.Write(&wb);
+}
+
 std::unique_ptr<PeerStorage> MustOpen(Disk& d, uint64_t region,
                                       const eraftpb::ConfState& cs = Voters({1, 2, 3})) {
   auto ps = PeerStorage::Open(d.db(), d.raft(), region, cs);
@@ -76,11 +82,9 @@ TEST(PeerStorageTest, BootstrapStartsAtTheInitIndex) {
 
 TEST(PeerStorageTest, AppendReplacesSuffixAndSurvivesReopen) {
   Disk d;
-  rocksdb::WriteBatch wb;
-  PeerStorage::BootstrapToBatch(1, &wb, d.raft());
-  d.Write(&wb);
+  Bootstrap(d, 1);
   auto ps = MustOpen(d, 1);
-  wb.Clear();
+  rocksdb::WriteBatch wb;
   ps->AppendToBatch({Ent(6, 6, "a"), Ent(7, 6, "b"), Ent(8, 6, "c"), Ent(9, 6, "d")}, &wb);
   eraftpb::HardState hs;
   hs.set_term(7);
@@ -128,11 +132,9 @@ TEST(PeerStorageTest, UnwrittenBatchIsLostOnCrash) {
 
 TEST(PeerStorageTest, CompactKeepsTheTermOfTheLastDroppedEntry) {
   Disk d;
-  rocksdb::WriteBatch wb;
-  PeerStorage::BootstrapToBatch(1, &wb, d.raft());
-  d.Write(&wb);
+  Bootstrap(d, 1);
   auto ps = MustOpen(d, 1);
-  wb.Clear();
+  rocksdb::WriteBatch wb;
   ps->AppendToBatch({Ent(6, 6), Ent(7, 6), Ent(8, 7)}, &wb);
   ps->SetAppliedToBatch(7, &wb);
   d.Write(&wb);
@@ -171,11 +173,9 @@ TEST(PeerStorageTest, SnapshotReplacesTheLog) {
 
 TEST(PeerStorageTest, MissingLogEntryIsCorruption) {
   Disk d;
-  rocksdb::WriteBatch wb;
-  PeerStorage::BootstrapToBatch(1, &wb, d.raft());
-  d.Write(&wb);
+  Bootstrap(d, 1);
   auto ps = MustOpen(d, 1);
-  wb.Clear();
+  rocksdb::WriteBatch wb;
   ps->AppendToBatch({Ent(6, 6), Ent(7, 6)}, &wb);
   d.Write(&wb);
   ASSERT_TRUE(d.db()->Delete(rocksdb::WriteOptions(), d.raft(), keys::RaftLogKey(1, 7)).ok());
