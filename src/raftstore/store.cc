@@ -11,6 +11,9 @@ namespace brkv::raftstore {
 
 namespace {
 
+// A leader transfer to a follower more entries behind than this is refused (TiKV's default).
+constexpr uint64_t kLeaderTransferMaxLogLag = 128;
+
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::OK();
   return Status::IOError(what + ": " + s.ToString());
@@ -411,6 +414,23 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
           errorpb::Error e;
           e.set_message("transfer leader: peer " + std::to_string(target.id()) +
                         " is not in region " + std::to_string(rid));
+          return fail(e);
+        }
+        // TiKV's leader_transfer_max_log_lag: a follower far behind would leave the region
+        // without a working leader while it catches up.
+        const raft::Progress* pr = p->raft->raft().prs().Get(target.id());
+        uint64_t last = p->raft->raft().raft_log().LastIndex();
+        if (pr == nullptr || pr->is_learner) {
+          errorpb::Error e;
+          e.set_message("transfer leader: peer " + std::to_string(target.id()) +
+                        " is not a voter of region " + std::to_string(rid));
+          return fail(e);
+        }
+        if (target.id() != p->id() && pr->match + kLeaderTransferMaxLogLag < last) {
+          errorpb::Error e;
+          e.set_message("transfer leader: peer " + std::to_string(target.id()) + " is " +
+                        std::to_string(last - pr->match) + " entries behind (limit " +
+                        std::to_string(kLeaderTransferMaxLogLag) + "); try again when it caught up");
           return fail(e);
         }
         p->raft->TransferLeader(target.id());

@@ -225,6 +225,29 @@ TEST(RaftStoreTest, LeaderTransfer) {
   ASSERT_TRUE(Ok(c.Put(1, "after", "transfer")));
 }
 
+TEST(RaftStoreTest, TransferToAFarBehindFollowerIsRefused) {
+  Cluster c(3);
+  c.Bootstrap({1, 2, 3});
+  uint64_t l = c.WaitLeader(1);
+  uint64_t lag = l == 3 ? 2 : 3;
+  c.Isolate(lag);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(Ok(c.Put(1, K(i), "v")));
+  raft_cmdpb::AdminRequest a;
+  a.set_cmd_type(raft_cmdpb::TransferLeader);
+  a.mutable_transfer_leader()->mutable_peer()->set_id(lag);
+  a.mutable_transfer_leader()->mutable_peer()->set_store_id(lag);
+  auto r = c.Admin(1, a);
+  ASSERT_TRUE(r.header().has_error());
+  EXPECT_NE(r.header().error().message().find("entries behind"), std::string::npos)
+      << r.header().error().message();
+  EXPECT_EQ(c.LeaderStore(1), l);
+  c.Heal();
+  c.Tick(5);
+  EXPECT_TRUE(Ok(c.Admin(1, a)));  // caught up: now it may lead
+  c.Pump();
+  EXPECT_EQ(c.LeaderStore(1), lag);
+}
+
 TEST(RaftStoreTest, AddLearnerPromoteAndRemoveMovesTheReplica) {
   Cluster c(4);
   c.Bootstrap({1, 2, 3});
