@@ -226,6 +226,11 @@ std::optional<PeerInfo> RaftStore::GetPeer(uint64_t region_id) const {
   return i;
 }
 
+StoreStats RaftStore::stats() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return stats_;
+}
+
 std::vector<PeerInfo> RaftStore::Peers() const {
   std::vector<uint64_t> ids;
   {
@@ -606,13 +611,17 @@ bool RaftStore::RunOnce() {
       p->storage->AppendToBatch(rd.entries, &wb);
       if (rd.hard_state) p->storage->SetHardStateToBatch(*rd.hard_state, &wb);
       sync = sync || rd.must_sync;
+      stats_.entries_persisted += rd.entries.size();
       readies.emplace_back(p.get(), std::move(rd));
     }
+    stats_.readies += readies.size();
     if (!readies.empty()) did = true;
     if (wb.Count() > 0) {
       rocksdb::WriteOptions wo;
       wo.sync = sync && opts_.engines.sync;
       auto s = opts_.engines.db->Write(wo, &wb);
+      stats_.raft_writes++;
+      if (sync) stats_.synced_writes++;
       if (!s.ok()) {
         // The in-memory Raft state is now ahead of the disk: continuing could acknowledge
         // what a restart would forget.
@@ -630,7 +639,11 @@ bool RaftStore::RunOnce() {
         out.push_back(std::move(rm));
       }
     }
-    if (!out.empty()) opts_.transport->Send(std::move(out));
+    if (!out.empty()) {
+      stats_.messages_sent += out.size();
+      stats_.transport_sends++;
+      opts_.transport->Send(std::move(out));
+    }
     // Apply every peer's committed entries in one write with their applied indexes.
     rocksdb::WriteBatch ab;
     std::vector<std::pair<Peer*, ApplyResult>> results;
@@ -642,7 +655,9 @@ bool RaftStore::RunOnce() {
       std::vector<eraftpb::Entry> ents = std::move(p->unapplied);
       p->unapplied.clear();
       ents.insert(ents.end(), rd.committed_entries.begin(), rd.committed_entries.end());
+      uint64_t before = p->storage->applied_index();
       if (!ents.empty()) ApplyEntries(p, std::move(ents), &ab, &res, &d);
+      stats_.entries_applied += p->storage->applied_index() - before;
       results.emplace_back(p, std::move(res));
     }
     // Blocked replicas without news retry what they could not apply.
@@ -722,6 +737,10 @@ bool RaftStore::RunOnce() {
     rocksdb::WriteBatch gc;
     for (auto& [id, p] : peers_) MaybeCompactLog(p.get(), &gc);
     if (gc.Count() > 0) (void)opts_.engines.db->Write(rocksdb::WriteOptions(), &gc);
+  }
+  if (did) {
+    std::lock_guard<std::mutex> l(mu_);
+    stats_.turns++;
   }
   for (auto& f : d) f();
   return did;

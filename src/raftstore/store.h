@@ -59,6 +59,18 @@ struct StoreOptions {
   std::function<void(const import_sstpb::SSTMeta&, const std::string& path)> sst_ingested;
 };
 
+// Counters of the loop's work (monotonic; for tests, benchmarks and metrics).
+struct StoreStats {
+  uint64_t turns = 0;            // RunOnce calls that did something
+  uint64_t raft_writes = 0;      // writes of Raft state (one per turn at most)
+  uint64_t synced_writes = 0;    // of which needed a sync (synced unless Engines::sync is off)
+  uint64_t readies = 0;          // Readies persisted (one per region per turn at most)
+  uint64_t entries_persisted = 0;
+  uint64_t entries_applied = 0;
+  uint64_t messages_sent = 0;
+  uint64_t transport_sends = 0;  // Transport::Send calls (one per turn at most)
+};
+
 struct PeerInfo {
   metapb::Region region;
   uint64_t peer_id = 0;
@@ -102,6 +114,7 @@ class RaftStore {
   // ---- introspection (copies) ----
   std::optional<PeerInfo> GetPeer(uint64_t region_id) const;
   std::vector<PeerInfo> Peers() const;
+  StoreStats stats() const;
   uint64_t store_id() const { return opts_.store_id; }
 
  private:
@@ -170,6 +183,7 @@ class RaftStore {
   // to that peer id or older never recreate it.
   std::map<uint64_t, uint64_t> tombstones_;  // GUARDED_BY(mu_)
   bool applying_ = false;                    // snapshots are not generated mid-apply
+  StoreStats stats_;                         // GUARDED_BY(mu_)
   uint64_t next_read_ = 0;
 
   std::atomic<bool> stop_{false};

@@ -38,6 +38,58 @@ TEST(RaftStoreTest, ReplicatesWritesToEveryReplica) {
   }
 }
 
+TEST(RaftStoreTest, OneSyncedWritePerTurnHoweverManyRegionsWrite) {
+  Cluster c(3);
+  c.Bootstrap({1, 2, 3});
+  uint64_t l = c.WaitLeader(1);
+  // 20 regions, all led by the same store.
+  raft_cmdpb::AdminRequest split;
+  split.set_cmd_type(raft_cmdpb::BatchSplit);
+  for (int i = 1; i < 20; ++i) {
+    auto* s = split.mutable_splits()->add_requests();
+    s->set_split_key(K(i * 10));
+    s->set_new_region_id(100 + i);
+    for (int k = 0; k < 3; ++k) s->add_new_peer_ids(1000 + i * 10 + k);
+  }
+  ASSERT_TRUE(Ok(c.Admin(1, split)));
+  c.Tick(30);
+  std::vector<uint64_t> regions = {1};
+  for (int i = 1; i < 20; ++i) regions.push_back(100 + i);
+  for (uint64_t r : regions) {
+    raft_cmdpb::AdminRequest t;
+    t.set_cmd_type(raft_cmdpb::TransferLeader);
+    auto info = c.Store(c.LeaderStore(r)).GetPeer(r);
+    const metapb::Peer* target = nullptr;
+    for (const auto& p : info->region.peers()) {
+      if (p.store_id() == l) target = &p;
+    }
+    ASSERT_NE(target, nullptr);
+    *t.mutable_transfer_leader()->mutable_peer() = *target;
+    (void)c.Admin(r, t);
+  }
+  c.Tick(5);
+  for (uint64_t r : regions) ASSERT_EQ(c.LeaderStore(r), l) << "region " << r;
+  // One write to each region, all queued before the leader's next turn.
+  auto before = c.Store(l).stats();
+  for (uint64_t r : regions) {
+    raft_cmdpb::RaftCmdRequest req;
+    req.mutable_header()->set_region_id(r);
+    *req.mutable_header()->mutable_region_epoch() = c.Store(l).GetPeer(r)->region.region_epoch();
+    auto* p = req.add_requests();
+    p->set_cmd_type(raft_cmdpb::Put);
+    p->mutable_put()->set_key(c.Store(l).GetPeer(r)->region.start_key() + "0");
+    p->mutable_put()->set_value("v");
+    c.Store(l).Propose(req, [](const raft_cmdpb::RaftCmdResponse&) {});
+  }
+  ASSERT_TRUE(c.Store(l).RunOnce());
+  auto after = c.Store(l).stats();
+  EXPECT_EQ(after.readies - before.readies, regions.size());
+  EXPECT_EQ(after.entries_persisted - before.entries_persisted, regions.size());
+  EXPECT_EQ(after.raft_writes - before.raft_writes, 1u);    // all 20 regions, one write
+  EXPECT_EQ(after.synced_writes - before.synced_writes, 1u);  // one fsync
+  EXPECT_EQ(after.transport_sends - before.transport_sends, 1u);
+}
+
 TEST(RaftStoreTest, FollowerRefusesWithTheLeaderAndReadsNeedTheLeader) {
   Cluster c(3);
   c.Bootstrap({1, 2, 3});
