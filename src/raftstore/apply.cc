@@ -327,12 +327,6 @@ void RaftStore::ApplySplit(Peer* p, const raft_cmdpb::RaftCmdRequest& req,
                           " new peer ids for " + std::to_string(parent.peers_size()) + " peers"));
       return;
     }
-    auto existing = peers_.find(s.new_region_id());
-    if (existing != peers_.end() && existing->second->initialized()) {
-      *resp = ErrResp(Msg("split: region " + std::to_string(s.new_region_id()) +
-                          " already exists here"));
-      return;
-    }
     prev = s.split_key();
   }
   uint64_t version = parent.region_epoch().version() + static_cast<uint64_t>(splits.size());
@@ -355,6 +349,10 @@ void RaftStore::ApplySplit(Peer* p, const raft_cmdpb::RaftCmdRequest& req,
     regions.push_back(r);
   }
   for (const auto& r : regions) {
+    // Every replica applies the split alike (the parent shrinks everywhere); a new region
+    // that already has an initialized replica here keeps it (it is newer than the split).
+    auto initialized = peers_.find(r.id());
+    if (initialized != peers_.end() && initialized->second->initialized()) continue;
     PeerStorage::BootstrapToBatch(r.id(), wb, opts_.engines.cf_raft);
     // A replica of the new region created earlier by a message may have voted in a term
     // above the initial one: keep that vote, or this store could vote twice in a term.

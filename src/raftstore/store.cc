@@ -708,30 +708,34 @@ bool RaftStore::RunOnce() {
       }
       p->was_leader = leader;
     }
-    // Results that change the set of replicas.
+    // Results that change the set of replicas. Collected first: creating a split's regions
+    // may replace (free) a replica that is itself in `results`.
     std::vector<uint64_t> to_destroy;
+    std::vector<std::pair<bool, metapb::Region>> to_create;  // (parent led, region)
     for (auto& [p, res] : results) {
       bool parent_leader = p->IsLeader();
-      for (const auto& region : res.split_regions) {
-        const metapb::Peer* me = FindPeerOnStore(region, opts_.store_id);
-        if (!me) continue;
-        auto existing = peers_.find(region.id());
-        if (existing != peers_.end()) {
-          if (existing->second->initialized()) continue;
-          // A replica created by a message of the new region: replace it with the split's.
-          FailAll(existing->second.get(), RegionNotFoundErr(region.id()), &d);
-          peers_.erase(existing);
-        }
-        auto np = CreatePeer(region, me->id(), /*bootstrap_state=*/false);
-        if (!np.ok()) {
-          LOG_ERROR("raftstore: creating split region {}: {}", region.id(),
-                    np.status().ToString());
-          continue;
-        }
-        // The parent's leader leads the new regions at once instead of waiting for a timeout.
-        if (parent_leader) (*np)->raft->Campaign();
-      }
+      for (const auto& region : res.split_regions) to_create.emplace_back(parent_leader, region);
       if (res.removed_self) to_destroy.push_back(p->region_id());
+    }
+    results.clear();
+    for (const auto& [parent_leader, region] : to_create) {
+      const metapb::Peer* me = FindPeerOnStore(region, opts_.store_id);
+      if (!me) continue;
+      auto existing = peers_.find(region.id());
+      if (existing != peers_.end()) {
+        if (existing->second->initialized()) continue;
+        // A replica created by a message of the new region: replace it with the split's.
+        FailAll(existing->second.get(), RegionNotFoundErr(region.id()), &d);
+        peers_.erase(existing);
+      }
+      auto np = CreatePeer(region, me->id(), /*bootstrap_state=*/false);
+      if (!np.ok()) {
+        LOG_ERROR("raftstore: creating split region {}: {}", region.id(),
+                  np.status().ToString());
+        continue;
+      }
+      // The parent's leader leads the new regions at once instead of waiting for a timeout.
+      if (parent_leader) (*np)->raft->Campaign();
     }
     for (uint64_t rid : to_destroy) DestroyPeer(rid, &d);
     rocksdb::WriteBatch gc;
