@@ -393,7 +393,8 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
         queue.pop_front();
         cv_push.notify_one();
       }
-      if (failed.load()) continue;
+      // After a failure or an interrupt the queued groups are dropped, not imported.
+      if (failed.load() || !CheckInterrupted(c).ok()) continue;
       auto r = importer.Import(task.group, task.target);
       Status recorded;
       if (r.ok()) {
