@@ -480,7 +480,13 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   cwo.interval =
       c.checkpoint_interval.count() > 0 ? c.checkpoint_interval : std::chrono::milliseconds(30000);
   cwo.first_seq = loaded.has_value() ? loaded->next_seq : 1;
-  cwo.after_flush = [storage, &holder] { return RefreshBackupLock(storage, &holder); };
+  // A checkpoint save that fails is not fatal (its ranges are redone by a resume): retry it
+  // briefly, so a storage outage does not hold up the backup's stop.
+  cwo.io.retry.budget_ms = 5000;
+  const MetaIoOptions refresh_io = cwo.io;
+  cwo.after_flush = [storage, &holder, refresh_io] {
+    return RefreshBackupLock(storage, &holder, refresh_io);
+  };
   CheckpointWriter checkpoint(storage, cwo);
   stop.checkpoint = &checkpoint;
   const bool flush_each = c.checkpoint_interval.count() == 0;
