@@ -2,13 +2,15 @@
 // a 3-node source is restored into fresh 1-node targets and br is killed with SIGKILL
 //   - right after the tables were created,
 //   - half-way through the ingest (after the first file group was ingested and saved),
-//   - during the table checksums (after one table's checksum was compared and saved);
+//   - during the table checksums (after one table's checksum was compared and saved),
+// and stopped with SIGTERM mid-ingest (one line saying how to resume, exit within seconds);
 // the rerun of the same command reuses the tables, ingests only what is missing, finishes with
 // every table's checksum equal to the backup's, leaves no checkpoint and no staged file, and a
 // row inserted afterwards gets a new id (no duplicate key). `--resume=false` after a killed run
 // starts afresh (and so meets the tables the killed run created).
 // Pauses are failpoints that sleep; the test waits for a log line before it kills br.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -223,6 +225,40 @@ TEST_F(RestoreResumeTest, KilledDuringChecksumComparesOnlyWhatIsLeft) {
   KillAt("checksum", "br.restore.before-table-checksum=1*sleep(600000)",
          "0 ingested groups, 1 checksummed tables");
   RerunAndCheck("checksum");
+}
+
+TEST_F(RestoreResumeTest, SigtermStopsCleanlyAndTheRerunCompletes) {
+  const std::string log = dir_->Sub("term-1.log");
+  tools::SubprocessOptions so;
+  so.argv = {itest::BinPath("br")};
+  for (const auto& a : RestoreArgs(log)) so.argv.push_back(a);
+  so.stdout_path = dir_->Sub("term-1.out");
+  so.stderr_path = dir_->Sub("term-1.err");
+  // Each ingested group takes a moment, so the restore is still running when it is stopped.
+  so.extra_env.push_back("BRKV_FAILPOINTS=br.restore.after-ingest=sleep(200)");
+  auto br = tools::Subprocess::Start(so);
+  ASSERT_TRUE(br.ok()) << br.status().ToString();
+  ASSERT_TRUE(WaitFor([&] {
+    return itest::ReadFile(log).find("saved 1 ingested groups") != std::string::npos ||
+           !(*br)->running();
+  }));
+  ASSERT_TRUE((*br)->running()) << itest::ReadFile(so.stderr_path);
+  const auto sent = Clock::now();
+  ASSERT_TRUE((*br)->Signal(SIGTERM).ok());
+  auto exit = (*br)->Wait(seconds(30));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_LT(Clock::now() - sent, seconds(10));
+  EXPECT_FALSE(exit->signaled);
+  EXPECT_NE(exit->code, 0);
+  std::vector<std::string> lines;
+  for (const auto& l : itest::Lines(itest::ReadFile(so.stderr_path))) {
+    if (!l.empty()) lines.push_back(l);
+  }
+  ASSERT_EQ(lines.size(), 1u) << itest::ReadFile(so.stderr_path);
+  EXPECT_NE(lines[0].find("interrupted by SIGTERM"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("rerun the same command to resume"), std::string::npos) << lines[0];
+  EXPECT_GT(CheckpointKeys(target_->client.get()), 0u);
+  RerunAndCheck("term");
 }
 
 TEST_F(RestoreResumeTest, ResumeFalseStartsAfresh) {
