@@ -6,6 +6,7 @@
 //     the rerun of the same command resumes at the same ts, backs up only what was missing
 //     (files counted), and the backup equals an uninterrupted one at that ts and restores;
 //   - a rerun with different options is refused before any work, saying what differs;
+//   - a resume after the service safe point kept for it expired fails saying so;
 //   - SIGTERM mid-backup exits within seconds with the resume line, and the rerun completes;
 //     a second SIGINT while the progress is being saved exits at once.
 // Every pause is a failpoint that sleeps; the test waits for an observable state (an object in
@@ -400,6 +401,40 @@ TEST_F(BackupResumeTest, SecondInterruptExitsAtOnce) {
   EXPECT_NE(itest::ReadFile(dir_.Sub("twice-1.err")).find("second interrupt"), std::string::npos);
   // What was saved before still resumes.
   RerunAndCompare("twice", 1);
+}
+
+// Runs last in its suite: it moves the cluster's GC safe point forward for good.
+TEST_F(BackupResumeTest, ResumeAfterTheGcTtlExpiredFailsClearly) {
+  // A short TTL (kept 1 s after br stops) so the resume window passes within the test.
+  const std::vector<std::string> ttl = {"--gcttl", "1", "--gcttl-resume", "1"};
+  auto br =
+      StartBr(BackupArgs("gc", ttl), dir_.Sub("gc-killed"), "br.backup.after-piece=sleep(600000)");
+  ASSERT_NE(br, nullptr);
+  ASSERT_TRUE(WaitFor([&] {
+    return Exists(dir_.Sub("gc/checkpoints/backup/ranges.000000001")) || !br->running();
+  }));
+  ASSERT_TRUE(br->running()) << itest::ReadFile(dir_.Sub("gc-killed.err"));
+  br->Kill();
+  auto storage = storage::CreateStorageFromUrl("local://" + dir_.Sub("gc"));
+  ASSERT_TRUE(storage.ok());
+  auto cp = br::LoadCheckpointMeta(storage->get());
+  ASSERT_TRUE(cp.ok() && cp->has_value());
+  const uint64_t backup_ts = (*cp)->backup_ts;
+  // GC may pass the backup ts once the service safe point expired.
+  ASSERT_TRUE(WaitFor([&] {
+    auto now = env_->client->GetTS();
+    if (!now.ok()) return false;
+    auto sp = env_->client->pd()->UpdateGCSafePoint(*now);
+    return sp.ok() && *sp >= backup_ts;
+  }));
+  const tools::ExitInfo exit = RunBr(BackupArgs("gc", ttl), dir_.Sub("gc-rerun"));
+  EXPECT_FALSE(exit.success());
+  const auto lines = NonEmptyLines(itest::ReadFile(dir_.Sub("gc-rerun.err")));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("cannot resume the backup"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("--gcttl-resume"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("start afresh in an empty path"), std::string::npos) << lines[0];
+  EXPECT_FALSE(Exists(dir_.Sub("gc/backupmeta")));
 }
 
 // The fine-grained phase: every node fails its first piece once, so gaps are retried; br is
