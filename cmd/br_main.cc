@@ -8,6 +8,7 @@
 
 #include "br/cli_common.h"
 #include "br/cli_restore.h"
+#include "br/interrupt.h"
 #include "br/version.h"
 
 int main(int argc, char** argv) {
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
                  brkv::br::RedactSecrets(e.what(), secrets).c_str());
     return 2;
   }
+  // Backup and restore turn SIGINT/SIGTERM into a clean stop (progress saved) through this.
+  static brkv::br::Interrupt interrupt;
+  cli.set_interrupt(&interrupt);
   brkv::Status s = cli.has_action()
                        ? cli.RunAction()
                        : brkv::Status::InvalidArgument("no command given (run with --help)");

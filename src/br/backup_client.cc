@@ -8,6 +8,7 @@
 #include "br/progress.h"
 #include "catalog/tablecodec.h"
 #include "common/codec.h"
+#include "common/failpoint.h"
 #include "common/logging.h"
 
 namespace brkv::br {
@@ -56,6 +57,11 @@ BackupClient::BackupClient(BackupTopology* topology, BackupSender* sender,
 void BackupClient::Fail(const Status& s) {
   std::lock_guard<std::mutex> l(mu_);
   if (fatal_.ok()) fatal_ = s;
+}
+
+void BackupClient::Cancel(const Status& reason) {
+  Fail(reason);
+  sender_->CancelAll();
 }
 
 Status BackupClient::fatal() const {
@@ -127,6 +133,7 @@ Result<BackupClientStats> BackupClient::BackupRanges(const std::vector<KeyRange>
         ++stats_.fine_grained_rounds;
       }
       LOG_INFO("backup fine-grained round: {} gaps, {} stores", gaps.size(), round->size());
+      RETURN_IF_ERROR(failpoint::Eval("br.backup.before-fine-grained-round"));
       SendAll(*round, deadline);
       RETURN_IF_ERROR(fatal());
     } else {

@@ -90,6 +90,11 @@ class BackupClient {
   // every range was answered; see the top of the file for the failures.
   Result<BackupClientStats> BackupRanges(const std::vector<KeyRange>& ranges);
 
+  // Stops the backup from any thread: no further round is scheduled, the streams in flight are
+  // cancelled (BackupSender::CancelAll), and BackupRanges returns `reason` (the first fatal
+  // error wins). Pieces already delivered to hooks.on_piece stay delivered.
+  void Cancel(const Status& reason);
+
  private:
   struct StoreWork {
     StoreTarget store;

@@ -4,11 +4,15 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
+#include <unordered_set>
 
+#include "br/backup_checkpoint.h"
 #include "br/backup_checksum.h"
 #include "br/backup_client.h"
 #include "br/backup_lock.h"
 #include "br/backup_request.h"
+#include "br/backup_resume.h"
 #include "br/meta_writer.h"
 #include "br/safe_point_keeper.h"
 #include "br/version.h"
@@ -16,6 +20,7 @@
 #include "client/cluster.h"
 #include "client/lock_resolver.h"
 #include "common/checksum.h"
+#include "common/failpoint.h"
 #include "common/logging.h"
 #include "storage/external_storage.h"
 #include "table/kv_reader.h"
@@ -37,6 +42,8 @@ struct BackupJob {
   std::unique_ptr<storage::ExternalStorage> storage;
   std::unique_ptr<client::Cluster> cluster;
   std::unique_ptr<SafePointKeeper> keeper;
+  // The checkpoint of the job being resumed (nullopt: a new job).
+  std::optional<BackupCheckpointMeta> checkpoint;
   uint64_t backup_ts = 0;
   uint64_t last_backup_ts = 0;
   BackupPlan plan;
@@ -80,7 +87,18 @@ Status ResolveTimestamps(BackupJob* job) {
   const BackupConfig& c = *job->config;
   client::PdClient* pd = job->cluster->pd();
   ASSIGN_OR_RETURN(uint64_t now_ts, pd->GetTS());
-  if (c.backup_ts.empty()) {
+  if (job->checkpoint.has_value()) {
+    // A resume continues at the job's snapshot; the fingerprint already matched --backupts.
+    const BackupCheckpointMeta& cp = *job->checkpoint;
+    if (cp.cluster_id != 0 && cp.cluster_id != pd->cluster_id()) {
+      return Status::InvalidArgument(
+          "the saved progress in " + job->storage->Uri() + " belongs to cluster " +
+          std::to_string(cp.cluster_id) + ", but PD at " + c.pd + " serves cluster " +
+          std::to_string(pd->cluster_id()) + ": check --pd, or choose an empty path");
+    }
+    job->backup_ts = cp.backup_ts;
+    job->last_backup_ts = cp.last_backup_ts;
+  } else if (c.backup_ts.empty()) {
     job->backup_ts = now_ts;
   } else {
     ASSIGN_OR_RETURN(job->backup_ts, ParseTS(c.backup_ts, c.ts_options));
@@ -91,7 +109,7 @@ Status ResolveTimestamps(BackupJob* job) {
                                      std::to_string(now_ts) + "; give a past time or omit it");
     }
   }
-  if (IsIncremental(c)) {
+  if (IsIncremental(c) && !job->checkpoint.has_value()) {
     ASSIGN_OR_RETURN(job->last_backup_ts, ParseTS(c.last_backup_ts, c.ts_options));
     if (job->last_backup_ts >= job->backup_ts) {
       return Status::InvalidArgument("--lastbackupts " + std::to_string(job->last_backup_ts) +
@@ -104,6 +122,15 @@ Status ResolveTimestamps(BackupJob* job) {
   const uint64_t oldest = job->last_backup_ts != 0 ? job->last_backup_ts : job->backup_ts;
   ASSIGN_OR_RETURN(uint64_t gc_safe_point, pd->GetGCSafePoint());
   if (oldest <= gc_safe_point) {
+    if (job->checkpoint.has_value()) {
+      return Status::InvalidArgument(
+          "cannot resume the backup in " + job->storage->Uri() + ": GC safe point " +
+          std::to_string(gc_safe_point) + " is past its " +
+          (job->last_backup_ts != 0 ? "--lastbackupts " : "backup ts ") + std::to_string(oldest) +
+          " (the service safe point kept for the resume, --gcttl-resume " +
+          std::to_string(job->checkpoint->resume_gcttl_seconds) +
+          " s, expired); start afresh in an empty path");
+    }
     return Status::InvalidArgument(
         "GC safe point " + std::to_string(gc_safe_point) + " is past the " +
         (job->last_backup_ts != 0 ? "--lastbackupts " : "backup ts ") + std::to_string(oldest) +
@@ -111,10 +138,21 @@ Status ResolveTimestamps(BackupJob* job) {
         "newer ts");
   }
   SafePointKeeperOptions ko;
-  ko.service_id = NewBrServiceId();
+  ko.service_id = job->checkpoint.has_value() && !job->checkpoint->service_id.empty()
+                      ? job->checkpoint->service_id
+                      : NewBrServiceId();
   ko.safe_point = oldest - 1;
-  ko.ttl_seconds = c.gcttl_seconds;
-  ASSIGN_OR_RETURN(job->keeper, SafePointKeeper::Start(pd, ko));
+  // The registration outlives a br that is killed outright by --gcttl-resume, so the job can
+  // still be resumed; it is renewed every --gcttl/5 and removed when the backup ends cleanly.
+  ko.ttl_seconds = std::max(c.gcttl_seconds, c.resume_gcttl_seconds);
+  ko.interval = milliseconds(std::max<int64_t>(1000, c.gcttl_seconds * 1000 / 5));
+  auto keeper = SafePointKeeper::Start(pd, ko);
+  if (!keeper.ok() && job->checkpoint.has_value()) {
+    return keeper.status().WithContext("cannot resume the backup in " + job->storage->Uri() +
+                                       " (start afresh in an empty path)");
+  }
+  if (!keeper.ok()) return keeper.status();
+  job->keeper = std::move(keeper).value();
   return Status::OK();
 }
 
@@ -251,6 +289,12 @@ Status ValidateBackupConfig(const BackupConfig& c) {
   if (c.gcttl_seconds <= 0) {
     return Status::InvalidArgument("--gcttl must be a positive number of seconds");
   }
+  if (c.resume_gcttl_seconds < 0) {
+    return Status::InvalidArgument("--gcttl-resume must be 0 or a positive number of seconds");
+  }
+  if (c.checkpoint_interval.count() < 0) {
+    return Status::InvalidArgument("--checkpoint-interval must not be negative");
+  }
   if (c.concurrency == 0 || c.concurrency > 256) {
     return Status::InvalidArgument("--concurrency must be between 1 and 256");
   }
@@ -270,6 +314,65 @@ Status ValidateBackupConfig(const BackupConfig& c) {
   return Status::OK();
 }
 
+namespace {
+
+// What a run that stopped leaves behind, by how far it got (see the top of backup_runner.h).
+struct StopPolicy {
+  BackupJob* job = nullptr;
+  LockHolder* holder = nullptr;
+  CheckpointWriter* checkpoint = nullptr;
+  // True once a range was sent to a node (or the job is a resume): from then on the lock,
+  // the checkpoint and the service safe point stay for a resume.
+  bool resumable = false;
+};
+
+// Cleans up after a failure and returns the error to report.
+Status StopWith(const StopPolicy& p, Status error) {
+  BackupJob& job = *p.job;
+  const BackupConfig& c = *job.config;
+  if (!p.resumable) {
+    if (job.keeper) (void)job.keeper->Stop();
+    if (job.storage) {
+      (void)RemoveBackupCheckpoint(job.storage.get());
+      Status r = ReleaseBackupLock(job.storage.get(), *p.holder);
+      if (!r.ok()) LOG_WARN("cannot remove backup.lock: {}", r.ToString());
+    }
+    return error;
+  }
+  // Tests pause here to deliver a second signal while the progress is being saved.
+  (void)failpoint::Eval("br.backup.before-save-on-stop");
+  if (p.checkpoint != nullptr) {
+    Status s = p.checkpoint->Close();
+    if (!s.ok()) LOG_WARN("the last progress could not be saved: {}", s.ToString());
+  }
+  std::string kept;
+  if (job.keeper) {
+    if (c.resume_gcttl_seconds > 0 && job.keeper->StopAndKeep(c.resume_gcttl_seconds).ok()) {
+      kept = "; GC keeps the backup ts for " + std::to_string(c.resume_gcttl_seconds) +
+             " s, --gcttl-resume";
+    } else {
+      (void)job.keeper->Stop();
+    }
+  }
+  const std::string saved = "progress saved in " + job.storage->Uri() + "/checkpoints" + kept;
+  LOG_WARN("backup stopped: {}; {}; rerun the same command to resume", error.ToString(), saved);
+  if (c.interrupt != nullptr && c.interrupt->requested()) {
+    return Status::Aborted("interrupted by " + c.interrupt->SignalName() +
+                           ": rerun the same command to resume (" + saved + ")");
+  }
+  return error.WithContext("backup stopped; rerun the same command to resume it (" + saved + ")");
+}
+
+// Stops with Aborted when the interrupt was requested.
+Status CheckInterrupt(const BackupConfig& c) {
+  if (c.interrupt != nullptr && c.interrupt->requested()) {
+    return Status::Aborted("interrupted by " + c.interrupt->SignalName());
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<BackupResult> RunBackup(const BackupConfig& c) {
   RETURN_IF_ERROR(ValidateBackupConfig(c));
   BackupJob job;
@@ -278,13 +381,34 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   const bool incremental = IsIncremental(c);
   const std::string title = BackupTitle(c.scope.kind, incremental);
 
-  // 1. Storage: refuse a used path before touching the cluster.
+  // 1. Storage: claim the path before touching the cluster.
   ASSIGN_OR_RETURN(job.backend, storage::ParseBackend(c.storage_url));
   storage::StorageOptions so;
   so.default_timeout = c.storage_timeout;
   ASSIGN_OR_RETURN(job.storage, storage::CreateStorage(job.backend, so));
   LOG_INFO("{}: to {}", title, job.storage->Uri());
-  RETURN_IF_ERROR(CheckBackupPathIsFree(job.storage.get()));
+  LockHolder holder = ThisProcessHolder();
+  holder.fingerprint = BackupFingerprint(c);
+  ASSIGN_OR_RETURN(LockClaim claim, ClaimBackupLock(job.storage.get(), &holder));
+  StopPolicy stop;
+  stop.job = &job;
+  stop.holder = &holder;
+  if (claim.resumed) {
+    ASSIGN_OR_RETURN(job.checkpoint, LoadCheckpointMeta(job.storage.get()));
+    if (job.checkpoint.has_value() && job.checkpoint->job_id != holder.job_id) {
+      return Status::Corruption("the saved progress in " + job.storage->Uri() + " belongs to job " +
+                                job.checkpoint->job_id + ", backup.lock to job " + holder.job_id +
+                                "; the path was modified by hand: choose an empty path");
+    }
+    // A job that stopped before it saved its ts starts its work afresh under the same lock.
+    stop.resumable = job.checkpoint.has_value();
+    LOG_INFO("{}: resuming backup job {} (previous run: pid {} on {})", title, holder.job_id,
+             claim.previous.pid, claim.previous.host);
+  } else {
+    LOG_INFO("{}: backup job {}", title, holder.job_id);
+  }
+  auto fail = [&stop](Status s) { return StopWith(stop, std::move(s)); };
+  if (Status s = CheckInterrupt(c); !s.ok()) return fail(s);
 
   // 2. Cluster, timestamps, GC safe point.
   client::ClusterOptions co;
@@ -293,31 +417,115 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   co.retry_budget_ms = c.pd_timeout_ms;
   auto cluster = client::Cluster::Connect(co);
   if (!cluster.ok()) {
-    return cluster.status().WithContext("cannot reach PD at " + c.pd +
-                                        "; check --pd and that the cluster is running");
+    return fail(cluster.status().WithContext("cannot reach PD at " + c.pd +
+                                             "; check --pd and that the cluster is running"));
   }
   job.cluster = std::move(cluster).value();
-  RETURN_IF_ERROR(CheckStores(&job));
-  RETURN_IF_ERROR(ResolveTimestamps(&job));
+  if (Status s = CheckStores(&job); !s.ok()) return fail(s);
+  if (Status s = ResolveTimestamps(&job); !s.ok()) return fail(s);
   LOG_INFO("{}: backup ts {}, last backup ts {}, service safe point {}", title, job.backup_ts,
            job.last_backup_ts, job.keeper->service_id());
 
   // 3. What to back up.
-  RETURN_IF_ERROR(Plan(&job));
+  if (Status s = Plan(&job); !s.ok()) return fail(s);
   LOG_INFO("{}: {} databases, {} tables, {} ranges, {} DDL entries", title, job.plan.databases,
            job.plan.tables, job.plan.ranges.size(), job.ddls.size());
+  if (Status s = CheckInterrupt(c); !s.ok()) return fail(s);
 
-  // 4. Claim the path, then back up the ranges, streaming files into the metadata.
-  RETURN_IF_ERROR(CheckAndLock(job.storage.get()));
+  // 4. Progress: record the job (a new one), or take over what the interrupted run finished.
+  if (!job.checkpoint.has_value()) {
+    BackupCheckpointMeta cp;
+    cp.job_id = holder.job_id;
+    cp.backup_ts = job.backup_ts;
+    cp.last_backup_ts = job.last_backup_ts;
+    cp.cluster_id = job.cluster->pd()->cluster_id();
+    cp.service_id = job.keeper->service_id();
+    cp.resume_gcttl_seconds = c.resume_gcttl_seconds;
+    cp.fingerprint = holder.fingerprint;
+    if (Status s = SaveCheckpointMeta(job.storage.get(), cp); !s.ok()) return fail(s);
+  }
+  stop.resumable = true;
   MetaWriterOptions mo;
   mo.cipher = c.cipher;
-  ASSIGN_OR_RETURN(std::unique_ptr<MetaWriter> meta, MetaWriter::Open(job.storage.get(), mo));
+  storage::ExternalStorage* storage = job.storage.get();
+  mo.before_commit = [storage, &holder] { return VerifyBackupLockHeld(storage, holder); };
+  auto meta_or = MetaWriter::Open(job.storage.get(), mo);
+  if (!meta_or.ok()) return fail(meta_or.status());
+  std::unique_ptr<MetaWriter> meta = std::move(meta_or).value();
 
   std::map<int64_t, Checksum> table_sums;
+  auto add_sums = [&table_sums](const ::backup::BackupResponse& resp) {
+    for (const ::backup::File& f : resp.files()) {
+      Checksum part;
+      part.crc64xor = f.crc64xor();
+      part.total_kvs = f.total_kvs();
+      part.total_bytes = f.total_bytes();
+      table_sums[catalog::DecodeTableID(f.start_key())].Merge(part);
+    }
+  };
+  BackupResult result;
+  BackupClientStats reused_stats;
+  std::unordered_set<std::string> file_names;
+  std::vector<KeyRange> todo = job.plan.ranges;
+  std::optional<LoadedRanges> loaded;
+  if (claim.resumed) {
+    auto l = LoadFinishedRanges(storage, c.cipher);
+    if (!l.ok()) return fail(l.status());
+    loaded = std::move(l).value();
+  }
+  // Started before the (possibly long) checks of a resume, so the lock's heartbeat keeps
+  // being renewed.
+  CheckpointWriterOptions cwo;
+  cwo.cipher = c.cipher;
+  cwo.interval =
+      c.checkpoint_interval.count() > 0 ? c.checkpoint_interval : std::chrono::milliseconds(30000);
+  cwo.first_seq = loaded.has_value() ? loaded->next_seq : 1;
+  // A checkpoint save that fails is not fatal (its ranges are redone by a resume): retry it
+  // briefly, so a storage outage does not hold up the backup's stop.
+  cwo.io.retry.budget_ms = 5000;
+  const MetaIoOptions refresh_io = cwo.io;
+  cwo.after_flush = [storage, &holder, refresh_io] {
+    return RefreshBackupLock(storage, &holder, refresh_io);
+  };
+  CheckpointWriter checkpoint(storage, cwo);
+  stop.checkpoint = &checkpoint;
+  const bool flush_each = c.checkpoint_interval.count() == 0;
+  if (loaded.has_value()) {
+    if (Status s = DeleteStaleMetaLeaves(storage); !s.ok()) return fail(s);
+    auto reused = VerifyReusedRanges(storage, std::move(loaded->ranges),
+                                     static_cast<int>(std::clamp<uint32_t>(c.concurrency, 2, 16)));
+    if (!reused.ok()) return fail(reused.status());
+    RangeTree done;
+    for (const ::backup::BackupResponse& r : reused->kept) {
+      // Saved ranges never overlap; one that does (a damaged checkpoint) is backed up again.
+      if (!done.Insert(KeyRange{r.start_key(), r.end_key()}).ok()) continue;
+      std::vector<::backup::File> files(r.files().begin(), r.files().end());
+      if (!files.empty()) {
+        if (Status s = meta->AppendDataFiles(files); !s.ok()) return fail(s);
+      }
+      add_sums(r);
+      for (const ::backup::File& f : files) {
+        file_names.insert(f.name());
+        ++reused_stats.files;
+        reused_stats.total_kvs += f.total_kvs();
+        reused_stats.total_bytes += f.total_bytes();
+        reused_stats.total_size += f.size();
+      }
+      ++result.reused_ranges;
+    }
+    todo = done.GetIncompleteRanges(job.plan.ranges);
+    result.resumed = true;
+    result.reused_files = reused_stats.files;
+    LOG_INFO(
+        "{}: resume reuses {} finished ranges ({} files, {} bytes; sha256 checked, {} "
+        "ranges redone for a missing or changed file); {} ranges left to back up",
+        title, result.reused_ranges, reused_stats.files, reused_stats.total_size, reused->dropped,
+        todo.size());
+  }
   ProgressOptions po;
   po.title = title;
   po.unit = "ranges";
-  po.total = job.plan.ranges.size();
+  po.total = todo.size();
   po.tty = c.progress_tty;
   po.interval = c.progress_interval;
   po.out = c.progress_out;
@@ -328,16 +536,16 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   bco.fine_grained_timeout = c.backup_timeout;
   BackupClientHooks hooks;
   hooks.on_piece = [&](const ::backup::BackupResponse& resp) -> Status {
-    if (resp.files_size() == 0) return Status::OK();
-    std::vector<::backup::File> files(resp.files().begin(), resp.files().end());
-    for (const ::backup::File& f : files) {
-      Checksum part;
-      part.crc64xor = f.crc64xor();
-      part.total_kvs = f.total_kvs();
-      part.total_bytes = f.total_bytes();
-      table_sums[catalog::DecodeTableID(f.start_key())].Merge(part);
+    add_sums(resp);
+    for (const ::backup::File& f : resp.files()) file_names.insert(f.name());
+    if (resp.files_size() > 0) {
+      std::vector<::backup::File> files(resp.files().begin(), resp.files().end());
+      RETURN_IF_ERROR(meta->AppendDataFiles(files));
     }
-    return meta->AppendDataFiles(files);
+    checkpoint.Add(resp);
+    if (flush_each) RETURN_IF_ERROR(checkpoint.Flush());
+    FAIL_POINT("br.backup.after-piece");
+    return Status::OK();
   };
   const uint64_t backup_ts = job.backup_ts;
   client::Cluster* cl = job.cluster.get();
@@ -353,21 +561,31 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   auto sender = NewGrpcBackupSender(job.cluster->channels(), gso);
   auto topology = NewPdBackupTopology(job.cluster->pd());
   BackupClient client(topology.get(), sender.get(), bco, hooks);
-  auto stats = client.BackupRanges(job.plan.ranges);
+  Result<BackupClientStats> stats = BackupClientStats{};
+  {
+    ScopedInterruptHook cancel(c.interrupt, [&client, &c] {
+      client.Cancel(Status::Aborted("interrupted by " + c.interrupt->SignalName()));
+    });
+    stats = client.BackupRanges(todo);
+  }
   progress->Finish();
   progress.reset();
-  if (!stats.ok()) return stats.status();
-  RETURN_IF_ERROR(job.keeper->status());
+  if (!stats.ok()) return fail(stats.status());
+  if (Status s = job.keeper->status(); !s.ok()) return fail(s);
+  // Every range is saved: a stop from here on redoes no range.
+  if (Status s = checkpoint.Flush(); !s.ok()) LOG_WARN("{}", s.ToString());
+  if (Status s = CheckInterrupt(c); !s.ok()) return fail(s);
 
   // 5. Table checksums (full transactional backups).
   if (c.scope.kind != BackupKind::kRaw && !incremental && c.checksum) {
-    RETURN_IF_ERROR(VerifyChecksums(&job, table_sums));
+    if (Status s = VerifyChecksums(&job, table_sums); !s.ok()) return fail(s);
   } else {
     LOG_INFO("{}: table checksum skipped ({})", title,
              c.scope.kind == BackupKind::kRaw ? "raw backup"
              : incremental                    ? "incremental backup"
                                               : "--checksum=false");
   }
+  if (Status s = CheckInterrupt(c); !s.ok()) return fail(s);
 
   // 6. Schemas, DDLs, root backupmeta.
   std::vector<::backup::Schema> schemas;
@@ -387,27 +605,42 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
     }
     schemas.push_back(std::move(pb));
     if (schemas.size() >= 256) {
-      RETURN_IF_ERROR(meta->AppendSchemas(schemas));
+      if (Status st = meta->AppendSchemas(schemas); !st.ok()) return fail(st);
       schemas.clear();
     }
   }
-  if (!schemas.empty()) RETURN_IF_ERROR(meta->AppendSchemas(schemas));
-  for (const std::string& ddl : job.ddls) RETURN_IF_ERROR(meta->AppendDdl(ddl));
+  if (!schemas.empty()) {
+    if (Status st = meta->AppendSchemas(schemas); !st.ok()) return fail(st);
+  }
+  for (const std::string& ddl : job.ddls) {
+    if (Status st = meta->AppendDdl(ddl); !st.ok()) return fail(st);
+  }
+  if (claim.resumed) {
+    // SSTs the interrupted run uploaded after its last save are not listed: remove them.
+    auto orphans = DeleteOrphanFiles(storage, file_names);
+    if (!orphans.ok()) return fail(orphans.status());
+    if (*orphans > 0) {
+      LOG_INFO("{}: deleted {} files of the interrupted run that no range uses", title, *orphans);
+    }
+  }
 
-  BackupResult result;
   result.backup_ts = job.backup_ts;
   result.cluster_id = job.cluster->pd()->cluster_id();
   result.tables = job.plan.tables;
   result.databases = job.plan.databases;
   BackupSummary& sum = result.summary;
   sum.title = title;
-  sum.ranges = stats->ranges;
-  sum.files = stats->files;
-  sum.total_kvs = stats->total_kvs;
-  sum.total_bytes = stats->total_bytes;
-  sum.data_size = stats->total_size;
+  sum.ranges = job.plan.ranges.size();
+  sum.files = stats->files + reused_stats.files;
+  sum.total_kvs = stats->total_kvs + reused_stats.total_kvs;
+  sum.total_bytes = stats->total_bytes + reused_stats.total_bytes;
+  sum.data_size = stats->total_size + reused_stats.total_size;
   sum.backup_ts = job.backup_ts;
   sum.last_backup_ts = job.last_backup_ts;
+  if (claim.resumed) {
+    LOG_INFO("{}: this run backed up {} ranges ({} files, {} bytes); {} files reused", title,
+             stats->ranges, stats->files, stats->total_size, reused_stats.files);
+  }
 
   ::backup::BackupMeta root;
   root.set_cluster_id(result.cluster_id);
@@ -428,8 +661,14 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   sum.take = std::chrono::duration_cast<milliseconds>(Clock::now() - job.start);
   root.set_backup_result(FormatBackupSummary(sum));
   // The last check before the commit point: the versions read must still be protected.
-  RETURN_IF_ERROR(job.keeper->status());
-  RETURN_IF_ERROR(meta->Finish(std::move(root)));
+  if (Status s = job.keeper->status(); !s.ok()) return fail(s);
+  if (Status s = meta->Finish(std::move(root)); !s.ok()) return fail(s);
+  // Committed: the progress is no longer needed, nor the service safe point.
+  stop.checkpoint = nullptr;
+  (void)checkpoint.Close();
+  if (Status s = RemoveBackupCheckpoint(storage); !s.ok()) {
+    LOG_WARN("{}: cannot delete the checkpoint objects (harmless): {}", title, s.ToString());
+  }
   (void)job.keeper->Stop();
   sum.take = std::chrono::duration_cast<milliseconds>(Clock::now() - job.start);
   LOG_INFO("{}", FormatBackupSummary(sum));

@@ -1,20 +1,28 @@
 // RunBackup: one whole `br backup full|db|table|raw` (architecture.md "Backup flow").
 //
-//   1. open the storage (-s URL) and refuse a path that already holds a backup;
-//   2. connect to PD; backup ts = --backupts (never in the future) or a fresh TSO; fail fast when
-//      the GC safe point is past it (or past --lastbackupts); hold a service safe point
-//      "br-<uuid>" at ts-1 (TTL --gcttl, refreshed every TTL/5) until the end, removed on
-//      success and on failure;
+//   1. open the storage (-s URL) and claim it (backup_lock.h): a path that holds a backup, or
+//      whose backup.lock names another job or a running one, is refused; the same command
+//      rerun after an interrupted run claims it as a resume of that job;
+//   2. connect to PD; backup ts = --backupts (never in the future) or a fresh TSO (a resume:
+//      the job's ts from the checkpoint); fail fast when the GC safe point is past it (or past
+//      --lastbackupts); hold a service safe point "br-<uuid>" at ts-1 (TTL --gcttl, refreshed
+//      every TTL/5; a resume reuses the job's id) until the end;
 //   3. read the catalog at the backup ts, apply --db/--table/-f, build the ranges (raw: the
 //      user's range); incremental: also the catalog changes since --lastbackupts;
-//   4. write backup.lock, then push the backup down to every store and retry the gaps region by
-//      region (BackupClient), streaming the files into backupmeta leaves as they arrive;
+//   4. a resume reuses the ranges the checkpoint lists whose files still verify (sha256);
+//      push the rest down to every store and retry the gaps region by region (BackupClient),
+//      streaming the files into backupmeta leaves and the checkpoint (backup_checkpoint.h,
+//      saved every checkpoint_interval) as they arrive;
 //   5. full table backups with --checksum: each table's XOR/sum of file checksums must equal
 //      the table checksum the nodes compute at the backup ts;
 //   6. write schemas (with the table checksums from the files; zero for incremental), DDLs, and
-//      the root `backupmeta` last — the commit point.
+//      the root `backupmeta` last — the commit point, after checking the lock is still ours;
+//      then the checkpoint is deleted and the service safe point removed.
 // Success means complete and verified; any failure returns one error saying what failed, on
-// which object and what to do, and leaves no `backupmeta`.
+// which object and what to do, and leaves no `backupmeta`. A failure before any range was
+// sent releases the lock and the service safe point (the path is as before). A later failure,
+// or an interrupt (config.interrupt: streams cancelled, checkpoint saved), keeps the lock, the
+// checkpoint and the service safe point (for resume_gcttl_seconds) and says how to resume.
 //
 // Secrets (the crypter key, storage credentials) are never logged or put in an error: the
 // storage is named by its redacted URL.
@@ -28,6 +36,7 @@
 #include <vector>
 
 #include "br/backup_plan.h"
+#include "br/interrupt.h"
 #include "br/parse_ts.h"
 #include "br/progress.h"
 #include "common/status.h"
@@ -67,6 +76,14 @@ struct BackupConfig {
   bool checksum = true;
   // Service safe point TTL in seconds. Default: 300.
   int64_t gcttl_seconds = 300;
+  // Seconds the service safe point is kept after a run that stopped with progress saved, so a
+  // resume finds the versions at the backup ts (--gcttl-resume). Default: 3600.
+  int64_t resume_gcttl_seconds = 3600;
+  // How often finished ranges are saved to the checkpoint; 0 = after every range (tests).
+  // Default: 30 s.
+  std::chrono::milliseconds checkpoint_interval{30000};
+  // Stops the backup cleanly when triggered (SIGINT/SIGTERM). Default: none.
+  Interrupt* interrupt = nullptr;
   // Refuse to start when a store is down. Default: true.
   bool check_requirements = true;
   // Send the storage credentials to the nodes. Default: true.
@@ -88,6 +105,10 @@ struct BackupConfig {
 
 struct BackupResult {
   BackupSummary summary;
+  // A resumed job: ranges and files reused from the checkpoint (not backed up again).
+  bool resumed = false;
+  size_t reused_ranges = 0;
+  uint64_t reused_files = 0;
   uint64_t backup_ts = 0;
   uint64_t cluster_id = 0;
   size_t tables = 0;

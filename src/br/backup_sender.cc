@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "client/store_client.h"
@@ -80,6 +81,12 @@ class GrpcBackupSender final : public BackupSender {
     if (store.address.empty()) return Status::Unavailable(what + ": store has no address");
     auto stub = ::backup::Backup::NewStub(channels_->Get(store.address));
     grpc::ClientContext ctx;
+    if (!Track(&ctx)) return Status::Aborted(what + ": cancelled (br is stopping)");
+    struct Untrack {
+      GrpcBackupSender* self;
+      grpc::ClientContext* ctx;
+      ~Untrack() { self->Forget(ctx); }
+    } untrack{this, &ctx};
     if (deadline != Clock::time_point::max()) {
       const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
       ctx.set_deadline(std::chrono::system_clock::now() +
@@ -99,6 +106,7 @@ class GrpcBackupSender final : public BackupSender {
     grpc::Status gs = reader->Finish();
     watchdog.Stop();
     if (!callback_error.ok()) return callback_error;
+    if (cancelled()) return Status::Aborted(what + ": cancelled (br is stopping)");
     if (watchdog.fired()) {
       return Status::TimedOut(what + ": no response for " +
                               std::to_string(options_.idle_timeout.count() / 1000) +
@@ -123,9 +131,33 @@ class GrpcBackupSender final : public BackupSender {
     }
   }
 
+  void CancelAll() override {
+    std::lock_guard<std::mutex> l(mu_);
+    cancelled_ = true;
+    for (grpc::ClientContext* ctx : active_) ctx->TryCancel();
+  }
+
  private:
+  bool Track(grpc::ClientContext* ctx) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (cancelled_) return false;
+    active_.insert(ctx);
+    return true;
+  }
+  void Forget(grpc::ClientContext* ctx) {
+    std::lock_guard<std::mutex> l(mu_);
+    active_.erase(ctx);
+  }
+  bool cancelled() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return cancelled_;
+  }
+
   client::ChannelCache* const channels_;
   const GrpcBackupSenderOptions options_;
+  mutable std::mutex mu_;
+  bool cancelled_ = false;                 // GUARDED_BY(mu_)
+  std::set<grpc::ClientContext*> active_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace

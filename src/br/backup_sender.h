@@ -37,6 +37,9 @@ class BackupSender {
   virtual Status Send(const StoreTarget& store, const ::backup::BackupRequest& request,
                       std::chrono::steady_clock::time_point deadline,
                       const ResponseFn& on_response) = 0;
+  // Cancels every stream in flight and makes later Sends return Aborted at once (br is
+  // stopping). Default: nothing to cancel.
+  virtual void CancelAll() {}
 };
 
 struct GrpcBackupSenderOptions {

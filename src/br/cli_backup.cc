@@ -35,6 +35,8 @@ struct BackupFlags {
   uint32_t concurrency = 4;
   bool checksum = true;
   int64_t gcttl = 300;
+  int64_t gcttl_resume = 3600;
+  double checkpoint_interval_s = 30;
   double backup_timeout_s = 300;
   double idle_timeout_s = 300;
   double progress_interval_s = 10;
@@ -69,6 +71,8 @@ Result<BackupConfig> ToConfig(BackupKind kind, const BackupFlags& f) {
   c.concurrency = f.concurrency;
   c.checksum = f.checksum;
   c.gcttl_seconds = f.gcttl;
+  c.resume_gcttl_seconds = f.gcttl_resume;
+  c.checkpoint_interval = SecondsFlag(f.checkpoint_interval_s);
   c.backup_timeout = SecondsFlag(f.backup_timeout_s);
   c.stream_idle_timeout = SecondsFlag(f.idle_timeout_s);
   c.progress_interval = SecondsFlag(f.progress_interval_s);
@@ -86,6 +90,9 @@ Status RunBackupCommand(BrCli* cli, BackupKind kind, const BackupFlags& f) {
   // Progress goes to stdout with the summary: stderr stays for the one error line.
   config.progress_out = cli->out();
   config.progress_tty = ::isatty(::fileno(cli->out())) != 0;
+  config.interrupt = cli->interrupt();
+  // From here SIGINT/SIGTERM stop the job cleanly; a second one exits at once.
+  if (config.interrupt != nullptr) InstallSignalHandlers(config.interrupt);
   auto result = RunBackup(config);
   if (!result.ok()) {
     LOG_ERROR("{} failed: {}", BackupTitle(kind, !f.last_backup_ts.empty()),
@@ -129,6 +136,15 @@ void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
                   "TTL in seconds of the service safe point that keeps GC away from the backup "
                   "ts while the backup runs")
       ->default_val(f->gcttl);
+  cmd->add_option("--gcttl-resume", f->gcttl_resume,
+                  "seconds the service safe point is kept after a backup stopped with its "
+                  "progress saved (failure, Ctrl-C), so that rerunning the same command can "
+                  "resume it; a resume after that fails (0 = remove it at once)")
+      ->default_val(f->gcttl_resume);
+  cmd->add_option("--checkpoint-interval", f->checkpoint_interval_s,
+                  "seconds between saves of the finished ranges to checkpoints/ in the storage "
+                  "(0 = after every range)")
+      ->default_val(f->checkpoint_interval_s);
   cmd->add_option("--backup-timeout", f->backup_timeout_s,
                   "seconds the fine-grained phase may retry ranges that failed (region moved, "
                   "node down) before the backup fails")

@@ -30,6 +30,8 @@ class Option;
 
 namespace brkv::br {
 
+class Interrupt;
+
 class BrCli {
  public:
   // The command to run, chosen by a subcommand's parse callback.
@@ -43,8 +45,12 @@ class BrCli {
   std::FILE* err() const { return err_; }
   void set_out(std::FILE* f) { out_ = f; }
   void set_err(std::FILE* f) { err_ = f; }
+  // SIGINT/SIGTERM turned into a clean stop (main installs it); nullptr in tests.
+  Interrupt* interrupt() const { return interrupt_; }
+  void set_interrupt(Interrupt* i) { interrupt_ = i; }
 
  private:
+  Interrupt* interrupt_ = nullptr;
   std::function<Status()> action_;
   std::FILE* out_ = stdout;
   std::FILE* err_ = stderr;

@@ -36,6 +36,8 @@ struct RestoreFlags {
   double retry_budget_s = 300;
   double progress_interval_s = 10;
   bool case_sensitive = false;
+  bool resume = true;
+  double checkpoint_interval_s = 5;
 };
 
 Result<RestoreConfig> ToConfig(RestoreKind kind, const RestoreFlags& f) {
@@ -67,6 +69,11 @@ Result<RestoreConfig> ToConfig(RestoreKind kind, const RestoreFlags& f) {
   }
   c.retry_budget = SecondsFlag(f.retry_budget_s);
   c.progress_interval = SecondsFlag(f.progress_interval_s);
+  c.resume = f.resume;
+  if (f.checkpoint_interval_s < 0) {
+    return Status::InvalidArgument("--checkpoint-interval must not be negative");
+  }
+  c.checkpoint_interval = SecondsFlag(f.checkpoint_interval_s);
   return c;
 }
 
@@ -81,6 +88,9 @@ Status RunRestoreCommand(BrCli* cli, RestoreKind kind, const RestoreFlags& f) {
   // Progress goes to stdout with the summary: stderr stays for the one error line.
   config.progress_out = cli->out();
   config.progress_tty = ::isatty(::fileno(cli->out())) != 0;
+  config.interrupt = cli->interrupt();
+  // From here SIGINT/SIGTERM stop the job cleanly; a second one exits at once.
+  if (config.interrupt != nullptr) InstallSignalHandlers(config.interrupt);
   auto result = RunRestore(config);
   if (!result.ok()) {
     LOG_ERROR("{} failed: {}", RestoreTitle(kind, false), result.status().ToString());
@@ -114,6 +124,13 @@ void AddCommonRestoreFlags(CLI::App* cmd, RestoreFlags* f, RestoreKind kind) {
   cmd->add_option("--progress-interval", f->progress_interval_s,
                   "seconds between progress lines when stdout is not a terminal")
       ->default_val(f->progress_interval_s);
+  AddBoolFlag(cmd, "--resume", &f->resume,
+              "continue this restore's progress saved in the target by an interrupted run of "
+              "the same command (default true); false deletes it and starts afresh");
+  cmd->add_option("--checkpoint-interval", f->checkpoint_interval_s,
+                  "seconds between saves of the restore's progress in the target "
+                  "(0 = after every file group)")
+      ->default_val(f->checkpoint_interval_s);
   AddLogFlags(cmd, &f->log);
 }
 

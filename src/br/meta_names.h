@@ -1,7 +1,10 @@
 // Object names and constants of the snapshot-backup layout (formats.md 5.2, 5.3).
 //
 // Layout under the backup root (all names relative to the storage root):
-//   backup.lock                    written first; marks the path as taken (never deleted)
+//   backup.lock                    written first; marks the path as taken by one job (never
+//                                  deleted once data may be written; backup_lock.h)
+//   backup.lock.intent.<owner>     short-lived, while a job claims the path
+//   checkpoints/backup/...         the job's progress until it commits (backup_checkpoint.h)
 //   {store}/..._{default|write}.sst  data files, uploaded by the nodes
 //   backupmeta.datafile.%09d       v2 leaves (MetaFile.data_files)
 //   backupmeta.schema.%09d         v2 leaves (MetaFile.schemas)

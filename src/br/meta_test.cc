@@ -517,7 +517,8 @@ TEST_F(MetaTest, RoundTripOnLocalStorageThroughUrl) {
   auto local = storage::CreateStorageFromUrl("local://" + dir, so);
   ASSERT_TRUE(local.ok()) << local.status().ToString();
   storage_ = std::move(local).value();
-  ASSERT_TRUE(CheckAndLock(storage_.get()).ok());
+  LockHolder me = ThisProcessHolder();
+  ASSERT_TRUE(ClaimBackupLock(storage_.get(), &me).ok());
   MetaWriterOptions o;
   o.leaf_size_limit = 900;
   o.cipher = Aes256();
@@ -529,7 +530,9 @@ TEST_F(MetaTest, RoundTripOnLocalStorageThroughUrl) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectBackupContent(**r, 40, 8, 3);
   // The path now holds a backup: a second backup is refused.
-  EXPECT_EQ(CheckAndLock(reopened.get()).code(), Status::Code::kAlreadyExists);
+  LockHolder next = ThisProcessHolder();
+  EXPECT_EQ(ClaimBackupLock(reopened.get(), &next).status().code(),
+            Status::Code::kAlreadyExists);
   std::string cleanup = "rm -rf '" + dir + "'";
   EXPECT_EQ(std::system(cleanup.c_str()), 0);
 }

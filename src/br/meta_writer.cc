@@ -160,6 +160,10 @@ Status MetaWriter::Finish(backup::BackupMeta root) {
   if (!stored.ok()) return fail(stored.status());
   Status fp = failpoint::Eval("br.meta.before-write-backupmeta");
   if (!fp.ok()) return fail(fp);
+  if (options_.before_commit) {
+    Status check = options_.before_commit();
+    if (!check.ok()) return fail(check);
+  }
   Status s = WriteObjectWithRetry(storage_, kMetaFileName, stored.value(), options_.io);
   if (!s.ok()) return fail(s);
   stats_.meta_bytes += stored.value().size();

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -43,6 +44,11 @@ struct MetaWriterOptions {
   sst::CipherInfo cipher{};
   // Storage retries and timeouts.
   MetaIoOptions io{};
+  // Called right before the root `backupmeta` is written; a non-OK result is returned by Finish
+  // and nothing is committed (the backup checks it still holds backup.lock and that no other
+  // `backupmeta` appeared, so the commit never overwrites one it did not expect).
+  // Default: unset (no check).
+  std::function<Status()> before_commit;
 };
 
 // Counters, for progress, summaries and tests.

@@ -7,12 +7,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "br/meta_reader.h"
 #include "br/progress.h"
+#include "br/restore_checkpoint.h"
 #include "br/restore_checksum.h"
 #include "br/restore_files.h"
 #include "br/restore_importer.h"
@@ -57,7 +60,31 @@ struct RestoreJob {
   CreateSchemasResult created;
   RewriteRules rules;
   RestoreSummary summary;
+  // Resume: the job's id, its checkpoint when one was found, and the progress writer (set
+  // once the job's meta is saved).
+  std::string job_id;
+  std::optional<RestoreCheckpoint> checkpoint;
+  std::unique_ptr<RestoreProgressWriter> progress;
 };
+
+std::string GroupKey(const RestoreFileGroup& g) {
+  return g.files.empty() ? std::string() : g.files.front().name();
+}
+
+std::string ScopeText(const RestoreConfig& c) {
+  std::string s = std::to_string(static_cast<int>(c.scope.kind)) + "\n" + c.scope.db + "\n" +
+                  c.scope.table + "\n" + (c.scope.case_sensitive ? "cs" : "ci") + "\n" +
+                  codec::ToHex(c.raw_start) + "\n" + codec::ToHex(c.raw_end);
+  for (const std::string& f : c.scope.filters) s += "\n" + f;
+  return s;
+}
+
+Status CheckInterrupted(const RestoreConfig& c) {
+  if (c.interrupt != nullptr && c.interrupt->requested()) {
+    return Status::Aborted("interrupted by " + c.interrupt->SignalName());
+  }
+  return Status::OK();
+}
 
 // Walks the backup's data files in order and hands out the groups of the restore's scope.
 // fn returning non-OK stops the walk with that status.
@@ -190,10 +217,52 @@ Status CheckTarget(RestoreJob* job) {
         std::to_string(job->summary.backup_ts) +
         ": restored versions would be invisible to its readers (is its clock behind?)");
   }
+  job->job_id = RestoreJobId(job->storage->Uri(), job->reader->meta().cluster_id(),
+                             job->summary.backup_ts, ScopeText(c));
+  if (!c.resume) {
+    RETURN_IF_ERROR(RemoveRestoreCheckpoint(job->cluster.get(), job->job_id));
+  } else {
+    ASSIGN_OR_RETURN(job->checkpoint, LoadRestoreCheckpoint(job->cluster.get(), job->job_id));
+    if (job->checkpoint.has_value()) {
+      LOG_INFO(
+          "{}: resuming restore job {}: {} tables created before, {} file groups ingested, "
+          "{} table checksums compared",
+          job->title, job->job_id, job->checkpoint->tables.size(), job->checkpoint->ingested.size(),
+          job->checkpoint->checksummed.size());
+      job->summary.resumed = true;
+    }
+  }
   if (!IsRaw(c)) {
     ASSIGN_OR_RETURN(TargetCatalog target, ReadTargetCatalog(job->cluster.get()));
+    if (job->checkpoint.has_value()) {
+      // The tables this job created are reused, not refused.
+      for (const auto& name : job->checkpoint->tables) target.tables.erase(name);
+    }
     RETURN_IF_ERROR(CheckTablesAbsent(job->schemas, target, job->incremental));
   }
+  return Status::OK();
+}
+
+// Records the job in the target before anything is created (a new job), and starts the
+// progress writer.
+Status StartCheckpoint(RestoreJob* job) {
+  const RestoreConfig& c = *job->config;
+  uint64_t first_seq = 1;
+  if (job->checkpoint.has_value()) {
+    first_seq = job->checkpoint->next_seq;
+  } else {
+    RestoreCheckpoint cp;
+    cp.job = job->job_id;
+    cp.storage = job->storage->Uri();
+    cp.backup_ts = job->summary.backup_ts;
+    for (const BackupTable& t : job->schemas.tables) {
+      cp.tables.emplace_back(t.db.name.L, t.table.name.L);
+    }
+    RETURN_IF_ERROR(SaveRestoreCheckpointMeta(job->cluster.get(), cp));
+    job->checkpoint = std::move(cp);
+  }
+  job->progress = std::make_unique<RestoreProgressWriter>(job->cluster.get(), job->job_id,
+                                                          first_seq, c.checkpoint_interval);
   return Status::OK();
 }
 
@@ -201,7 +270,8 @@ Status CheckTarget(RestoreJob* job) {
 Status CreateTables(RestoreJob* job) {
   CreateSchemasOptions o;
   o.batch_size = job->config->ddl_batch_size;
-  o.incremental = job->incremental;
+  // A resumed job writes into the tables its interrupted run created.
+  o.incremental = job->incremental || job->summary.resumed;
   ASSIGN_OR_RETURN(job->created, CreateSchemas(job->cluster.get(), job->schemas, o));
   for (const RestoredTable& t : job->created.tables) {
     ASSIGN_OR_RETURN(TableRewrite rw, BuildTableRewrite(t.source.table, t.target));
@@ -211,6 +281,9 @@ Status CreateTables(RestoreJob* job) {
   }
   job->summary.databases = job->schemas.databases.size();
   job->summary.tables = job->created.tables.size();
+  LOG_INFO("{}: {} tables ready ({} created now)", job->title, job->created.tables.size(),
+           job->created.tables_created);
+  FAIL_POINT("br.restore.after-create-tables");
   // The parsed definitions (with their JSON) are not read after this point: the created tables
   // carry what the rest of the restore needs.
   std::vector<BackupTable>().swap(job->schemas.tables);
@@ -320,9 +393,17 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
         queue.pop_front();
         cv_push.notify_one();
       }
-      if (failed.load()) continue;
+      // After a failure or an interrupt the queued groups are dropped, not imported.
+      if (failed.load() || !CheckInterrupted(c).ok()) continue;
       auto r = importer.Import(task.group, task.target);
+      Status recorded;
+      if (r.ok()) {
+        job->progress->AddIngested(GroupKey(task.group));
+        if (c.checkpoint_interval.count() == 0) recorded = job->progress->Flush();
+        if (recorded.ok()) recorded = failpoint::Eval("br.restore.after-ingest");
+      }
       std::lock_guard<std::mutex> lock(mu);
+      if (r.ok() && !recorded.ok()) r = recorded;
       if (!r.ok()) {
         if (first_error.ok()) first_error = r.status();
         failed.store(true);
@@ -342,8 +423,18 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
   threads.reserve(workers);
   for (size_t i = 0; i < workers; ++i) threads.emplace_back(worker);
 
+  const std::unordered_set<std::string>* ingested =
+      job->summary.resumed ? &job->checkpoint->ingested : nullptr;
+  uint64_t skipped = 0;
   Status walk = ForEachGroup(*job, [&](RestoreFileGroup&& g, const GroupTarget& t) -> Status {
+    RETURN_IF_ERROR(CheckInterrupted(c));
     std::unique_lock<std::mutex> lock(mu);
+    if (ingested != nullptr && ingested->count(GroupKey(g)) != 0) {
+      ++skipped;
+      ++done;
+      progress.Update(done);
+      return Status::OK();
+    }
     cv_push.wait(lock, [&] { return queue.size() < capacity || failed.load(); });
     if (failed.load()) return Status::Aborted("restore stopped");
     queue.push_back(Task{std::move(g), t});
@@ -359,6 +450,14 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
   progress.Finish();
   if (!first_error.ok()) return first_error;
   RETURN_IF_ERROR(walk);
+  RETURN_IF_ERROR(CheckInterrupted(c));
+  job->summary.reused_ranges = skipped;
+  if (job->summary.resumed) {
+    LOG_INFO(
+        "{}: {} file groups were ingested by the interrupted run and skipped; {} ingested "
+        "now",
+        job->title, skipped, done - skipped);
+  }
   if (done != groups_planned) {
     return Status::Internal("restore imported " + std::to_string(done) + " of " +
                             std::to_string(groups_planned) +
@@ -386,21 +485,29 @@ Status VerifyAndRebase(RestoreJob* job) {
     po.out = c.progress_out;
     Progress progress(po);
     std::atomic<size_t> done{0};
-    RETURN_IF_ERROR(
-        client::ParallelFor(tables.size(), table_concurrency, [&](size_t i) -> Status {
-          const RestoredTable& t = tables[i];
-          const TableRewrite* rw = job->rules.Find(t.source.table.id);
-          if (rw == nullptr) return Status::Internal("no rewrite rule for " + t.source.Name());
-          auto got = RestoredTableChecksum(job->cluster.get(), *rw, t.target, ts);
-          if (!got.ok()) {
-            return got.status().WithContext("checksum of restored table " + t.source.Name());
-          }
-          RETURN_IF_ERROR(CompareTableChecksum(t.source, *got, ts));
-          LOG_INFO("{}: checksum of {} matches the backup: crc64xor={} kvs={} bytes={}",
-                   job->title, t.source.Name(), got->crc64xor, got->total_kvs, got->total_bytes);
-          progress.Update(done.fetch_add(1) + 1);
-          return Status::OK();
-        }));
+    RETURN_IF_ERROR(client::ParallelFor(tables.size(), table_concurrency, [&](size_t i) -> Status {
+      const RestoredTable& t = tables[i];
+      RETURN_IF_ERROR(CheckInterrupted(c));
+      if (job->checkpoint.has_value() &&
+          job->checkpoint->checksummed.count(t.source.table.id) != 0) {
+        progress.Update(done.fetch_add(1) + 1);
+        return Status::OK();
+      }
+      RETURN_IF_ERROR(failpoint::Eval("br.restore.before-table-checksum"));
+      const TableRewrite* rw = job->rules.Find(t.source.table.id);
+      if (rw == nullptr) return Status::Internal("no rewrite rule for " + t.source.Name());
+      auto got = RestoredTableChecksum(job->cluster.get(), *rw, t.target, ts);
+      if (!got.ok()) {
+        return got.status().WithContext("checksum of restored table " + t.source.Name());
+      }
+      RETURN_IF_ERROR(CompareTableChecksum(t.source, *got, ts));
+      LOG_INFO("{}: checksum of {} matches the backup: crc64xor={} kvs={} bytes={}", job->title,
+               t.source.Name(), got->crc64xor, got->total_kvs, got->total_bytes);
+      job->progress->AddChecksummed(t.source.table.id);
+      if (c.checkpoint_interval.count() == 0) RETURN_IF_ERROR(job->progress->Flush());
+      progress.Update(done.fetch_add(1) + 1);
+      return Status::OK();
+    }));
     progress.Finish();
     job->summary.restore_ts = ts;
     job->summary.checksum_verified = true;
@@ -487,11 +594,36 @@ Result<RestoreSummary> RunRestore(const RestoreConfig& c) {
   RETURN_IF_ERROR(ReadBackup(&job, &groups));
   RETURN_IF_ERROR(CheckTarget(&job));
   LOG_INFO("{}: target checked, {} file groups to restore", job.title, groups);
+  RETURN_IF_ERROR(CheckInterrupted(c));
   FAIL_POINT("restore.before-create-tables");
-  if (!IsRaw(c)) RETURN_IF_ERROR(CreateTables(&job));
-  RETURN_IF_ERROR(SplitScatter(&job));
-  RETURN_IF_ERROR(ImportData(&job, groups));
-  RETURN_IF_ERROR(VerifyAndRebase(&job));
+  RETURN_IF_ERROR(StartCheckpoint(&job));
+  // From here the target holds the job's checkpoint: a stop keeps it for a resume.
+  auto stopped = [&job, &c](Status s) {
+    Status saved = job.progress->Close();
+    if (!saved.ok()) LOG_WARN("the last restore progress could not be saved: {}", saved.ToString());
+    LOG_WARN("{} stopped: {}; rerun the same command to resume", job.title, s.ToString());
+    const std::string hint =
+        "rerun the same command to resume (progress saved in the target cluster; "
+        "--resume=false starts afresh)";
+    if (c.interrupt != nullptr && c.interrupt->requested()) {
+      return Status::Aborted("interrupted by " + c.interrupt->SignalName() + ": " + hint);
+    }
+    return s.WithContext("restore stopped; " + hint);
+  };
+  if (!IsRaw(c)) {
+    if (Status s = CreateTables(&job); !s.ok()) return stopped(s);
+  }
+  if (Status s = SplitScatter(&job); !s.ok()) return stopped(s);
+  if (Status s = ImportData(&job, groups); !s.ok()) return stopped(s);
+  if (Status s = VerifyAndRebase(&job); !s.ok()) return stopped(s);
+  // Complete: no checkpoint stays behind.
+  (void)job.progress->Close();
+  if (Status s = RemoveRestoreCheckpoint(job.cluster.get(), job.job_id); !s.ok()) {
+    LOG_WARN(
+        "{}: cannot delete the restore checkpoint (rerun with --resume=false to clear it): "
+        "{}",
+        job.title, s.ToString());
+  }
   job.summary.take = std::chrono::duration_cast<milliseconds>(Clock::now() - job.start);
   LOG_INFO("{}", FormatRestoreSummary(job.summary));
   return job.summary;

@@ -20,6 +20,15 @@
 //      restored table's auto-id allocator; print the summary.
 // Success means complete and verified. Secrets (crypter key, storage credentials) are never
 // logged or put in an error.
+//
+// Resume (restore_checkpoint.h): before creating tables the job records, in the target, the
+// tables it creates; then every ingested file group and every matching table checksum. A rerun
+// of the same command (resume = true) reuses those tables (they do not count as "already
+// exists"), ingests only the groups not recorded and compares only the checksums not yet
+// compared; the allocators of every restored table are raised again (idempotent). A completed
+// restore deletes its checkpoint; resume = false deletes it first and starts afresh. A failure
+// or an interrupt (config.interrupt: no new group is started, the groups in flight finish)
+// keeps the checkpoint and says how to resume.
 // Thread-safety: one RunRestore per RestoreConfig; it uses threads internally.
 #pragma once
 
@@ -28,6 +37,7 @@
 #include <cstdio>
 #include <string>
 
+#include "br/interrupt.h"
 #include "br/restore_plan.h"
 #include "common/status.h"
 #include "sst/crypter.h"
@@ -69,6 +79,13 @@ struct RestoreConfig {
   bool progress_tty = false;
   std::chrono::milliseconds progress_interval{10000};
   std::FILE* progress_out = stdout;
+  // Continue the job's checkpoint in the target when there is one (--resume). Default: true.
+  bool resume = true;
+  // How often ingested groups and checked tables are saved; 0 = after each (tests).
+  // Default: 5 s.
+  std::chrono::milliseconds checkpoint_interval{5000};
+  // Stops the restore cleanly when triggered (SIGINT/SIGTERM). Default: none.
+  Interrupt* interrupt = nullptr;
 };
 
 struct RestoreSummary {
@@ -86,6 +103,9 @@ struct RestoreSummary {
   uint64_t restore_ts = 0;  // ts of the verification (0 when not verified)
   bool checksum_verified = false;
   std::chrono::milliseconds take{0};
+  // A resumed job: file groups found ingested by the interrupted run (not ingested again).
+  bool resumed = false;
+  uint64_t reused_ranges = 0;
 };
 
 // "Full Restore success summary: total-ranges=12, ranges-succeed=12, ranges-failed=0,

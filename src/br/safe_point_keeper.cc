@@ -89,7 +89,9 @@ uint64_t SafePointKeeper::refreshes() const {
   return refreshes_;
 }
 
-Status SafePointKeeper::Stop() {
+Status SafePointKeeper::Stop() { return StopAndKeep(0); }
+
+Status SafePointKeeper::StopAndKeep(int64_t keep_ttl_seconds) {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (stopped_) return Status::OK();
@@ -98,6 +100,17 @@ Status SafePointKeeper::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (keep_ttl_seconds > 0) {
+    auto kept = update_(options_.service_id, keep_ttl_seconds, options_.safe_point);
+    if (!kept.ok()) {
+      LOG_WARN("cannot extend service safe point {} for a resume: {}", options_.service_id,
+               kept.status().ToString());
+      return kept.status();
+    }
+    LOG_INFO("service safe point {} at {} kept for {} s so the job can be resumed",
+             options_.service_id, options_.safe_point, keep_ttl_seconds);
+    return Status::OK();
+  }
   auto r = update_(options_.service_id, 0, options_.safe_point);
   if (!r.ok()) {
     LOG_WARN("cannot remove service safe point {} (it expires after {} s): {}", options_.service_id,

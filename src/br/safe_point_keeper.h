@@ -61,6 +61,11 @@ class SafePointKeeper {
   // Stops refreshing and removes the service safe point. Returns the removal's error (the TTL
   // removes it anyway). Idempotent.
   Status Stop();
+  // Stops refreshing and, when keep_ttl_seconds > 0, registers the service safe point once
+  // more with that TTL instead of removing it (an interrupted backup that can be resumed:
+  // GC stays away from its ts until the TTL runs out). keep_ttl_seconds <= 0 is Stop().
+  // Idempotent with Stop: only the first call acts.
+  Status StopAndKeep(int64_t keep_ttl_seconds);
 
   uint64_t refreshes() const;
   const std::string& service_id() const { return options_.service_id; }

@@ -11,9 +11,10 @@ namespace {
 
 constexpr size_t kChunk = 4 << 20;
 
-// Checks one file; a non-empty return describes what is wrong with it.
-Result<std::string> CheckFile(storage::ExternalStorage* storage, const ::backup::File& f,
-                              uint64_t* bytes) {
+}  // namespace
+
+Result<std::string> CheckBackupFile(storage::ExternalStorage* storage, const ::backup::File& f,
+                                    uint64_t* bytes) {
   auto reader = storage->Open(f.name());
   if (!reader.ok()) {
     if (reader.status().IsNotFound()) return std::string("missing from the storage");
@@ -42,15 +43,13 @@ Result<std::string> CheckFile(storage::ExternalStorage* storage, const ::backup:
   return std::string();
 }
 
-}  // namespace
-
 Result<ValidateChecksumReport> ValidateChecksum(storage::ExternalStorage* storage,
                                                 const MetaReaderOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<MetaReader> reader, MetaReader::Open(storage, options));
   ValidateChecksumReport report;
   Status s = reader->ForEachDataFile([&](const ::backup::File& f) -> Status {
     ++report.files;
-    ASSIGN_OR_RETURN(std::string problem, CheckFile(storage, f, &report.bytes));
+    ASSIGN_OR_RETURN(std::string problem, CheckBackupFile(storage, f, &report.bytes));
     if (!problem.empty()) report.failures.push_back(f.name() + ": " + problem);
     return Status::OK();
   });

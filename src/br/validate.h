@@ -31,6 +31,12 @@ struct ValidateChecksumReport {
 // Checks every data file of the backup in `storage`. Errors: the metadata cannot be read
 // (NotFound: no backupmeta; wrong key; corrupt leaf) or the storage fails in a way that is not
 // about one file. File problems (missing, wrong size, sha256 mismatch) go into the report.
+// Reads one data file whole and compares its size and sha256 with `f`. Returns an empty string
+// when it matches, else what is wrong ("missing from the storage", "sha256 mismatch: ...");
+// storage errors other than NotFound are returned as errors. Adds the bytes read to *bytes.
+Result<std::string> CheckBackupFile(storage::ExternalStorage* storage, const ::backup::File& f,
+                                    uint64_t* bytes);
+
 Result<ValidateChecksumReport> ValidateChecksum(storage::ExternalStorage* storage,
                                                 const MetaReaderOptions& options = {});
 
