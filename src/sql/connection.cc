@@ -111,14 +111,20 @@ bool Connection::Dispatch(const std::string& packet) {
                   "second avg: 0.000");
       return conn_.Flush().ok();
     }
-    case com::kStmtPrepare:
-      return SendError(SqlError(er::kUnsupportedPs,
-                                "This command is not supported in the prepared statement "
-                                "protocol yet"));
-    case com::kStmtClose: return true;  // no reply
-    case com::kStmtExecute:
-    case com::kStmtReset:
-      return SendError(SqlError(1243, "HY000", "Unknown prepared statement handler given"));
+    case com::kStmtPrepare: return HandlePrepare(body);
+    case com::kStmtExecute: return HandleExecute(body);
+    case com::kStmtClose: {
+      Result<uint32_t> id = PeekStatementId(body);
+      if (id.ok()) prepared_.erase(*id);
+      return true;  // no reply
+    }
+    case com::kStmtReset: {
+      Result<uint32_t> id = PeekStatementId(body);
+      if (!id.ok() || !prepared_.count(*id)) {
+        return SendError(SqlError(1243, "HY000", "Unknown prepared statement handler given"));
+      }
+      return SendOk();
+    }
     default:
       return SendError(SqlError(er::kUnknownCom, "Unknown command"));
   }
@@ -135,7 +141,69 @@ bool Connection::HandleFieldList(std::string_view payload) {
   return conn_.Flush().ok();
 }
 
-bool Connection::SendResult(const ExecResult& r, uint16_t extra_status) {
+bool Connection::HandlePrepare(std::string_view sql) {
+  SqlResult<std::vector<ParsedStatement>> parsed = Parse(sql);
+  if (!parsed.ok()) return SendError(parsed.error());
+  auto unsupported = [&] {
+    return SendError(SqlError(er::kUnsupportedPs,
+                              "This command is not supported in the prepared statement "
+                              "protocol yet"));
+  };
+  if (parsed->size() != 1) return unsupported();
+  ParsedStatement& ps = parsed->front();
+  const Statement& st = ps.stmt;
+  if (!std::holds_alternative<SelectStmt>(st) && !std::holds_alternative<InsertStmt>(st) &&
+      !std::holds_alternative<UpdateStmt>(st) && !std::holds_alternative<DeleteStmt>(st) &&
+      !std::holds_alternative<TxnStmt>(st) && !std::holds_alternative<SetStmt>(st)) {
+    return unsupported();
+  }
+  SqlResult<std::vector<ColumnDef>> cols = ctx_.executor->Describe(&ps, session_.get());
+  if (!cols.ok()) return SendError(cols.error());
+  const uint32_t id = next_stmt_id_++;
+  Prepared p;
+  p.sql = std::string(sql);
+  p.num_params = static_cast<size_t>(ps.param_count);
+  prepared_[id] = std::move(p);
+  conn_.Write(BuildPrepareOk(id, static_cast<uint16_t>(cols->size()),
+                             static_cast<uint16_t>(ps.param_count)));
+  if (ps.param_count > 0) {
+    ColumnDef param;
+    param.name = "?";
+    param.charset = kCollationBinary;
+    param.type = 253;
+    for (int i = 0; i < ps.param_count; ++i) conn_.Write(BuildColumnDef(param));
+    conn_.Write(BuildEof(session_->status_flags()));
+  }
+  if (!cols->empty()) {
+    for (const ColumnDef& c : *cols) conn_.Write(BuildColumnDef(c));
+    conn_.Write(BuildEof(session_->status_flags()));
+  }
+  return conn_.Flush().ok();
+}
+
+bool Connection::HandleExecute(std::string_view body) {
+  Result<uint32_t> id = PeekStatementId(body);
+  if (!id.ok()) return false;  // malformed
+  auto it = prepared_.find(*id);
+  if (it == prepared_.end()) {
+    return SendError(SqlError(1243, "HY000", "Unknown prepared statement handler given"));
+  }
+  Prepared& p = it->second;
+  Result<ExecuteRequest> req = ParseExecute(body, p.num_params, &p.types);
+  if (!req.ok()) {
+    return SendError(SqlError(1210, "HY000", "Incorrect arguments to mysqld_stmt_execute: " +
+                                                 req.status().message()));
+  }
+  // The statement is parsed again: execution binds and rewrites the tree in place.
+  SqlResult<std::vector<ParsedStatement>> parsed = Parse(p.sql);
+  if (!parsed.ok()) return SendError(parsed.error());
+  SqlResult<ExecResult> r =
+      ctx_.executor->Execute(&parsed->front(), session_.get(), req->params);
+  if (!r.ok()) return SendError(r.error());
+  return SendResult(*r, 0, /*binary=*/true);
+}
+
+bool Connection::SendResult(const ExecResult& r, uint16_t extra_status, bool binary) {
   if (!r.has_result_set) {
     return SendOk(r.affected_rows, r.last_insert_id,
                   extra_status | (r.db_dropped ? status_flag::kDbDropped : 0), r.info);
@@ -149,9 +217,13 @@ bool Connection::SendResult(const ExecResult& r, uint16_t extra_status) {
   std::vector<std::optional<std::string>> text;
   size_t n = 0;
   for (const auto& row : r.rows) {
-    text.clear();
-    for (const catalog::Datum& d : row) text.push_back(FormatText(d));
-    conn_.Write(BuildTextRow(text));
+    if (binary) {
+      conn_.Write(BuildBinaryRow(r.columns, row));
+    } else {
+      text.clear();
+      for (const catalog::Datum& d : row) text.push_back(FormatText(d));
+      conn_.Write(BuildTextRow(text));
+    }
     if (++n % 1024 == 0 && !conn_.Flush().ok()) return false;
   }
   conn_.Write(BuildEof(status));

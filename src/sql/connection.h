@@ -1,8 +1,10 @@
 // Connection: one client connection from the handshake to COM_QUIT: authentication
 // (mysql_native_password, with an auth switch when the client asks for another plugin), then a
 // loop of commands — COM_QUERY (several ';'-separated statements answered with MORE_RESULTS),
-// COM_INIT_DB, COM_PING, COM_FIELD_LIST, COM_STATISTICS, COM_QUIT; prepared-statement commands
-// are answered with 1295 so clients fall back to text queries.
+// COM_INIT_DB, COM_PING, COM_FIELD_LIST, COM_STATISTICS, COM_QUIT, and prepared statements
+// (COM_STMT_PREPARE / EXECUTE / CLOSE / RESET with binary result sets) for SELECT, INSERT,
+// UPDATE, DELETE, BEGIN/COMMIT/ROLLBACK and SET; other statements are refused at prepare with
+// 1295, which makes clients such as sysbench run them as text queries.
 // A malformed or oversized packet ends this connection only; its open transaction is rolled
 // back (locks it left behind are resolved by the cluster's lock resolver).
 // Thread-safety: Serve runs on one thread; Shutdown may be called from another.
@@ -14,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "sql/binary_protocol.h"
 #include "sql/executor.h"
 #include "sql/packet_conn.h"
 #include "sql/session.h"
@@ -45,12 +48,22 @@ class Connection {
   bool SendError(const SqlError& e);
   bool SendOk(uint64_t affected = 0, uint64_t last_id = 0, uint16_t extra_status = 0,
               std::string_view info = {});
-  bool SendResult(const ExecResult& r, uint16_t extra_status);
+  bool SendResult(const ExecResult& r, uint16_t extra_status, bool binary = false);
+  bool HandlePrepare(std::string_view sql);
+  bool HandleExecute(std::string_view body);
+
+  struct Prepared {
+    std::string sql;
+    size_t num_params = 0;
+    std::vector<ParamType> types;  // from the last bind
+  };
 
   PacketConn conn_;
   uint32_t id_;
   ConnectionContext ctx_;
   std::unique_ptr<Session> session_;
+  std::map<uint32_t, Prepared> prepared_;
+  uint32_t next_stmt_id_ = 1;
 };
 
 }  // namespace brkv::sql

@@ -58,6 +58,7 @@ class StatementRunner {
 
   // exec_select.cc
   SqlResult<ExecResult> Select(SelectStmt* s);
+  SqlResult<std::vector<ColumnDef>> DescribeSelect(SelectStmt* s);
   // exec_dml.cc
   SqlResult<ExecResult> Insert(InsertStmt* s);
   SqlResult<ExecResult> Update(UpdateStmt* s);

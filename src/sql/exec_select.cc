@@ -163,6 +163,29 @@ struct OutRow {
 
 }  // namespace
 
+SqlResult<std::vector<ColumnDef>> StatementRunner::DescribeSelect(SelectStmt* s) {
+  std::optional<ResolvedTable> table;
+  if (s->from) {
+    SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(*s->from));
+    table = std::move(t);
+  }
+  std::vector<ColumnDef> defs;
+  for (SelectItem& it : s->items) {
+    if (it.star) {
+      if (!table) return SqlError(1096, "HY000", "No tables used");
+      for (const catalog::ColumnInfo& c : table->table.columns) {
+        defs.push_back(ColumnDefFor(table->db.name.O, table->table.name.O, c, c.name.O));
+      }
+      continue;
+    }
+    if (table) {
+      SQL_RETURN_IF_ERROR(BindColumns(it.expr.get(), table->table, s->from_alias, "field list"));
+    }
+    defs.push_back(InferColumn(it.alias, *it.expr, table ? &*table : nullptr, nullptr));
+  }
+  return defs;
+}
+
 SqlResult<ExecResult> StatementRunner::Select(SelectStmt* s) {
   std::optional<ResolvedTable> table;
   if (s->from) {

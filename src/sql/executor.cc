@@ -286,6 +286,13 @@ SqlResult<ExecResult> Executor::Execute(ParsedStatement* stmt, Session* session,
   return runner.Run(&stmt->stmt);
 }
 
+SqlResult<std::vector<ColumnDef>> Executor::Describe(ParsedStatement* stmt, Session* session) {
+  auto* s = std::get_if<SelectStmt>(&stmt->stmt);
+  if (!s) return std::vector<ColumnDef>{};
+  StatementRunner runner(cluster_, session, {});
+  return runner.DescribeSelect(s);
+}
+
 SqlError Executor::UseDatabase(Session* session, const std::string& db) {
   StatementRunner runner(cluster_, session, {});
   SQL_ASSIGN_OR_RETURN(catalog::DBInfo info, runner.ResolveDatabase(db));

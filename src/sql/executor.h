@@ -46,6 +46,10 @@ class Executor {
   SqlResult<ExecResult> Execute(ParsedStatement* stmt, Session* session,
                                 std::span<const catalog::Datum> params = {});
 
+  // The columns a statement will return, without running it (COM_STMT_PREPARE): the select
+  // list with `*` expanded; empty for statements without a result set. 1146/1054 as Execute.
+  SqlResult<std::vector<ColumnDef>> Describe(ParsedStatement* stmt, Session* session);
+
   // Column definitions of a table (COM_FIELD_LIST).
   SqlResult<std::vector<ColumnDef>> FieldList(Session* session, const std::string& table);
   // Switches the current database (COM_INIT_DB, USE). 1049 if it does not exist.

@@ -377,14 +377,14 @@ TEST_F(SqlTest, MalformedAndOversizedPacketsCloseOnlyThatConnection) {
     EXPECT_TRUE(c.eof());
   }
   {
-    // An unknown command gets 1047; a prepare gets 1295; the connection stays usable.
+    // An unknown command gets 1047; preparing DDL gets 1295; the connection stays usable.
     RawClient c(server_->port);
     c.Login();
     c.SendPacket("\x7F", 0);
     std::string e1 = c.Read();
     ASSERT_GE(e1.size(), 3u);
     EXPECT_EQ(static_cast<uint8_t>(e1[1]) | (static_cast<uint8_t>(e1[2]) << 8), 1047);
-    c.SendPacket("\x16SELECT 1", 0);
+    c.SendPacket("\x16" "CREATE TABLE x (a INT)", 0);
     std::string e2 = c.Read();
     ASSERT_GE(e2.size(), 3u);
     EXPECT_EQ(static_cast<uint8_t>(e2[1]) | (static_cast<uint8_t>(e2[2]) << 8), 1295);
@@ -395,6 +395,76 @@ TEST_F(SqlTest, MalformedAndOversizedPacketsCloseOnlyThatConnection) {
   }
   // The server still serves other clients.
   EXPECT_EQ(Ok("SELECT 1"), "1\n1\n");
+}
+
+int ErrorCode(const std::string& packet) {
+  if (packet.size() < 3 || static_cast<uint8_t>(packet[0]) != 0xFF) return 0;
+  return static_cast<uint8_t>(packet[1]) | (static_cast<uint8_t>(packet[2]) << 8);
+}
+
+TEST_F(SqlTest, PreparedStatementsUseTheBinaryProtocol) {
+  RawClient c(server_->port);
+  c.Login();
+  c.SendPacket("\x16SELECT ? + 1 AS x, 'a' AS s", 0);
+  std::string ok = c.Read();
+  ASSERT_EQ(ok.size(), 12u) << "error " << ErrorCode(ok);
+  sql::PacketReader pr(ok);
+  EXPECT_EQ(pr.Int1(), 0);
+  const uint32_t id = pr.Int4();
+  EXPECT_EQ(pr.Int2(), 2);  // columns
+  EXPECT_EQ(pr.Int2(), 1);  // params
+  c.Read();                 // parameter definition
+  EXPECT_EQ(static_cast<uint8_t>(c.Read()[0]), 0xFE);
+  c.Read();
+  c.Read();  // column definitions
+  EXPECT_EQ(static_cast<uint8_t>(c.Read()[0]), 0xFE);
+
+  auto execute = [&](bool bind, int32_t value) {
+    sql::PacketWriter w;
+    w.Int1(0x17);
+    w.Int4(id);
+    w.Int1(0);
+    w.Int4(1);
+    w.Int1(0);  // NULL bitmap
+    w.Int1(bind ? 1 : 0);
+    if (bind) {
+      w.Int1(3);  // LONG
+      w.Int1(0);
+    }
+    w.Int4(static_cast<uint32_t>(value));
+    c.SendPacket(w.data(), 0);
+    std::string count = c.Read();
+    EXPECT_EQ(count, std::string(1, '\x02')) << "error " << ErrorCode(count);
+    c.Read();
+    c.Read();
+    EXPECT_EQ(static_cast<uint8_t>(c.Read()[0]), 0xFE);
+    std::string row = c.Read();
+    EXPECT_EQ(static_cast<uint8_t>(c.Read()[0]), 0xFE);
+    return row;
+  };
+  sql::PacketReader row(execute(true, 41));
+  EXPECT_EQ(row.Int1(), 0);
+  EXPECT_EQ(row.Int1(), 0);     // no NULLs
+  EXPECT_EQ(row.Int8(), 42u);   // LONGLONG
+  EXPECT_EQ(row.LenencStr(), "a");
+  EXPECT_TRUE(row.ok() && row.AtEnd());
+  // The second execute sends no types: the saved ones apply.
+  sql::PacketReader row2(execute(false, -3));
+  row2.Int1();
+  row2.Int1();
+  EXPECT_EQ(static_cast<int64_t>(row2.Int8()), -2);
+  // COM_STMT_CLOSE has no reply; the id is gone afterwards.
+  sql::PacketWriter close;
+  close.Int1(0x19);
+  close.Int4(id);
+  c.SendPacket(close.data(), 0);
+  sql::PacketWriter again;
+  again.Int1(0x17);
+  again.Int4(id);
+  again.Int1(0);
+  again.Int4(1);
+  c.SendPacket(again.data(), 0);
+  EXPECT_EQ(ErrorCode(c.Read()), 1243);
 }
 
 TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
@@ -421,6 +491,7 @@ TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
             "COUNT(*)\tMIN(id)\tMAX(id)\n500\t1\t500\n");
   std::string out = sysbench("oltp_read_write", "run", {"--time=5"});
   EXPECT_NE(out.find("transactions:"), std::string::npos) << out;
+  sysbench("oltp_read_write", "run", {"--time=3", "--db-ps-mode=disable"});
   sysbench("oltp_point_select", "run", {"--time=3"});
   sysbench("oltp_insert", "run", {"--time=3"});
   EXPECT_NE(Ok("SELECT COUNT(*) > 500 FROM sbtest.sbtest1"), "COUNT(*) > 500\n0\n");
