@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -465,6 +467,38 @@ TEST_F(SqlTest, PreparedStatementsUseTheBinaryProtocol) {
   again.Int4(1);
   c.SendPacket(again.data(), 0);
   EXPECT_EQ(ErrorCode(c.Read()), 1243);
+}
+
+TEST_F(SqlTest, PlaygroundStartsASqlServer) {
+  auto ports = tools::PickFreePortRange(2);
+  ASSERT_TRUE(ports.ok()) << ports.status().ToString();
+  tools::SubprocessOptions o;
+  o.argv = {itest::BinPath("playground"), "--kv", "1", "--data-dir", dir_.Sub("pg"),
+            "--port-base", std::to_string(*ports), "--sql-port", "0"};
+  o.pipe_stdout = true;
+  o.stderr_path = dir_.Sub("playground.stderr");
+  auto pg = tools::Subprocess::Start(o);
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  std::vector<std::string> lines;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(90);
+  while (lines.empty() || lines.back() != "READY") {
+    auto line = (*pg)->ReadLine(deadline);
+    ASSERT_TRUE(line.ok()) << line.status().ToString() << "\n" << itest::ReadFile(o.stderr_path);
+    lines.push_back(*line);
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "PD: 127.0.0.1:" + std::to_string(*ports));
+  ASSERT_EQ(lines[1].rfind("SQL: 127.0.0.1:", 0), 0u) << lines[1];
+  const int sql_port = std::stoi(lines[1].substr(15));
+  auto r = Mariadb("CREATE DATABASE pg; CREATE TABLE pg.t (id INT PRIMARY KEY); "
+                   "INSERT INTO pg.t VALUES (1), (2); SELECT COUNT(*) FROM pg.t",
+                   {}, sql_port);
+  EXPECT_TRUE(r.exit.success()) << r.err;
+  EXPECT_EQ(r.out, "COUNT(*)\n2\n");
+  ASSERT_TRUE((*pg)->Signal(SIGTERM).ok());
+  auto exit = (*pg)->Wait(seconds(60));
+  ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+  EXPECT_TRUE(exit->success()) << exit->ToString();
 }
 
 TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
