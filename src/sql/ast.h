@@ -198,6 +198,24 @@ struct ShowStmt {
   ExprPtr where;
 };
 
+// ADMIN CHECKSUM TABLE t[, …] / ADMIN CHECK TABLE t[, …].
+struct AdminStmt {
+  enum class Kind { kChecksumTable, kCheckTable };
+  Kind kind = Kind::kChecksumTable;
+  std::vector<TableName> tables;
+};
+
+// CREATE [UNIQUE] INDEX name ON t (cols) / ALTER TABLE t ADD [UNIQUE] INDEX|KEY name (cols).
+struct CreateIndexStmt {
+  TableName table;
+  IndexDefAst index;
+};
+
+// TRUNCATE [TABLE] t.
+struct TruncateStmt {
+  TableName table;
+};
+
 // Statements accepted and answered with OK without doing anything (LOCK TABLES, FLUSH TABLES,
 // ANALYZE TABLE, ALTER TABLE … DISABLE KEYS, SET TRANSACTION …, a comment-only query).
 struct NoopStmt {
@@ -212,7 +230,7 @@ struct UnsupportedStmt {
 using Statement =
     std::variant<SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt, DropTableStmt,
                  CreateDatabaseStmt, DropDatabaseStmt, UseStmt, TxnStmt, SetStmt, ShowStmt,
-                 NoopStmt, UnsupportedStmt>;
+                 AdminStmt, CreateIndexStmt, TruncateStmt, NoopStmt, UnsupportedStmt>;
 
 // One statement of a query and the text it was parsed from.
 struct ParsedStatement {

@@ -68,6 +68,10 @@ class StatementRunner {
   SqlResult<ExecResult> DropDatabase(const DropDatabaseStmt& s);
   SqlResult<ExecResult> CreateTable(const CreateTableStmt& s);
   SqlResult<ExecResult> DropTable(const DropTableStmt& s);
+  // exec_admin.cc
+  SqlResult<ExecResult> Admin(AdminStmt* s);
+  SqlResult<ExecResult> CreateIndex(const CreateIndexStmt& s);
+  SqlResult<ExecResult> Truncate(const TruncateStmt& s);
   // exec_show.cc
   SqlResult<ExecResult> Show(ShowStmt* s);
 

@@ -263,6 +263,7 @@ SqlResult<ExecResult> StatementRunner::Run(Statement* stmt) {
     session_->set_current_db(db.name.O);
     return ExecResult{};
   }
+  if (auto* s = std::get_if<AdminStmt>(stmt)) return Admin(s);
   if (std::holds_alternative<NoopStmt>(*stmt)) return ExecResult{};
   if (auto* s = std::get_if<UnsupportedStmt>(stmt)) {
     if (s->what == "FLUSH TABLES WITH READ LOCK") {
@@ -277,6 +278,8 @@ SqlResult<ExecResult> StatementRunner::Run(Statement* stmt) {
   if (auto* s = std::get_if<DropDatabaseStmt>(stmt)) return DropDatabase(*s);
   if (auto* s = std::get_if<CreateTableStmt>(stmt)) return CreateTable(*s);
   if (auto* s = std::get_if<DropTableStmt>(stmt)) return DropTable(*s);
+  if (auto* s = std::get_if<CreateIndexStmt>(stmt)) return CreateIndex(*s);
+  if (auto* s = std::get_if<TruncateStmt>(stmt)) return Truncate(*s);
   return SqlError(er::kUnknown, "statement not handled");
 }
 

@@ -266,12 +266,43 @@ class Parser {
         if ((AcceptWord("disable") || AcceptWord("enable")) && AcceptWord("keys")) {
           return Statement(NoopStmt{"alter table keys"});
         }
+        if (AcceptWord("add") && (IsWord("index") || IsWord("key") || IsWord("unique"))) {
+          CreateIndexStmt ci;
+          ci.table = tn;
+          SQL_ASSIGN_OR_RETURN(ci.index, ParseIndexDef());
+          if (ci.index.name.empty()) ci.index.name = ci.index.columns.front().first;
+          return Statement(std::move(ci));
+        }
       }
       return Unsupported("ALTER");
     }
+    if (w == "admin") {
+      Advance();
+      AdminStmt a;
+      if (AcceptWord("checksum")) {
+        a.kind = AdminStmt::Kind::kChecksumTable;
+      } else if (AcceptWord("check")) {
+        a.kind = AdminStmt::Kind::kCheckTable;
+      } else {
+        return Unsupported("ADMIN " + Cur().text);
+      }
+      SQL_RETURN_IF_ERROR(ExpectWord("table"));
+      do {
+        SQL_ASSIGN_OR_RETURN(TableName tn, ParseTableName());
+        a.tables.push_back(std::move(tn));
+      } while (AcceptOp(","));
+      return Statement(std::move(a));
+    }
+    if (w == "truncate") {
+      Advance();
+      AcceptWord("table");
+      TruncateStmt t;
+      SQL_ASSIGN_OR_RETURN(t.table, ParseTableName());
+      return Statement(std::move(t));
+    }
     if (w == "savepoint" || w == "release") return Unsupported(Lower(t.text) == "savepoint" ? "SAVEPOINT" : "RELEASE SAVEPOINT");
     static const std::set<std::string> kKnown = {
-        "truncate", "rename", "grant",  "revoke", "kill",    "backup", "restore", "admin",
+        "rename", "grant",  "revoke", "kill",    "backup", "restore",
         "prepare",  "execute", "deallocate", "explain", "describe", "desc", "load", "call",
         "handler",  "do",     "with",   "xa",     "install", "trace"};
     if (kKnown.count(w)) return Unsupported(Lower(t.text));
@@ -551,7 +582,34 @@ class Parser {
       return Statement(std::move(s));
     }
     if (AcceptWord("table")) return Wrap(ParseCreateTable());
-    if (IsWord("unique") || IsWord("index")) return Unsupported("CREATE INDEX");
+    if (IsWord("unique") || IsWord("index")) {
+      CreateIndexStmt ci;
+      ci.index.unique = AcceptWord("unique");
+      SQL_RETURN_IF_ERROR(ExpectWord("index"));
+      SQL_ASSIGN_OR_RETURN(ci.index.name, Ident());
+      if (AcceptWord("using")) Advance();
+      SQL_RETURN_IF_ERROR(ExpectWord("on"));
+      SQL_ASSIGN_OR_RETURN(ci.table, ParseTableName());
+      SQL_RETURN_IF_ERROR(ExpectOp("("));
+      do {
+        SQL_ASSIGN_OR_RETURN(std::string c, Ident());
+        int len = -1;
+        if (AcceptOp("(")) {
+          SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+          len = static_cast<int>(n);
+          SQL_RETURN_IF_ERROR(ExpectOp(")"));
+        }
+        if (!AcceptWord("asc")) AcceptWord("desc");
+        ci.index.columns.emplace_back(std::move(c), len);
+      } while (AcceptOp(","));
+      SQL_RETURN_IF_ERROR(ExpectOp(")"));
+      while (AcceptWord("using") || AcceptWord("comment") || AcceptWord("algorithm") ||
+             AcceptWord("lock")) {
+        AcceptOp("=");
+        Advance();
+      }
+      return Statement(std::move(ci));
+    }
     if (IsWord("view") || IsWord("or") || IsWord("algorithm") || IsWord("definer") ||
         IsWord("sql")) {
       return Unsupported("CREATE VIEW");

@@ -133,8 +133,20 @@ TEST(ParserTest, Errors) {
   EXPECT_NE(r.error().message().find("line 2 column 9"), std::string::npos) << r.error().message();
   EXPECT_NE(r.error().message().find("near \"FROMM t\""), std::string::npos) << r.error().message();
   // Recognised but outside the subset: parsed, answered with 1235 by the executor.
-  auto p = MustParse("TRUNCATE TABLE t");
-  EXPECT_EQ(As<UnsupportedStmt>(p[0]).what, "TRUNCATE");
+  auto p = MustParse("RENAME TABLE t TO u");
+  EXPECT_EQ(As<UnsupportedStmt>(p[0]).what, "RENAME");
+  p = MustParse("CREATE UNIQUE INDEX k_1 ON sbtest1(k, c(10))");
+  auto& ci = As<CreateIndexStmt>(p[0]);
+  EXPECT_TRUE(ci.index.unique);
+  EXPECT_EQ(ci.index.name, "k_1");
+  ASSERT_EQ(ci.index.columns.size(), 2u);
+  EXPECT_EQ(ci.index.columns[1].second, 10);
+  p = MustParse("ALTER TABLE t ADD INDEX (v)");
+  EXPECT_EQ(As<CreateIndexStmt>(p[0]).index.name, "v");
+  p = MustParse("ADMIN CHECKSUM TABLE a, db.b");
+  EXPECT_EQ(As<AdminStmt>(p[0]).tables.size(), 2u);
+  p = MustParse("TRUNCATE t");
+  EXPECT_EQ(As<TruncateStmt>(p[0]).table.name, "t");
 }
 
 TEST(ParserTest, ExpressionPrecedenceAndEvaluation) {
