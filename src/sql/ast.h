@@ -211,6 +211,13 @@ struct CreateIndexStmt {
   IndexDefAst index;
 };
 
+// SAVEPOINT x / ROLLBACK TO [SAVEPOINT] x / RELEASE SAVEPOINT x.
+struct SavepointStmt {
+  enum class Op { kSet, kRollbackTo, kRelease };
+  Op op = Op::kSet;
+  std::string name;
+};
+
 // TRUNCATE [TABLE] t.
 struct TruncateStmt {
   TableName table;
@@ -230,7 +237,7 @@ struct UnsupportedStmt {
 using Statement =
     std::variant<SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt, DropTableStmt,
                  CreateDatabaseStmt, DropDatabaseStmt, UseStmt, TxnStmt, SetStmt, ShowStmt,
-                 AdminStmt, CreateIndexStmt, TruncateStmt, NoopStmt, UnsupportedStmt>;
+                 AdminStmt, CreateIndexStmt, TruncateStmt, SavepointStmt, NoopStmt, UnsupportedStmt>;
 
 // One statement of a query and the text it was parsed from.
 struct ParsedStatement {

@@ -55,6 +55,7 @@ SqlResult<ExecResult> StatementRunner::Admin(AdminStmt* s) {
   }
   for (const TableName& tn : s->tables) {
     SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(tn));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
     if (s->kind == AdminStmt::Kind::kChecksumTable) {
       SQL_ASSIGN_OR_RETURN_STATUS(Checksum c, table::ChecksumTable(cluster_, t.table, ts));
       res.rows.push_back({Datum::Bytes(t.db.name.O), Datum::Bytes(t.table.name.O),
@@ -143,6 +144,7 @@ SqlResult<ExecResult> StatementRunner::Admin(AdminStmt* s) {
 
 SqlResult<ExecResult> StatementRunner::CreateIndex(const CreateIndexStmt& s) {
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(s.table));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
   const std::string name_l = LowerCase(s.index.name);
   if (s.index.primary || name_l == "primary") {
     return SqlError(er::kNotSupportedYet,
@@ -269,6 +271,7 @@ SqlResult<ExecResult> StatementRunner::CreateIndex(const CreateIndexStmt& s) {
 
 SqlResult<ExecResult> StatementRunner::Truncate(const TruncateStmt& s) {
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(s.table));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
   int64_t old_id = 0;
   auto body = [&](client::Txn* txn) -> Status {
     table::MetaMutator m(txn);

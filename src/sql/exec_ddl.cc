@@ -220,6 +220,7 @@ SqlResult<ExecResult> StatementRunner::DropTable(const DropTableStmt& s) {
     const std::string db_name = tn.db.empty() ? session_->current_db() : tn.db;
     SqlResult<ResolvedTable> t = ResolveTable(TableName{db_name, tn.name});
     if (t.ok()) {
+      SQL_RETURN_IF_ERROR(RequireBaseTable(*t));
       present.emplace_back(t->db.name.O, t->table.name.O);
     } else if (t.error().code() == er::kNoSuchTable || t.error().code() == er::kBadDb) {
       missing.push_back((db_name.empty() ? std::string("") : db_name + ".") + tn.name);

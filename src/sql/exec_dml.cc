@@ -94,6 +94,7 @@ SqlResult<std::vector<TableRow>> CollectRows(StatementRunner* r, const ResolvedT
 
 SqlResult<ExecResult> StatementRunner::Insert(InsertStmt* s) {
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(s->table));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
   const catalog::TableInfo& table = t.table;
   SQL_ASSIGN_OR_RETURN_STATUS(table::TableWriter writer, table::TableWriter::Make(table));
   const size_t ncols = table.columns.size();
@@ -125,19 +126,18 @@ SqlResult<ExecResult> StatementRunner::Insert(InsertStmt* s) {
   int64_t max_explicit = 0;
   for (size_t r = 0; r < s->rows.size(); ++r) {
     std::vector<ExprPtr>& values = s->rows[r];
-    if (values.size() != target.size()) {
+    // VALUES () gives every column its default.
+    if (!values.empty() && values.size() != target.size()) {
       return SqlError(er::kWrongValueCount,
                       "Column count doesn't match value count at row " + std::to_string(r + 1));
     }
     std::vector<Datum> row(ncols);
     std::vector<bool> given(ncols, false);
     for (size_t i = 0; i < values.size(); ++i) {
-      const catalog::ColumnInfo& col = table.columns[target[i]];
       if (values[i]->kind == Expr::Kind::kDefault) continue;
       SQL_ASSIGN_OR_RETURN(Datum v, Eval(*values[i], Env()));
       row[target[i]] = std::move(v);
       given[target[i]] = true;
-      (void)col;
     }
     bool auto_needed = false;
     for (size_t c = 0; c < ncols; ++c) {
@@ -259,6 +259,7 @@ SqlResult<ExecResult> StatementRunner::Insert(InsertStmt* s) {
 
 SqlResult<ExecResult> StatementRunner::Update(UpdateStmt* s) {
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(s->table));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
   const catalog::TableInfo& table = t.table;
   SQL_ASSIGN_OR_RETURN_STATUS(table::TableWriter writer, table::TableWriter::Make(table));
   SQL_RETURN_IF_ERROR(BindColumns(s->where.get(), table, "", "where clause"));
@@ -311,6 +312,7 @@ SqlResult<ExecResult> StatementRunner::Update(UpdateStmt* s) {
 
 SqlResult<ExecResult> StatementRunner::Delete(DeleteStmt* s) {
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(s->table));
+  SQL_RETURN_IF_ERROR(RequireBaseTable(t));
   const catalog::TableInfo& table = t.table;
   SQL_ASSIGN_OR_RETURN_STATUS(table::TableWriter writer, table::TableWriter::Make(table));
   SQL_RETURN_IF_ERROR(BindColumns(s->where.get(), table, "", "where clause"));

@@ -23,6 +23,8 @@ namespace brkv::sql {
 struct ResolvedTable {
   catalog::DBInfo db;
   catalog::TableInfo table;
+  // Set for INFORMATION_SCHEMA tables: their rows, built from the catalog.
+  std::shared_ptr<std::vector<std::vector<catalog::Datum>>> virtual_rows;
 };
 
 // A row read from a table: its handle and one datum per column.
@@ -81,6 +83,8 @@ class StatementRunner {
   SqlResult<table::KvReader*> reader();
   SqlResult<catalog::DBInfo> ResolveDatabase(const std::string& name);
   SqlResult<ResolvedTable> ResolveTable(const TableName& name);
+  // exec_infoschema.cc: an INFORMATION_SCHEMA table; 1109 for unknown ones.
+  SqlResult<ResolvedTable> InfoSchemaTable(const std::string& name);
   EvalEnv Env(std::span<const catalog::Datum> row = {},
               std::span<const catalog::Datum> aggs = {}) const;
   // Binds the column references in `e` to positions in the table's columns. 1054 naming
@@ -104,6 +108,7 @@ class StatementRunner {
   SqlResult<ExecResult> RunDml(Statement* stmt);
   SqlResult<ExecResult> RunTxn(const TxnStmt& s);
   SqlResult<ExecResult> RunSet(SetStmt* s);
+  SqlResult<ExecResult> RunSavepoint(const SavepointStmt& s);
   SqlError BeginIfNeeded();
 
   client::Cluster* cluster_;
@@ -113,6 +118,9 @@ class StatementRunner {
   client::Txn* read_txn_ = nullptr;
   client::Txn* write_txn_ = nullptr;
 };
+
+// 1044 for INFORMATION_SCHEMA tables, which cannot be written.
+SqlError RequireBaseTable(const ResolvedTable& t);
 
 // Merges the mutations of a statement buffer into a transaction: all or nothing.
 SqlError MergeStatement(client::Txn* dst, const client::Txn& src);

@@ -148,6 +148,18 @@ void ApplyConjunct(const Expr& c, int handle_offset, const EvalEnv& env, HandleB
 SqlError StatementRunner::FindRows(const ResolvedTable& t, const Expr* where, size_t limit,
                                    const std::function<SqlError(TableRow&&)>& fn) {
   const catalog::TableInfo& table = t.table;
+  if (t.virtual_rows) {
+    size_t matched = 0;
+    for (std::vector<Datum>& row : *t.virtual_rows) {
+      if (where) {
+        SQL_ASSIGN_OR_RETURN(Datum keep, Eval(*where, Env(row)));
+        if (!Truth(keep).value_or(false)) continue;
+      }
+      SQL_RETURN_IF_ERROR(fn(TableRow{0, row}));
+      if (limit != 0 && ++matched >= limit) break;
+    }
+    return SqlError::OK();
+  }
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
   HandleBounds bounds;
   const catalog::ColumnInfo* pk = table.PkHandleColumn();

@@ -189,13 +189,6 @@ SqlResult<std::vector<ColumnDef>> StatementRunner::DescribeSelect(SelectStmt* s)
 SqlResult<ExecResult> StatementRunner::Select(SelectStmt* s) {
   std::optional<ResolvedTable> table;
   if (s->from) {
-    if (LowerCase(s->from->db) == "information_schema" ||
-        (s->from->db.empty() && LowerCase(session_->current_db()) == "information_schema")) {
-      if (LowerCase(s->from->name) == "files") {
-        return SqlError(er::kUnknownTableIS,
-                        "Unknown table 'FILES' in information_schema");
-      }
-    }
     SQL_ASSIGN_OR_RETURN(ResolvedTable t, ResolveTable(*s->from));
     table = std::move(t);
   }

@@ -68,6 +68,9 @@ SqlResult<table::KvReader*> StatementRunner::reader() {
 
 SqlResult<catalog::DBInfo> StatementRunner::ResolveDatabase(const std::string& name) {
   if (name.empty()) return SqlError(er::kNoDb, "No database selected");
+  if (LowerCase(name) == "information_schema") {
+    return catalog::MakeDBInfo(0, "information_schema");
+  }
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
   table::MetaReader meta(kv);
   Result<catalog::DBInfo> db = meta.FindDatabase(name);
@@ -80,11 +83,7 @@ SqlResult<catalog::DBInfo> StatementRunner::ResolveDatabase(const std::string& n
 
 SqlResult<ResolvedTable> StatementRunner::ResolveTable(const TableName& name) {
   const std::string db_name = name.db.empty() ? session_->current_db() : name.db;
-  if (LowerCase(db_name) == "information_schema") {
-    return SqlError(er::kNotSupportedYet,
-                    "This version of TiDB doesn't yet support 'information_schema." + name.name +
-                        "'");
-  }
+  if (LowerCase(db_name) == "information_schema") return InfoSchemaTable(name.name);
   SQL_ASSIGN_OR_RETURN(catalog::DBInfo db, ResolveDatabase(db_name));
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
   table::MetaReader meta(kv);
@@ -96,7 +95,7 @@ SqlResult<ResolvedTable> StatementRunner::ResolveTable(const TableName& name) {
     }
     return FromStatus(t.status());
   }
-  return ResolvedTable{std::move(db), std::move(t).value()};
+  return ResolvedTable{std::move(db), std::move(t).value(), nullptr};
 }
 
 EvalEnv StatementRunner::Env(std::span<const Datum> row, std::span<const Datum> aggs) const {
@@ -178,6 +177,43 @@ SqlResult<ExecResult> StatementRunner::RunTxn(const TxnStmt& s) {
       if (txn) txn->Rollback();
       break;
     }
+  }
+  return ExecResult{};
+}
+
+SqlError RequireBaseTable(const ResolvedTable& t) {
+  if (!t.virtual_rows) return SqlError::OK();
+  return SqlError(1044, "42000", "Access denied for user to database 'information_schema'");
+}
+
+// Savepoints are supported while the transaction has no writes (what mysqldump
+// --single-transaction does); undoing writes back to a savepoint is not.
+SqlResult<ExecResult> StatementRunner::RunSavepoint(const SavepointStmt& s) {
+  const std::string name = LowerCase(s.name);
+  client::Txn* txn = session_->txn();
+  const bool has_writes = txn && txn->size() > 0;
+  switch (s.op) {
+    case SavepointStmt::Op::kSet:
+      if (!txn) return ExecResult{};  // outside a transaction: nothing to mark
+      if (has_writes) {
+        return SqlError(er::kNotSupportedYet,
+                        "This version of TiDB doesn't yet support 'SAVEPOINT after writes'");
+      }
+      session_->savepoints().insert(name);
+      return ExecResult{};
+    case SavepointStmt::Op::kRollbackTo:
+    case SavepointStmt::Op::kRelease:
+      if (!session_->savepoints().count(name)) {
+        return SqlError(1305, "42000", "SAVEPOINT " + s.name + " does not exist");
+      }
+      if (s.op == SavepointStmt::Op::kRelease) {
+        session_->savepoints().erase(name);
+      } else if (has_writes) {
+        return SqlError(er::kNotSupportedYet,
+                        "This version of TiDB doesn't yet support 'ROLLBACK TO SAVEPOINT over "
+                        "writes'");
+      }
+      return ExecResult{};
   }
   return ExecResult{};
 }
@@ -264,6 +300,7 @@ SqlResult<ExecResult> StatementRunner::Run(Statement* stmt) {
     return ExecResult{};
   }
   if (auto* s = std::get_if<AdminStmt>(stmt)) return Admin(s);
+  if (auto* s = std::get_if<SavepointStmt>(stmt)) return RunSavepoint(*s);
   if (std::holds_alternative<NoopStmt>(*stmt)) return ExecResult{};
   if (auto* s = std::get_if<UnsupportedStmt>(stmt)) {
     if (s->what == "FLUSH TABLES WITH READ LOCK") {

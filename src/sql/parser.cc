@@ -231,7 +231,12 @@ class Parser {
     if (w == "rollback") {
       Advance();
       AcceptWord("work");
-      if (IsWord("to")) return Unsupported("ROLLBACK TO SAVEPOINT");
+      if (AcceptWord("to")) {
+        AcceptWord("savepoint");
+        SavepointStmt sp{SavepointStmt::Op::kRollbackTo, ""};
+        SQL_ASSIGN_OR_RETURN(sp.name, Ident());
+        return Statement(std::move(sp));
+      }
       return Statement(TxnStmt{TxnStmt::Op::kRollback});
     }
     if (w == "set") return ParseSet();
@@ -300,7 +305,13 @@ class Parser {
       SQL_ASSIGN_OR_RETURN(t.table, ParseTableName());
       return Statement(std::move(t));
     }
-    if (w == "savepoint" || w == "release") return Unsupported(Lower(t.text) == "savepoint" ? "SAVEPOINT" : "RELEASE SAVEPOINT");
+    if (w == "savepoint" || w == "release") {
+      Advance();
+      SavepointStmt sp{w == "savepoint" ? SavepointStmt::Op::kSet : SavepointStmt::Op::kRelease, ""};
+      if (sp.op == SavepointStmt::Op::kRelease) SQL_RETURN_IF_ERROR(ExpectWord("savepoint"));
+      SQL_ASSIGN_OR_RETURN(sp.name, Ident());
+      return Statement(std::move(sp));
+    }
     static const std::set<std::string> kKnown = {
         "rename", "grant",  "revoke", "kill",    "backup", "restore",
         "prepare",  "execute", "deallocate", "explain", "describe", "desc", "load", "call",

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "catalog/datum.h"
@@ -59,9 +60,17 @@ class Session {
 
   // The open explicit transaction (BEGIN, or autocommit=0), or null.
   client::Txn* txn() { return txn_.get(); }
-  void set_txn(std::unique_ptr<client::Txn> t) { txn_ = std::move(t); }
-  std::unique_ptr<client::Txn> take_txn() { return std::move(txn_); }
+  void set_txn(std::unique_ptr<client::Txn> t) {
+    txn_ = std::move(t);
+    savepoints_.clear();
+  }
+  std::unique_ptr<client::Txn> take_txn() {
+    savepoints_.clear();
+    return std::move(txn_);
+  }
   bool in_txn() const { return txn_ != nullptr; }
+  // Savepoints of the open transaction (set only while it has no writes; see executor).
+  std::set<std::string>& savepoints() { return savepoints_; }
   // Status flags for OK/EOF packets (IN_TRANS, AUTOCOMMIT).
   uint16_t status_flags() const;
 
@@ -75,6 +84,7 @@ class Session {
   bool autocommit_ = true;
   uint64_t last_insert_id_ = 0;
   std::unique_ptr<client::Txn> txn_;
+  std::set<std::string> savepoints_;
 };
 
 }  // namespace brkv::sql

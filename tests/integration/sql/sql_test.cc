@@ -31,6 +31,7 @@ using std::chrono::seconds;
 
 const char* kMariadb = "/usr/bin/mariadb";
 const char* kSysbench = "/usr/bin/sysbench";
+const char* kMysqldump = "/usr/bin/mysqldump";
 
 bool Exists(const char* path) { return ::access(path, X_OK) == 0; }
 
@@ -513,6 +514,67 @@ TEST_F(SqlTest, PlaygroundStartsASqlServer) {
   auto exit = (*pg)->Wait(seconds(60));
   ASSERT_TRUE(exit.ok()) << exit.status().ToString();
   EXPECT_TRUE(exit->success()) << exit->ToString();
+}
+
+TEST_F(SqlTest, InformationSchemaAndSavepoints) {
+  Ok("CREATE DATABASE isdb; CREATE TABLE isdb.t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+     "c VARCHAR(8) DEFAULT 'x')");
+  EXPECT_EQ(Ok("SELECT engine, table_type FROM INFORMATION_SCHEMA.TABLES "
+               "WHERE table_schema = DATABASE() AND table_name = 't'",
+               {"isdb"}),
+            "engine\ttable_type\nInnoDB\tBASE TABLE\n");
+  EXPECT_EQ(Ok("select column_name, extra, generation_expression, data_type, column_type, "
+               "column_default from information_schema.columns where table_schema=database() "
+               "and table_name='t' order by ordinal_position",
+               {"isdb"}),
+            "column_name\textra\tgeneration_expression\tdata_type\tcolumn_type\tcolumn_default\n"
+            "id\tauto_increment\t\tint\tint(11)\tNULL\n"
+            "c\t\t\tvarchar\tvarchar(8)\tx\n");
+  EXPECT_EQ(Ok("SELECT COUNT(*) FROM information_schema.triggers"), "COUNT(*)\n0\n");
+  EXPECT_NE(Ok("SELECT schema_name FROM information_schema.schemata").find("isdb\n"),
+            std::string::npos);
+  Fails("SELECT * FROM information_schema.files", "ERROR 1109 (42S02)");
+  Fails("INSERT INTO information_schema.tables (table_name) VALUES ('x')", "ERROR 1044");
+  // Savepoints in a read-only transaction (mysqldump --single-transaction).
+  Ok("START TRANSACTION; SAVEPOINT sp; SELECT * FROM isdb.t; ROLLBACK TO SAVEPOINT sp; "
+     "RELEASE SAVEPOINT sp; COMMIT");
+  Fails("BEGIN; ROLLBACK TO SAVEPOINT nope", "ERROR 1305");
+  Fails("BEGIN; INSERT INTO isdb.t () VALUES (); SAVEPOINT sp", "ERROR 1235");
+  Ok("DROP DATABASE isdb");
+}
+
+TEST_F(SqlTest, MysqldumpReloadsIntoAnotherDatabase) {
+  if (!Exists(kMysqldump)) GTEST_SKIP() << "mysqldump not installed (scripts/deps.sh)";
+  Ok("CREATE DATABASE src; CREATE TABLE src.t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+     "k INT DEFAULT '0' NOT NULL, c CHAR(20), d DOUBLE, b BLOB, note TEXT, KEY kk (k), "
+     "UNIQUE KEY uc (c))");
+  Ok("INSERT INTO src.t (k, c, d, b, note) VALUES (1, 'it''s \\\\ x', 1.5, 0x00ff0a, 'line\\nbreak'), "
+     "(2, NULL, NULL, NULL, NULL), (3, 'z', -2.25, 'abc', '')");
+  const std::string dump = dir_.Sub("dump.sql");
+  auto d = itest::RunCommand({"/bin/sh", "-c",
+                              std::string(kMysqldump) + " -h127.0.0.1 -P" +
+                                  std::to_string(server_->port) +
+                                  " -uroot --single-transaction -y src > " + dump},
+                             seconds(120), dir_.path());
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_TRUE(d->exit.success()) << d->err;
+  std::string text = itest::ReadFile(dump);
+  EXPECT_NE(text.find("INSERT INTO `t` VALUES"), std::string::npos) << text;
+  EXPECT_NE(text.find("AUTO_INCREMENT=4"), std::string::npos) << text;
+  Ok("CREATE DATABASE dst");
+  auto load = itest::RunCommand({"/bin/sh", "-c",
+                                 std::string(kMariadb) + " -h127.0.0.1 -P" +
+                                     std::to_string(server_->port) + " -uroot dst < " + dump},
+                                seconds(120), dir_.path());
+  ASSERT_TRUE(load.ok()) << load.status().ToString();
+  ASSERT_TRUE(load->exit.success()) << load->err;
+  const std::string a = Ok("SELECT * FROM src.t ORDER BY id");
+  EXPECT_EQ(a, Ok("SELECT * FROM dst.t ORDER BY id"));
+  EXPECT_EQ(Ok("SELECT COUNT(*) FROM dst.t"), "COUNT(*)\n3\n");
+  Ok("ADMIN CHECK TABLE dst.t");
+  // The reloaded table keeps handing out ids after the dumped ones.
+  EXPECT_EQ(Ok("INSERT INTO dst.t (k) VALUES (9); SELECT MAX(id) FROM dst.t"), "MAX(id)\n4\n");
+  Ok("DROP DATABASE src; DROP DATABASE dst");
 }
 
 TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
