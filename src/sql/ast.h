@@ -218,6 +218,12 @@ struct SavepointStmt {
   std::string name;
 };
 
+// KILL [TIDB] [CONNECTION | QUERY] id.
+struct KillStmt {
+  bool query_only = false;
+  int64_t connection_id = 0;
+};
+
 // TRUNCATE [TABLE] t.
 struct TruncateStmt {
   TableName table;
@@ -237,7 +243,7 @@ struct UnsupportedStmt {
 using Statement =
     std::variant<SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt, DropTableStmt,
                  CreateDatabaseStmt, DropDatabaseStmt, UseStmt, TxnStmt, SetStmt, ShowStmt,
-                 AdminStmt, CreateIndexStmt, TruncateStmt, SavepointStmt, NoopStmt, UnsupportedStmt>;
+                 AdminStmt, CreateIndexStmt, TruncateStmt, SavepointStmt, KillStmt, NoopStmt, UnsupportedStmt>;
 
 // One statement of a query and the text it was parsed from.
 struct ParsedStatement {

@@ -199,7 +199,13 @@ bool Connection::HandleExecute(std::string_view body) {
   if (!parsed.ok()) return SendError(parsed.error());
   SqlResult<ExecResult> r =
       ctx_.executor->Execute(&parsed->front(), session_.get(), req->params);
-  if (!r.ok()) return SendError(r.error());
+  if (!r.ok()) {
+    if (r.error().close_connection()) {
+      LOG_WARN("connection {}: closing: {}", id_, r.error().ToString());
+      return false;
+    }
+    return SendError(r.error());
+  }
   return SendResult(*r, 0, /*binary=*/true);
 }
 
@@ -239,6 +245,10 @@ bool Connection::HandleQuery(std::string_view query) {
     SqlResult<ExecResult> r = ctx_.executor->Execute(&stmts[i], session_.get());
     if (!r.ok()) {
       LOG_DEBUG("connection {}: {} -> {}", id_, stmts[i].text, r.error().ToString());
+      if (r.error().close_connection()) {
+        LOG_WARN("connection {}: closing: {}", id_, r.error().ToString());
+        return false;
+      }
       return SendError(r.error());  // later statements are not run
     }
     if (!SendResult(*r, more ? status_flag::kMoreResults : 0)) return false;

@@ -36,6 +36,7 @@ class Connection {
   Connection(int fd, uint32_t id, const PacketConnOptions& options, ConnectionContext ctx);
   // Runs the connection to its end; the socket is closed when the Connection is destroyed.
   void Serve();
+  uint32_t id() const { return id_; }
   // Makes a blocked Serve return soon.
   void Shutdown() { conn_.Shutdown(); }
 

@@ -54,4 +54,10 @@ SqlError FromStatus(const Status& s) {
   }
 }
 
+SqlError FromCommitStatus(const Status& s) {
+  SqlError e = FromStatus(s);
+  if (s.code() == Status::Code::kUnavailable && !s.retryable()) return e.WithCloseConnection();
+  return e;
+}
+
 }  // namespace brkv::sql

@@ -61,11 +61,26 @@ class SqlError {
   // "ERROR 1146 (42S02): Table 'a.b' doesn't exist", or "OK".
   std::string ToString() const;
 
+  // An error after which the connection must be closed instead of answered: the outcome of a
+  // commit is unknown, and only a lost connection (client error 2013) tells the client so
+  // without a false answer (TiDB does the same).
+  SqlError WithCloseConnection() const {
+    SqlError e = *this;
+    e.close_connection_ = true;
+    return e;
+  }
+  bool close_connection() const { return close_connection_; }
+
  private:
   uint16_t code_ = 0;
   std::string sqlstate_;
   std::string message_;
+  bool close_connection_ = false;
 };
+
+// The error for a failed commit: FromStatus, marked close_connection when the outcome is
+// unknown (the primary's commit RPC got no answer: Unavailable and not retryable).
+SqlError FromCommitStatus(const Status& s);
 
 // The SQLSTATE MySQL pairs with `code` ("HY000" for codes it does not know).
 std::string_view SqlStateFor(uint16_t code);

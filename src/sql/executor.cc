@@ -154,7 +154,7 @@ SqlError StatementRunner::CommitSessionTxn() {
   std::unique_ptr<client::Txn> txn = session_->take_txn();
   if (!txn) return SqlError::OK();
   Result<uint64_t> r = txn->Commit();
-  if (!r.ok()) return FromStatus(r.status());
+  if (!r.ok()) return FromCommitStatus(r.status());
   return SqlError::OK();
 }
 
@@ -278,7 +278,7 @@ SqlResult<ExecResult> StatementRunner::RunDml(Statement* stmt) {
     Result<uint64_t> c = txn->Commit();
     if (c.ok()) return r;
     if (attempt < kAttempts && table::IsRestartable(c.status())) continue;
-    return FromStatus(c.status());
+    return FromCommitStatus(c.status());
   }
 }
 
@@ -322,6 +322,13 @@ SqlResult<ExecResult> StatementRunner::Run(Statement* stmt) {
 
 SqlResult<ExecResult> Executor::Execute(ParsedStatement* stmt, Session* session,
                                         std::span<const Datum> params) {
+  if (auto* k = std::get_if<KillStmt>(&stmt->stmt)) {
+    if (k->connection_id <= 0 || k->connection_id > UINT32_MAX || !killer_ ||
+        !killer_(static_cast<uint32_t>(k->connection_id), k->query_only)) {
+      return SqlError(1094, "HY000", "Unknown thread id: " + std::to_string(k->connection_id));
+    }
+    return ExecResult{};
+  }
   StatementRunner runner(cluster_, session, params);
   return runner.Run(&stmt->stmt);
 }

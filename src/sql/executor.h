@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,8 +40,13 @@ struct ExecResult {
 
 class Executor {
  public:
+  // Ends connection `id` (query_only: only its running statement). False if there is no
+  // such connection.
+  using Killer = std::function<bool(uint32_t id, bool query_only)>;
+
   // REQUIRES: cluster outlives the executor.
-  explicit Executor(client::Cluster* cluster) : cluster_(cluster) {}
+  explicit Executor(client::Cluster* cluster, Killer killer = nullptr)
+      : cluster_(cluster), killer_(std::move(killer)) {}
 
   // Runs one statement. `params` are the values of its ? markers (prepared statements).
   SqlResult<ExecResult> Execute(ParsedStatement* stmt, Session* session,
@@ -60,6 +66,7 @@ class Executor {
  private:
   friend class StatementRunner;
   client::Cluster* cluster_;
+  Killer killer_;
 };
 
 // The MySQL column type text of a column ("int(11)", "varchar(120)", "text", …).

@@ -298,6 +298,18 @@ class Parser {
       } while (AcceptOp(","));
       return Statement(std::move(a));
     }
+    if (w == "kill") {
+      Advance();
+      AcceptWord("tidb");
+      KillStmt k;
+      if (AcceptWord("query")) {
+        k.query_only = true;
+      } else {
+        AcceptWord("connection");
+      }
+      SQL_ASSIGN_OR_RETURN(k.connection_id, IntLiteral());
+      return Statement(k);
+    }
     if (w == "truncate") {
       Advance();
       AcceptWord("table");
@@ -313,7 +325,7 @@ class Parser {
       return Statement(std::move(sp));
     }
     static const std::set<std::string> kKnown = {
-        "rename", "grant",  "revoke", "kill",    "backup", "restore",
+        "rename", "grant",  "revoke",    "backup", "restore",
         "prepare",  "execute", "deallocate", "explain", "describe", "desc", "load", "call",
         "handler",  "do",     "with",   "xa",     "install", "trace"};
     if (kKnown.count(w)) return Unsupported(Lower(t.text));

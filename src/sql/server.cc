@@ -127,6 +127,18 @@ struct SqlServer::Impl {
     for (Live& l : finished) l.thread.join();
   }
 
+  // KILL: a connection is shut down (its thread rolls back its transaction and exits).
+  // Statements cannot be interrupted yet, so KILL QUERY only checks the id.
+  bool Kill(uint32_t id, bool query_only) {
+    std::lock_guard<std::mutex> l(mu);
+    for (Live& c : live) {
+      if (c.conn->id() != id || c.done.load()) continue;
+      if (!query_only) c.conn->Shutdown();
+      return true;
+    }
+    return false;
+  }
+
   void AcceptLoop() {
     while (!stopping.load()) {
       pollfd p{listen_fd, POLLIN, 0};
@@ -167,7 +179,9 @@ Result<std::unique_ptr<SqlServer>> SqlServer::Start(const SqlServerOptions& opti
   impl->options = options;
   impl->start_unix_s = static_cast<int64_t>(std::time(nullptr));
   ASSIGN_OR_RETURN(impl->cluster, client::Cluster::Connect({.pd_address = options.pd_address}));
-  impl->executor = std::make_unique<Executor>(impl->cluster.get());
+  Impl* self = impl.get();
+  impl->executor = std::make_unique<Executor>(
+      impl->cluster.get(), [self](uint32_t id, bool query_only) { return self->Kill(id, query_only); });
 
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::IOError(std::string("socket: ") + std::strerror(errno));

@@ -318,9 +318,14 @@ class RawClient {
     return p;
   }
   bool eof() const { return eof_; }
+  uint32_t connection_id() const { return connection_id_; }
   void Login() {
     std::string hs = Read();
     ASSERT_FALSE(hs.empty());
+    sql::PacketReader h(hs);
+    h.Int1();
+    h.NulStr();
+    connection_id_ = h.Int4();
     sql::PacketWriter w;
     w.Int4(sql::cap::kProtocol41 | sql::cap::kSecureConnection | sql::cap::kPluginAuth |
            sql::cap::kLongPassword);
@@ -355,6 +360,7 @@ class RawClient {
     return true;
   }
   int fd_ = -1;
+  uint32_t connection_id_ = 0;
   bool connected_ = false;
   bool eof_ = false;
 };
@@ -575,6 +581,24 @@ TEST_F(SqlTest, MysqldumpReloadsIntoAnotherDatabase) {
   // The reloaded table keeps handing out ids after the dumped ones.
   EXPECT_EQ(Ok("INSERT INTO dst.t (k) VALUES (9); SELECT MAX(id) FROM dst.t"), "MAX(id)\n4\n");
   Ok("DROP DATABASE src; DROP DATABASE dst");
+}
+
+TEST_F(SqlTest, KillConnectionRollsBackItsTransaction) {
+  Ok("CREATE DATABASE k; CREATE TABLE k.t (id INT PRIMARY KEY)");
+  RawClient c(server_->port);
+  c.Login();
+  ASSERT_GT(c.connection_id(), 0u);
+  c.SendPacket("\x03" "BEGIN", 0);
+  ASSERT_EQ(static_cast<uint8_t>(c.Read()[0]), 0x00);
+  c.SendPacket("\x03" "INSERT INTO k.t VALUES (1)", 0);
+  ASSERT_EQ(static_cast<uint8_t>(c.Read()[0]), 0x00);
+  Ok("KILL QUERY " + std::to_string(c.connection_id()));
+  Ok("KILL TIDB CONNECTION " + std::to_string(c.connection_id()));
+  c.Read();
+  EXPECT_TRUE(c.eof());
+  EXPECT_EQ(Ok("SELECT COUNT(*) FROM k.t"), "COUNT(*)\n0\n");
+  Fails("KILL 999999", "ERROR 1094");
+  Ok("DROP DATABASE k");
 }
 
 TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
