@@ -53,8 +53,8 @@ class PagedTxnReader final : public table::KvReader {
 class StatementRunner {
  public:
   StatementRunner(client::Cluster* cluster, Session* session,
-                  std::span<const catalog::Datum> params)
-      : cluster_(cluster), session_(session), params_(params) {}
+                  std::span<const catalog::Datum> params, SchemaCache* cache = nullptr)
+      : cluster_(cluster), session_(session), params_(params), cache_(cache) {}
 
   SqlResult<ExecResult> Run(Statement* stmt);
 
@@ -110,10 +110,14 @@ class StatementRunner {
   SqlResult<ExecResult> RunSet(SetStmt* s);
   SqlResult<ExecResult> RunSavepoint(const SavepointStmt& s);
   SqlError BeginIfNeeded();
+  // The schema version as this statement's reader sees it.
+  SqlResult<int64_t> SchemaVersion();
 
   client::Cluster* cluster_;
   Session* session_;
   std::span<const catalog::Datum> params_;
+  SchemaCache* cache_;
+  std::optional<int64_t> schema_version_;  // read once per reader
   std::unique_ptr<table::KvReader> reader_;
   client::Txn* read_txn_ = nullptr;
   client::Txn* write_txn_ = nullptr;

@@ -72,13 +72,29 @@ SqlResult<catalog::DBInfo> StatementRunner::ResolveDatabase(const std::string& n
     return catalog::MakeDBInfo(0, "information_schema");
   }
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
+  SQL_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
+  if (cache_) {
+    std::optional<catalog::DBInfo> hit = cache_->FindDatabase(version, LowerCase(name));
+    if (hit) return std::move(*hit);
+  }
   table::MetaReader meta(kv);
   Result<catalog::DBInfo> db = meta.FindDatabase(name);
   if (!db.ok()) {
     if (db.status().IsNotFound()) return SqlError(er::kBadDb, "Unknown database '" + name + "'");
     return FromStatus(db.status());
   }
+  if (cache_) cache_->PutDatabase(version, *db);
   return std::move(db).value();
+}
+
+SqlResult<int64_t> StatementRunner::SchemaVersion() {
+  if (!schema_version_) {
+    SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
+    table::MetaReader meta(kv);
+    SQL_ASSIGN_OR_RETURN_STATUS(int64_t v, meta.SchemaVersion());
+    schema_version_ = v;
+  }
+  return *schema_version_;
 }
 
 SqlResult<ResolvedTable> StatementRunner::ResolveTable(const TableName& name) {
@@ -86,6 +102,11 @@ SqlResult<ResolvedTable> StatementRunner::ResolveTable(const TableName& name) {
   if (LowerCase(db_name) == "information_schema") return InfoSchemaTable(name.name);
   SQL_ASSIGN_OR_RETURN(catalog::DBInfo db, ResolveDatabase(db_name));
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
+  SQL_ASSIGN_OR_RETURN(int64_t version, SchemaVersion());
+  if (cache_) {
+    std::optional<catalog::TableInfo> hit = cache_->FindTable(version, db.id, LowerCase(name.name));
+    if (hit) return ResolvedTable{std::move(db), std::move(*hit), nullptr};
+  }
   table::MetaReader meta(kv);
   Result<catalog::TableInfo> t = meta.FindTable(db, name.name);
   if (!t.ok()) {
@@ -95,6 +116,7 @@ SqlResult<ResolvedTable> StatementRunner::ResolveTable(const TableName& name) {
     }
     return FromStatus(t.status());
   }
+  if (cache_) cache_->PutTable(version, db.id, *t);
   return ResolvedTable{std::move(db), std::move(t).value(), nullptr};
 }
 
@@ -257,6 +279,7 @@ SqlResult<ExecResult> StatementRunner::RunDml(Statement* stmt) {
     read_txn_ = txn;
     write_txn_ = &scratch;
     reader_.reset();
+    schema_version_.reset();
     SQL_ASSIGN_OR_RETURN(ExecResult r, dispatch());
     SQL_RETURN_IF_ERROR(MergeStatement(txn, scratch));
     return r;
@@ -268,9 +291,11 @@ SqlResult<ExecResult> StatementRunner::RunDml(Statement* stmt) {
     read_txn_ = txn.get();
     write_txn_ = txn.get();
     reader_.reset();
+    schema_version_.reset();
     SqlResult<ExecResult> r = dispatch();
     read_txn_ = write_txn_ = nullptr;
     reader_.reset();
+    schema_version_.reset();
     if (!r.ok()) {
       txn->Rollback();
       return r;
@@ -329,26 +354,26 @@ SqlResult<ExecResult> Executor::Execute(ParsedStatement* stmt, Session* session,
     }
     return ExecResult{};
   }
-  StatementRunner runner(cluster_, session, params);
+  StatementRunner runner(cluster_, session, params, &schema_cache_);
   return runner.Run(&stmt->stmt);
 }
 
 SqlResult<std::vector<ColumnDef>> Executor::Describe(ParsedStatement* stmt, Session* session) {
   auto* s = std::get_if<SelectStmt>(&stmt->stmt);
   if (!s) return std::vector<ColumnDef>{};
-  StatementRunner runner(cluster_, session, {});
+  StatementRunner runner(cluster_, session, {}, &schema_cache_);
   return runner.DescribeSelect(s);
 }
 
 SqlError Executor::UseDatabase(Session* session, const std::string& db) {
-  StatementRunner runner(cluster_, session, {});
+  StatementRunner runner(cluster_, session, {}, &schema_cache_);
   SQL_ASSIGN_OR_RETURN(catalog::DBInfo info, runner.ResolveDatabase(db));
   session->set_current_db(info.name.O);
   return SqlError::OK();
 }
 
 SqlResult<std::vector<ColumnDef>> Executor::FieldList(Session* session, const std::string& table) {
-  StatementRunner runner(cluster_, session, {});
+  StatementRunner runner(cluster_, session, {}, &schema_cache_);
   SQL_ASSIGN_OR_RETURN(ResolvedTable t, runner.ResolveTable(TableName{"", table}));
   std::vector<ColumnDef> defs;
   for (const catalog::ColumnInfo& c : t.table.columns) {

@@ -24,6 +24,7 @@
 #include "sql/ast.h"
 #include "sql/error.h"
 #include "sql/protocol.h"
+#include "sql/schema_cache.h"
 #include "sql/session.h"
 
 namespace brkv::sql {
@@ -67,6 +68,7 @@ class Executor {
   friend class StatementRunner;
   client::Cluster* cluster_;
   Killer killer_;
+  SchemaCache schema_cache_;
 };
 
 // The MySQL column type text of a column ("int(11)", "varchar(120)", "text", …).
