@@ -143,6 +143,79 @@ void ApplyConjunct(const Expr& c, int handle_offset, const EvalEnv& env, HandleB
   }
 }
 
+std::string PrefixNext(std::string key) {
+  for (size_t i = key.size(); i > 0; --i) {
+    if (static_cast<uint8_t>(key[i - 1]) != 0xFF) {
+      key[i - 1] = static_cast<char>(static_cast<uint8_t>(key[i - 1]) + 1);
+      key.resize(i);
+      return key;
+    }
+  }
+  return "";  // all 0xFF: no upper bound
+}
+
+// An equality on the first column of a public, non-prefix index over an integer or string
+// column: `col = const` or `col IN (consts)`, values already cast to the column.
+struct IndexLookup {
+  const catalog::IndexInfo* index = nullptr;
+  std::vector<Datum> values;
+};
+
+std::optional<IndexLookup> ChooseIndex(const catalog::TableInfo& table,
+                                       const std::vector<const Expr*>& conj, const EvalEnv& env) {
+  for (const Expr* c : conj) {
+    const Expr* col = nullptr;
+    std::vector<const Expr*> consts;
+    if (c->kind == Expr::Kind::kBinary && c->op == "=") {
+      for (int side = 0; side < 2; ++side) {
+        if (c->args[side]->kind == Expr::Kind::kColumn && IsConstant(*c->args[1 - side])) {
+          col = c->args[side].get();
+          consts = {c->args[1 - side].get()};
+        }
+      }
+    } else if (c->kind == Expr::Kind::kIn && !c->negated &&
+               c->args[0]->kind == Expr::Kind::kColumn) {
+      col = c->args[0].get();
+      for (size_t i = 1; i < c->args.size(); ++i) {
+        if (!IsConstant(*c->args[i])) {
+          col = nullptr;
+          break;
+        }
+        consts.push_back(c->args[i].get());
+      }
+    }
+    if (!col || col->column_index < 0) continue;
+    const catalog::ColumnInfo& info = table.columns[col->column_index];
+    const uint8_t tp = info.type.tp;
+    if (tp == catalog::mysql::kTypeDouble || tp == catalog::mysql::kTypeFloat) continue;
+    for (const catalog::IndexInfo& idx : table.indices) {
+      if (idx.state != catalog::kStatePublic || idx.columns.empty() ||
+          idx.columns[0].offset != col->column_index ||
+          idx.columns[0].length != catalog::kUnspecifiedLength) {
+        continue;
+      }
+      IndexLookup lookup{&idx, {}};
+      bool usable = true;
+      for (const Expr* k : consts) {
+        SqlResult<Datum> v = Eval(*k, env);
+        if (!v.ok()) {
+          usable = false;
+          break;
+        }
+        if (v->is_null()) continue;  // never equal
+        Result<Datum> cast = catalog::CastColumnValue(info, *v);
+        if (!cast.ok() || cast->kind() != v->kind()) {
+          usable = false;  // the cast changed the value's kind: let the filter decide
+          break;
+        }
+        lookup.values.push_back(std::move(cast).value());
+      }
+      if (usable) return lookup;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 SqlError StatementRunner::FindRows(const ResolvedTable& t, const Expr* where, size_t limit,
@@ -163,13 +236,47 @@ SqlError StatementRunner::FindRows(const ResolvedTable& t, const Expr* where, si
   SQL_ASSIGN_OR_RETURN(table::KvReader * kv, reader());
   HandleBounds bounds;
   const catalog::ColumnInfo* pk = table.PkHandleColumn();
-  if (where && pk) {
-    std::vector<const Expr*> conj;
-    Conjuncts(where, &conj);
+  std::vector<const Expr*> conj;
+  if (where) Conjuncts(where, &conj);
+  if (pk) {
     EvalEnv env = Env();
     for (const Expr* c : conj) ApplyConjunct(*c, pk->offset, env, &bounds);
   }
   if (bounds.empty || bounds.lo > bounds.hi) return SqlError::OK();
+  // No handle bounds: an index equality gives the handles instead of a full scan.
+  if (!bounds.points && bounds.lo == INT64_MIN && bounds.hi == INT64_MAX && !conj.empty()) {
+    std::optional<IndexLookup> lookup = ChooseIndex(table, conj, Env());
+    if (lookup) {
+      const catalog::IndexInfo& idx = *lookup->index;
+      std::set<int64_t> handles;
+      Status decode;
+      for (const Datum& v : lookup->values) {
+        std::string start = catalog::IndexPrefix(table.id, idx.id);
+        catalog::EncodeKeyDatum(&start, v);
+        const std::string end = PrefixNext(start);
+        SQL_RETURN_IF_STATUS(kv->ScanEach(start, end, [&](const client::KvPair& e) {
+          Result<catalog::DecodedIndexKey> k = catalog::DecodeIndexKey(e.key, idx.columns.size());
+          if (!k.ok()) {
+            decode = k.status();
+            return false;
+          }
+          if (k->has_handle) {
+            handles.insert(k->handle);
+          } else {
+            Result<int64_t> h = catalog::DecodeIndexValueHandle(e.value);
+            if (!h.ok()) {
+              decode = h.status();
+              return false;
+            }
+            handles.insert(*h);
+          }
+          return true;
+        }));
+        SQL_RETURN_IF_STATUS(decode);
+      }
+      bounds.points = std::move(handles);
+    }
+  }
 
   size_t matched = 0;
   SqlError err;

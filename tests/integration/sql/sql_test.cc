@@ -177,6 +177,10 @@ TEST_F(SqlTest, DdlDmlAndSelects) {
             "5\tkiwi\t1\t0.5\tNULL\n");
   // Point get, batch point get, handle range, filters on other columns, ORDER BY/LIMIT.
   EXPECT_EQ(Ok("SELECT name FROM items WHERE id = 2", {"shop"}), "name\npear\n");
+  // Through the unique index on name (equality and IN), with the rest of WHERE applied.
+  EXPECT_EQ(Ok("SELECT id FROM items WHERE name IN ('pear', 'kiwi', 'none')", {"shop"}),
+            "id\n2\n5\n");
+  EXPECT_EQ(Ok("SELECT id FROM items WHERE name = 'fig' AND qty > 100", {"shop"}), "");
   EXPECT_EQ(Ok("SELECT name FROM items WHERE id IN (5, 1, 9)", {"shop"}), "name\napple\nkiwi\n");
   EXPECT_EQ(Ok("SELECT id FROM items WHERE id BETWEEN 2 AND 4 AND qty > 0", {"shop"}),
             "id\n2\n4\n");
@@ -209,6 +213,12 @@ TEST_F(SqlTest, DdlDmlAndSelects) {
   // CREATE INDEX backfills the existing rows; a unique index over duplicates is refused and
   // leaves nothing behind.
   Ok("CREATE INDEX iqty ON items (qty); ADMIN CHECK TABLE items", {"shop"});
+  EXPECT_EQ(Ok("SELECT name FROM items WHERE qty = 13", {"shop"}), "name\npear\n");
+  // Inside a transaction the index lookup sees the transaction's own writes.
+  EXPECT_EQ(Ok("BEGIN; UPDATE items SET qty = 99 WHERE id = 4; SELECT id FROM items WHERE qty = 99; "
+               "SELECT COUNT(*) FROM items WHERE qty = 7; ROLLBACK",
+               {"shop"}),
+            "id\n4\nCOUNT(*)\n0\n");
   auto dup = Mariadb("CREATE UNIQUE INDEX uprice ON items (price)", {"shop"});
   EXPECT_TRUE(dup.exit.success()) << dup.err;  // prices are distinct
   Ok("UPDATE items SET qty = 1; ADMIN CHECK TABLE items", {"shop"});
