@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   app.add_option("--kv-config", o.kv_config, "kv-server config file, passed as --config");
   app.add_option("--bin-dir", o.bin_dir,
                  "directory holding pd-server and kv-server (default: next to playground)");
+  app.add_option("--sql-port", o.sql_port,
+                 "also start a sql-server (MySQL protocol) on this port and print "
+                 "\"SQL: 127.0.0.1:Q\" before READY; 0 = any free port, -1 = none")
+      ->default_val(-1)
+      ->check(CLI::Range(-1, 65535));
   app.add_option("--ready-timeout", ready_timeout_s, "seconds to wait for the cluster to be up")
       ->default_val(60)
       ->check(CLI::PositiveNumber);

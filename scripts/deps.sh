@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zstd procps psmisc gnuplot-nox
+  mariadb-client sysbench
 )
 
 missing=()

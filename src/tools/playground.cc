@@ -105,6 +105,7 @@ class Playground {
     RETURN_IF_ERROR(StartServers());
     Status s = WaitReady();
     if (!s.ok()) return s;
+    if (o_.sql_port >= 0) RETURN_IF_ERROR(StartSqlServer());
     std::fprintf(out_, "READY\n");
     std::fflush(out_);
     return Serve();
@@ -124,6 +125,15 @@ class Playground {
     kv_bin_ = (fs::path(bin_dir) / "kv-server").string();
     RETURN_IF_ERROR(CheckExecutable(pd_bin_));
     RETURN_IF_ERROR(CheckExecutable(kv_bin_));
+    if (o_.sql_port >= 0) {
+      sql_bin_ = (fs::path(bin_dir) / "sql-server").string();
+      RETURN_IF_ERROR(CheckExecutable(sql_bin_));
+      if (o_.sql_port > 65535) return Status::InvalidArgument("--sql-port must be below 65536");
+      if (o_.sql_port > 0 && !IsLocalPortFree(o_.sql_port)) {
+        return Status::Unavailable("port " + Addr(o_.sql_port) + " is in use; choose another " +
+                                   "--sql-port (0 picks a free one)");
+      }
+    }
     if (!o_.kv_config.empty()) {
       std::error_code ec;
       kv_config_ = fs::absolute(o_.kv_config, ec).string();
@@ -186,6 +196,31 @@ class Playground {
       }
       RETURN_IF_ERROR(StartNode(&kv, std::move(argv)));
     }
+    return Status::OK();
+  }
+
+  // Starts the sql-server and waits for its "listening on HOST:PORT" line, then prints
+  // "SQL: HOST:PORT".
+  Status StartSqlServer() {
+    sql_.name = "sql";
+    SubprocessOptions so;
+    so.argv = {sql_bin_, "--pd", pd_.address, "--addr", Addr(o_.sql_port), "--log-file",
+               (dir_ / "sql.log").string()};
+    so.pipe_stdout = true;
+    so.stderr_path = (dir_ / "sql.stderr.log").string();
+    auto p = Subprocess::Start(so);
+    if (!p.ok()) return p.status().WithContext("starting sql-server");
+    sql_.proc = std::move(p).value();
+    auto line = sql_.proc->ReadLine(Clock::now() + std::chrono::milliseconds(o_.ready_timeout_ms));
+    const std::string prefix = "sql-server listening on ";
+    if (!line.ok() || line->rfind(prefix, 0) != 0) {
+      return Status::Aborted("sql-server did not start; see " +
+                             (dir_ / "sql.stderr.log").string() + " and " +
+                             (dir_ / "sql.log").string());
+    }
+    sql_.address = line->substr(prefix.size());
+    std::fprintf(out_, "SQL: %s\n", sql_.address.c_str());
+    std::fflush(out_);
     return Status::OK();
   }
 
@@ -255,6 +290,14 @@ class Playground {
         return Status::Aborted("pd-server exited with " + e->ToString() + "; see " +
                                (dir_ / "pd.stderr.log").string());
       }
+      if (sql_.proc && !reported.count(sql_.name)) {
+        if (auto e = sql_.proc->Poll()) {
+          reported.insert(sql_.name);
+          std::fprintf(stderr, "playground: sql-server (%s) exited with %s; see %s\n",
+                       sql_.address.c_str(), e->ToString().c_str(),
+                       (dir_ / "sql.stderr.log").string().c_str());
+        }
+      }
       for (auto& kv : kvs_) {
         if (auto e = kv.proc->Poll(); e && !reported.count(kv.name)) {
           reported.insert(kv.name);
@@ -266,9 +309,11 @@ class Playground {
     }
   }
 
-  // kv-servers first (they report to PD while stopping), then PD; SIGKILL after the grace.
+  // The sql-server, then kv-servers (they report to PD while stopping), then PD; SIGKILL
+  // after the grace period.
   void StopAll() {
     auto grace = std::chrono::milliseconds(o_.stop_timeout_ms);
+    if (sql_.proc) sql_.proc->Stop(grace);
     for (auto& kv : kvs_) {
       if (kv.proc) (void)kv.proc->Signal(SIGTERM);
     }
@@ -284,6 +329,7 @@ class Playground {
   std::vector<Node*> AllNodes() {
     std::vector<Node*> v;
     if (pd_.proc) v.push_back(&pd_);
+    if (sql_.proc) v.push_back(&sql_);
     for (auto& kv : kvs_) {
       if (kv.proc) v.push_back(&kv);
     }
@@ -294,9 +340,10 @@ class Playground {
   std::FILE* out_;
   sigset_t signals_;
   fs::path dir_;
-  std::string pd_bin_, kv_bin_, kv_config_;
+  std::string pd_bin_, kv_bin_, sql_bin_, kv_config_;
   int64_t launch_unix_ms_ = 0;
   Node pd_;
+  Node sql_;
   std::vector<Node> kvs_;
 };
 

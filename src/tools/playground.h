@@ -9,7 +9,7 @@
 //   DIR/pd.stderr.log, DIR/kv-<i>.stderr.log   their stdout and stderr (crash messages)
 // Addresses: PD on 127.0.0.1:P, node i on 127.0.0.1:P+1+i.
 //
-// Binaries pd-server and kv-server are taken from options.bin_dir (default: the directory of
+// Binaries pd-server, kv-server (and sql-server) are taken from options.bin_dir (default: the directory of
 // the running executable).
 #pragma once
 
@@ -37,9 +37,13 @@ struct PlaygroundOptions {
   int64_t ready_timeout_ms = 60000;
   // Grace period between SIGTERM and SIGKILL when stopping a server. Default: 10 s.
   int64_t stop_timeout_ms = 10000;
+  // Port of a sql-server (MySQL protocol) started once the stores are up: -1 = none, 0 = any
+  // free port. Its log is DIR/sql.log. Default: -1.
+  int sql_port = -1;
 };
 
-// Starts the cluster, prints "PD: 127.0.0.1:P" and then "READY" on `out` (flushed), and runs
+// Starts the cluster, prints "PD: 127.0.0.1:P", then "SQL: 127.0.0.1:Q" when a sql-server was
+// asked for, and then "READY" on `out` (flushed), and runs
 // until SIGINT, SIGTERM or SIGHUP, then stops the kv-servers and PD (SIGTERM, SIGKILL after
 // the grace period) and returns OK.
 //
