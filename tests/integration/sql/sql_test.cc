@@ -4,6 +4,8 @@
 // statement rollback, passwords, and malformed / oversized packets on a raw socket.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -88,7 +90,10 @@ class SqlTest : public ::testing::Test {
     cluster_ = nullptr;
   }
   void SetUp() override {
-    if (!Exists(kMariadb)) GTEST_SKIP() << "mariadb client not installed (scripts/deps.sh)";
+    if (!Exists(kMariadb)) {
+      if (std::getenv("CI")) FAIL() << "mariadb client not installed (scripts/deps.sh)";
+      GTEST_SKIP() << "mariadb client not installed (scripts/deps.sh)";
+    }
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
@@ -560,7 +565,10 @@ TEST_F(SqlTest, InformationSchemaAndSavepoints) {
 }
 
 TEST_F(SqlTest, MysqldumpReloadsIntoAnotherDatabase) {
-  if (!Exists(kMysqldump)) GTEST_SKIP() << "mysqldump not installed (scripts/deps.sh)";
+  if (!Exists(kMysqldump)) {
+    if (std::getenv("CI")) FAIL() << "mysqldump not installed (scripts/deps.sh)";
+    GTEST_SKIP() << "mysqldump not installed (scripts/deps.sh)";
+  }
   Ok("CREATE DATABASE src; CREATE TABLE src.t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, "
      "k INT DEFAULT '0' NOT NULL, c CHAR(20), d DOUBLE, b BLOB, note TEXT, KEY kk (k), "
      "UNIQUE KEY uc (c))");
@@ -612,7 +620,10 @@ TEST_F(SqlTest, KillConnectionRollsBackItsTransaction) {
 }
 
 TEST_F(SqlTest, SysbenchPrepareRunCleanup) {
-  if (!Exists(kSysbench)) GTEST_SKIP() << "sysbench not installed (scripts/deps.sh)";
+  if (!Exists(kSysbench)) {
+    if (std::getenv("CI")) FAIL() << "sysbench not installed (scripts/deps.sh)";
+    GTEST_SKIP() << "sysbench not installed (scripts/deps.sh)";
+  }
   Ok("CREATE DATABASE sbtest");
   auto sysbench = [&](const std::string& test, const std::string& cmd,
                       std::vector<std::string> extra = {}) {
