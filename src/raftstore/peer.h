@@ -47,6 +47,8 @@ struct Peer {
   // Peers this one has talked to, by id (also those no longer in the region), for routing.
   std::map<uint64_t, metapb::Peer> peer_cache;
   bool was_leader = false;
+  // Store tick at which each peer was last heard from (for down-peer reports).
+  std::map<uint64_t, uint64_t> last_heard;
   // Committed entries handed out by Raft but not applied yet: the replica is blocked on the
   // first one (an IngestSST whose file is not on this store). It serves nothing and leads
   // nothing until it can apply it.

@@ -223,6 +223,21 @@ std::optional<PeerInfo> RaftStore::GetPeer(uint64_t region_id) const {
   i.last_index = r.raft_log().LastIndex();
   i.first_index = p.storage->FirstIndex();
   i.initialized = p.initialized();
+  i.blocked = p.blocked();
+  if (r.state() == raft::StateRole::kLeader) {
+    for (const auto& peer : p.region.peers()) {
+      if (peer.id() == p.id()) continue;
+      auto heard = p.last_heard.find(peer.id());
+      // Never heard since this replica started leading counts from the store's first tick.
+      uint64_t since = heard == p.last_heard.end() ? 0 : heard->second;
+      if (ticks_ - since >= opts_.down_after_ticks) i.down_peers.emplace_back(peer, ticks_ - since);
+      const raft::Progress* pr = r.prs().Get(peer.id());
+      if (pr && (pr->state == raft::ProgressState::kSnapshot ||
+                 pr->match + 1 < p.storage->FirstIndex())) {
+        i.pending_peers.push_back(peer);
+      }
+    }
+  }
   return i;
 }
 
@@ -376,6 +391,7 @@ void RaftStore::HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d) {
     }
   }
   p->peer_cache[msg.from_peer().id()] = msg.from_peer();
+  p->last_heard[msg.from_peer().id()] = ticks_;
   (void)p->raft->Step(msg.message());
 }
 
@@ -591,6 +607,7 @@ bool RaftStore::RunOnce() {
   {
     std::lock_guard<std::mutex> l(mu_);
     for (int t = 0; t < in.ticks; ++t) {
+      ++ticks_;
       for (auto& [id, p] : peers_) p->raft->Tick();
     }
     for (auto& m : in.msgs) HandleMessage(m, &d);

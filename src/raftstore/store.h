@@ -50,6 +50,8 @@ struct StoreOptions {
   // A peer compacts its Raft log once it keeps more than this many applied entries, keeping
   // the newest half for followers that lag a little. Default: 1000.
   uint64_t raft_log_gc_count_limit = 1000;
+  // A replica the leader has not heard from for this many ticks is reported down. Default: 100.
+  uint64_t down_after_ticks = 100;
   // Where this store keeps the staged copy of an SST named by an IngestSST command (the
   // importer's download put it there, on every replica's store). NotFound when it has none.
   // Unset: IngestSST is refused.
@@ -82,6 +84,11 @@ struct PeerInfo {
   uint64_t last_index = 0;
   uint64_t first_index = 0;
   bool initialized = false;
+  bool blocked = false;  // waiting for an SST to ingest (see IngestSST)
+  // Leader only, for PD's region heartbeat: replicas not heard from for `down_after_ticks`
+  // (with how many ticks), and replicas that need a snapshot to catch up.
+  std::vector<std::pair<metapb::Peer, uint64_t>> down_peers;
+  std::vector<metapb::Peer> pending_peers;
 };
 
 class RaftStore {
@@ -184,6 +191,7 @@ class RaftStore {
   std::map<uint64_t, uint64_t> tombstones_;  // GUARDED_BY(mu_)
   bool applying_ = false;                    // snapshots are not generated mid-apply
   StoreStats stats_;                         // GUARDED_BY(mu_)
+  uint64_t ticks_ = 0;                       // GUARDED_BY(mu_)
   uint64_t next_read_ = 0;
 
   std::atomic<bool> stop_{false};

@@ -369,6 +369,32 @@ TEST(RaftStoreTest, RemovedReplicaThatMissedItsRemovalIsCleanedUp) {
   ASSERT_TRUE(Ok(c.Put(1, "b", "2")));
 }
 
+TEST(RaftStoreTest, LeaderReportsDownAndPendingPeersForPd) {
+  Cluster c(3, /*gc_limit=*/20, [](uint64_t, StoreOptions& o) { o.down_after_ticks = 30; });
+  c.Bootstrap({1, 2, 3});
+  uint64_t l = c.WaitLeader(1);
+  uint64_t gone = l == 3 ? 2 : 3;
+  c.Tick(5);
+  auto info = c.Store(l).GetPeer(1);
+  EXPECT_TRUE(info->down_peers.empty());
+  EXPECT_TRUE(info->pending_peers.empty());
+  c.StopStore(gone);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Ok(c.Put(1, K(i), "v")));  // its log gets compacted
+  c.Tick(40);
+  info = c.Store(l).GetPeer(1);
+  ASSERT_EQ(info->down_peers.size(), 1u);
+  EXPECT_EQ(info->down_peers[0].first.store_id(), gone);
+  EXPECT_GE(info->down_peers[0].second, 30u);
+  ASSERT_EQ(info->pending_peers.size(), 1u);  // it will need a snapshot
+  EXPECT_EQ(info->pending_peers[0].store_id(), gone);
+  c.StartStore(gone);
+  c.Tick(20);
+  info = c.Store(l).GetPeer(1);
+  EXPECT_TRUE(info->down_peers.empty());
+  EXPECT_TRUE(info->pending_peers.empty());
+  EXPECT_EQ(c.Disk(gone).Data(), c.Disk(l).Data());
+}
+
 TEST(RaftStoreTest, StoresRestartFromDisk) {
   Cluster c(3);
   c.Bootstrap({1, 2, 3});
