@@ -483,6 +483,10 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   // A checkpoint save that fails is not fatal (its ranges are redone by a resume): retry it
   // briefly, so a storage outage does not hold up the backup's stop.
   cwo.io.retry.budget_ms = 5000;
+  // ... and bound each call too: a storage that accepts connections but never answers (or a
+  // pooled connection to a server that died) would otherwise hold the stop for the storage's
+  // whole default timeout.
+  cwo.io.call_timeout = std::chrono::milliseconds(10000);
   const MetaIoOptions refresh_io = cwo.io;
   cwo.after_flush = [storage, &holder, refresh_io] {
     return RefreshBackupLock(storage, &holder, refresh_io);
