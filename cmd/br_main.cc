@@ -5,13 +5,32 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include "br/cli_common.h"
 #include "br/cli_restore.h"
 #include "br/interrupt.h"
 #include "br/version.h"
+#include "common/logging.h"
+
+namespace {
+
+// libprotobuf reports a failed parse (e.g. a backupmeta read with the wrong key) on stderr by
+// itself; br already turns that failure into its one error line, so the library's note goes to
+// the log instead.
+void ProtobufToLog(google::protobuf::LogLevel level, const char* file, int line,
+                   const std::string& message) {
+  if (level >= google::protobuf::LOGLEVEL_FATAL) {
+    std::fprintf(stderr, "br: fatal: protobuf %s:%d: %s\n", file, line, message.c_str());
+    return;
+  }
+  LOG_WARN("protobuf: {}", message);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  google::protobuf::SetLogHandler(&ProtobufToLog);
   brkv::br::BrCli cli;
   CLI::App app{"br: back up and restore a brkv cluster (TiDB BR compatible backups)", "br"};
   app.require_subcommand(1);
