@@ -18,11 +18,6 @@ constexpr std::string_view kRangesPrefix = "checkpoints/backup/ranges.";
 constexpr std::string_view kOptionPrefix = "option.";
 constexpr size_t kShaSize = 32;
 
-storage::CallOptions CallOpts(const MetaIoOptions& io) {
-  if (io.call_timeout.count() > 0) return storage::CallOptions::WithTimeout(io.call_timeout);
-  return storage::CallOptions{};
-}
-
 std::string RangesName(uint64_t seq) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%09llu", static_cast<unsigned long long>(seq));
@@ -31,19 +26,17 @@ std::string RangesName(uint64_t seq) {
 
 Status ListWithRetry(storage::ExternalStorage* storage, std::string_view prefix,
                      std::vector<std::string>* names, const MetaIoOptions& io) {
-  Backoffer bo(io.retry);
-  while (true) {
+  Status s = RetryMetaOp(io, [&] {
     names->clear();
-    Status s = storage->WalkDir(
+    return storage->WalkDir(
         prefix,
         [names](std::string_view name, uint64_t) {
           names->emplace_back(name);
           return Status::OK();
         },
-        CallOpts(io));
-    if (s.ok() || !s.retryable()) return s.WithContext("list " + std::string(prefix) + "*");
-    RETURN_IF_ERROR(bo.Backoff(s));
-  }
+        MetaCallOptions(io));
+  });
+  return s.WithContext("list " + std::string(prefix) + "*");
 }
 
 }  // namespace
@@ -181,7 +174,7 @@ Status RemoveBackupCheckpoint(storage::ExternalStorage* storage, const MetaIoOpt
   for (const std::string& name : names) {
     Backoffer bo(io.retry);
     while (true) {
-      Status s = storage->DeleteFile(name, CallOpts(io));
+      Status s = storage->DeleteFile(name, MetaCallOptions(io));
       if (s.ok()) break;
       if (!s.retryable()) return s.WithContext("delete " + name);
       RETURN_IF_ERROR(bo.Backoff(s));

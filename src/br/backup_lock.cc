@@ -31,27 +31,11 @@ namespace {
 constexpr std::string_view kIntentPrefix = "backup.lock.intent.";
 constexpr std::string_view kOptionPrefix = "option.";
 
-storage::CallOptions CallOpts(const MetaIoOptions& io) {
-  if (io.call_timeout.count() > 0) return storage::CallOptions::WithTimeout(io.call_timeout);
-  return storage::CallOptions{};
-}
-
-// Runs `op` (returning Status) until it succeeds, fails for good, or the budget is spent.
-template <typename Op>
-Status Retry(const MetaIoOptions& io, Op&& op) {
-  Backoffer bo(io.retry);
-  while (true) {
-    Status s = op();
-    if (s.ok() || !s.retryable()) return s;
-    RETURN_IF_ERROR(bo.Backoff(s));
-  }
-}
-
 Result<bool> Exists(storage::ExternalStorage* storage, std::string_view name,
                     const MetaIoOptions& io) {
   bool exists = false;
-  Status s = Retry(io, [&]() -> Status {
-    auto r = storage->FileExists(name, CallOpts(io));
+  Status s = RetryMetaOp(io, [&]() -> Status {
+    auto r = storage->FileExists(name, MetaCallOptions(io));
     if (!r.ok()) return r.status();
     exists = r.value();
     return Status::OK();
@@ -71,7 +55,7 @@ Result<std::optional<std::string>> ReadLock(storage::ExternalStorage* storage,
 
 Status DeleteWithRetry(storage::ExternalStorage* storage, std::string_view name,
                        const MetaIoOptions& io) {
-  return Retry(io, [&] { return storage->DeleteFile(name, CallOpts(io)); });
+  return RetryMetaOp(io, [&] { return storage->DeleteFile(name, MetaCallOptions(io)); });
 }
 
 int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -118,7 +102,7 @@ std::string IntentName(const LockHolder& me) { return std::string(kIntentPrefix)
 Result<size_t> CountOtherIntents(storage::ExternalStorage* storage, const LockHolder& me,
                                  const LockOptions& options) {
   std::vector<std::string> names;
-  Status s = Retry(options.io, [&]() -> Status {
+  Status s = RetryMetaOp(options.io, [&]() -> Status {
     names.clear();
     return storage->WalkDir(
         kIntentPrefix,
@@ -126,7 +110,7 @@ Result<size_t> CountOtherIntents(storage::ExternalStorage* storage, const LockHo
           names.emplace_back(name);
           return Status::OK();
         },
-        CallOpts(options.io));
+        MetaCallOptions(options.io));
   });
   RETURN_IF_ERROR(s.WithContext("list " + std::string(kIntentPrefix) + "*"));
   size_t others = 0;

@@ -14,24 +14,9 @@ namespace brkv::br {
 
 namespace {
 
-storage::CallOptions CallOpts(const MetaIoOptions& io) {
-  if (io.call_timeout.count() > 0) return storage::CallOptions::WithTimeout(io.call_timeout);
-  return storage::CallOptions{};
-}
-
-template <typename Op>
-Status Retry(const MetaIoOptions& io, Op&& op) {
-  Backoffer bo(io.retry);
-  while (true) {
-    Status s = op();
-    if (s.ok() || !s.retryable()) return s;
-    RETURN_IF_ERROR(bo.Backoff(s));
-  }
-}
-
 Status List(storage::ExternalStorage* storage, std::string_view prefix,
             std::vector<std::string>* names, const MetaIoOptions& io) {
-  return Retry(io, [&]() -> Status {
+  return RetryMetaOp(io, [&]() -> Status {
     names->clear();
     return storage->WalkDir(
         prefix,
@@ -39,7 +24,7 @@ Status List(storage::ExternalStorage* storage, std::string_view prefix,
           names->emplace_back(name);
           return Status::OK();
         },
-        CallOpts(io));
+        MetaCallOptions(io));
   });
 }
 
@@ -130,8 +115,8 @@ Status DeleteStaleMetaLeaves(storage::ExternalStorage* storage, const MetaIoOpti
   std::vector<std::string> names;
   RETURN_IF_ERROR(List(storage, std::string(kMetaFileName) + ".", &names, io));
   for (const std::string& name : names) {
-    RETURN_IF_ERROR(Retry(io, [&] {
-                      return storage->DeleteFile(name, CallOpts(io));
+    RETURN_IF_ERROR(RetryMetaOp(io, [&] {
+                      return storage->DeleteFile(name, MetaCallOptions(io));
                     }).WithContext("delete " + name));
   }
   if (!names.empty()) LOG_INFO("resume: deleted {} uncommitted backupmeta leaves", names.size());
@@ -146,8 +131,8 @@ Result<size_t> DeleteOrphanFiles(storage::ExternalStorage* storage,
   size_t deleted = 0;
   for (const std::string& name : names) {
     if (!EndsWith(name, ".sst") || keep.count(name) != 0) continue;
-    RETURN_IF_ERROR(Retry(io, [&] {
-                      return storage->DeleteFile(name, CallOpts(io));
+    RETURN_IF_ERROR(RetryMetaOp(io, [&] {
+                      return storage->DeleteFile(name, MetaCallOptions(io));
                     }).WithContext("delete " + name));
     ++deleted;
   }

@@ -3,20 +3,16 @@
 #include "common/sha256.h"
 
 namespace brkv::br {
-namespace {
-
-storage::CallOptions CallOpts(const MetaIoOptions& options) {
+storage::CallOptions MetaCallOptions(const MetaIoOptions& options) {
   if (options.call_timeout.count() > 0) return storage::CallOptions::WithTimeout(options.call_timeout);
   return storage::CallOptions{};
 }
-
-}  // namespace
 
 Status WriteObjectWithRetry(storage::ExternalStorage* storage, std::string_view name,
                             std::string_view data, const MetaIoOptions& options) {
   Backoffer bo(options.retry);
   while (true) {
-    Status s = storage->WriteFile(name, data, CallOpts(options));
+    Status s = storage->WriteFile(name, data, MetaCallOptions(options));
     if (s.ok() || !s.retryable()) return s.WithContext("write " + std::string(name));
     RETURN_IF_ERROR(bo.Backoff(s).WithContext("write " + std::string(name)));
   }
@@ -26,7 +22,7 @@ Result<std::string> ReadObjectWithRetry(storage::ExternalStorage* storage, std::
                                         const MetaIoOptions& options) {
   Backoffer bo(options.retry);
   while (true) {
-    Result<std::string> r = storage->ReadFile(name, CallOpts(options));
+    Result<std::string> r = storage->ReadFile(name, MetaCallOptions(options));
     if (r.ok()) return r;
     if (!r.status().retryable()) return r.status();
     RETURN_IF_ERROR(bo.Backoff(r.status()).WithContext("read " + std::string(name)));

@@ -26,6 +26,21 @@ struct MetaIoOptions {
   std::chrono::milliseconds call_timeout{0};
 };
 
+// The per-call options (deadline) of one storage call under `options`.
+storage::CallOptions MetaCallOptions(const MetaIoOptions& options);
+
+// Runs `op` (returning Status) until it succeeds, fails for good (not retryable), or
+// options.retry's budget is spent; returns the last status.
+template <typename Op>
+Status RetryMetaOp(const MetaIoOptions& options, Op&& op) {
+  Backoffer bo(options.retry);
+  while (true) {
+    Status s = op();
+    if (s.ok() || !s.retryable()) return s;
+    RETURN_IF_ERROR(bo.Backoff(s));
+  }
+}
+
 // Writes `data` as object `name`, retrying retryable failures within options.retry.
 Status WriteObjectWithRetry(storage::ExternalStorage* storage, std::string_view name,
                             std::string_view data, const MetaIoOptions& options);

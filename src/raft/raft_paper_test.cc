@@ -69,7 +69,6 @@ TEST(RaftPaperTest, ElectionTimeoutFiresWithinRandomizedRange) {
 TEST(RaftPaperTest, CandidateWithoutQuorumDoesNotWin) {
   Network net(5);
   net.Isolate(1);
-  net.Node(2).node->raft();  // keep others as followers
   net.Cut(1, 2);
   net.Campaign(1);
   EXPECT_NE(net.R(1).state(), StateRole::kLeader);
