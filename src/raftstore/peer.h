@@ -22,8 +22,11 @@ namespace brkv::raftstore {
 // Completion of a proposed command: the response's header.error is set when it failed.
 using ProposeCallback = std::function<void(const raft_cmdpb::RaftCmdResponse&)>;
 // Completion of a linearizable read: err is null when the local engine may now be read for
-// `region` (it has applied every write committed before the read began).
-using ReadCallback = std::function<void(const errorpb::Error* err, const metapb::Region& region)>;
+// `region` (it has applied every write committed before the read began); `term` is the
+// leader's term the read was granted in (0 on error). A write whose reads were made after such
+// a read proposes with header.term = term, so it is refused if leadership changed in between.
+using ReadCallback =
+    std::function<void(const errorpb::Error* err, const metapb::Region& region, uint64_t term)>;
 
 struct Proposal {
   uint64_t index = 0;
@@ -34,6 +37,7 @@ struct Proposal {
 struct PendingRead {
   std::string ctx;
   uint64_t index = 0;  // 0 until Raft granted the read
+  uint64_t term = 0;   // the leader's term when the read was asked
   ReadCallback cb;
 };
 

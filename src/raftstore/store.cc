@@ -69,6 +69,7 @@ Status RaftStore::LoadPeers() {
   std::unique_ptr<rocksdb::Iterator> it(e.db->NewIterator(ro, e.cf_raft));
   std::lock_guard<std::mutex> l(mu_);
   for (it->Seek(keys::RegionMetaMin()); it->Valid(); it->Next()) {
+    if (it->key().size() != keys::RegionStateKey(0).size()) continue;  // not a region state
     raft_serverpb::RegionLocalState st;
     if (!st.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Status::Corruption("region state under key " + it->key().ToString(true) +
@@ -81,6 +82,7 @@ Status RaftStore::LoadPeers() {
     }
     auto p = CreatePeer(st.region(), me->id(), /*bootstrap_state=*/false);
     if (!p.ok()) return p.status();
+    MaybeCampaignAlone(*p);
   }
   return FromRocks(it->status(), "scan region states");
 }
@@ -171,7 +173,36 @@ Status RaftStore::BootstrapRegion(const metapb::Region& region) {
   const metapb::Peer* me = FindPeerOnStore(region, opts_.store_id);
   if (!me) return Status::InvalidArgument("region has no peer on this store");
   auto p = CreatePeer(region, me->id(), /*bootstrap_state=*/true);
-  return p.ok() ? Status::OK() : p.status();
+  if (!p.ok()) return p.status();
+  tombstones_.erase(region.id());
+  MaybeCampaignAlone(*p);
+  inbox_cv_.notify_one();
+  return Status::OK();
+}
+
+void RaftStore::MaybeCampaignAlone(Peer* p) {
+  // The only voter need not wait out an election timeout: nobody else can lead.
+  int voters = 0;
+  bool me_voter = false;
+  for (const auto& peer : p->region.peers()) {
+    if (peer.role() == metapb::Learner) continue;
+    ++voters;
+    if (peer.id() == p->id()) me_voter = true;
+  }
+  if (voters == 1 && me_voter && p->initialized()) p->raft->Campaign();
+}
+
+Status RaftStore::DestroyRegion(uint64_t region_id) {
+  Deferred d;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!peers_.count(region_id)) {
+      return Status::NotFound("region " + std::to_string(region_id) + " is not hosted");
+    }
+    DestroyPeer(region_id, &d);
+  }
+  for (auto& f : d) f();
+  return Status::OK();
 }
 
 void RaftStore::PutRegionState(const metapb::Region& region, raft_serverpb::PeerState state,
@@ -210,7 +241,10 @@ std::optional<PeerInfo> RaftStore::GetPeer(uint64_t region_id) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = peers_.find(region_id);
   if (it == peers_.end()) return std::nullopt;
-  const Peer& p = *it->second;
+  return InfoLocked(*it->second);
+}
+
+PeerInfo RaftStore::InfoLocked(const Peer& p) const {
   PeerInfo i;
   i.region = p.region;
   i.peer_id = p.id();
@@ -247,15 +281,10 @@ StoreStats RaftStore::stats() const {
 }
 
 std::vector<PeerInfo> RaftStore::Peers() const {
-  std::vector<uint64_t> ids;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    for (auto& [id, p] : peers_) ids.push_back(id);
-  }
+  std::lock_guard<std::mutex> l(mu_);
   std::vector<PeerInfo> out;
-  for (uint64_t id : ids) {
-    if (auto i = GetPeer(id)) out.push_back(*i);
-  }
+  out.reserve(peers_.size());
+  for (auto& [id, p] : peers_) out.push_back(InfoLocked(*p));
   return out;
 }
 
@@ -295,7 +324,7 @@ void RaftStore::FailAll(Peer* p, const errorpb::Error& e, Deferred* d) {
   for (auto& r : p->reads) {
     auto cb = std::move(r.cb);
     metapb::Region region = p->region;
-    d->push_back([cb, e, region]() { cb(&e, region); });
+    d->push_back([cb, e, region]() { cb(&e, region, 0); });
   }
   p->reads.clear();
 }
@@ -407,6 +436,11 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
   if (!p->IsLeader()) return fail(NotLeaderErr(rid, p->Leader()));
   if (p->blocked()) return fail(StaleCommandErr("the leader is waiting for an SST to ingest"));
   if (!EpochMatches(req, p->region)) return fail(EpochNotMatchErr(p->region));
+  if (req.header().term() != 0 && req.header().term() != p->raft->raft().term()) {
+    // The caller read the engine as of a read granted in another term: another leader may
+    // have committed writes since that this replica has not applied.
+    return fail(StaleCommandErr("the leader's term changed since the command's reads"));
+  }
   for (const auto& r : req.requests()) {
     if (r.cmd_type() == raft_cmdpb::IngestSST) {
       // BR's order: the file was downloaded to every replica's store first; the leader checks
@@ -521,7 +555,7 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
 void RaftStore::HandleRead(Inbox::Read& r, Deferred* d) {
   auto fail = [&](const errorpb::Error& e, const metapb::Region& region) {
     auto c = std::move(r.cb);
-    d->push_back([c, e, region]() { c(&e, region); });
+    d->push_back([c, e, region]() { c(&e, region, 0); });
   };
   auto it = peers_.find(r.region_id);
   if (it == peers_.end()) return fail(RegionNotFoundErr(r.region_id), metapb::Region());
@@ -532,6 +566,7 @@ void RaftStore::HandleRead(Inbox::Read& r, Deferred* d) {
   }
   PendingRead pr;
   pr.ctx = "read-" + std::to_string(++next_read_);
+  pr.term = p->raft->raft().term();
   pr.cb = std::move(r.cb);
   p->raft->ReadIndex(pr.ctx);
   p->reads.push_back(std::move(pr));
@@ -543,7 +578,8 @@ void RaftStore::ServeReads(Peer* p, Deferred* d) {
     if (r.index != 0 && p->storage->applied_index() >= r.index) {
       auto cb = std::move(r.cb);
       metapb::Region region = p->region;
-      d->push_back([cb, region]() { cb(nullptr, region); });
+      uint64_t term = r.term;
+      d->push_back([cb, region, term]() { cb(nullptr, region, term); });
     } else {
       waiting.push_back(std::move(r));
     }
@@ -719,7 +755,7 @@ bool RaftStore::RunOnce() {
         for (auto& r : p->reads) {
           auto cb = std::move(r.cb);
           metapb::Region region = p->region;
-          d.push_back([cb, e, region]() { cb(&e, region); });
+          d.push_back([cb, e, region]() { cb(&e, region, 0); });
         }
         p->reads.clear();
       }

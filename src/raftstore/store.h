@@ -98,8 +98,15 @@ class RaftStore {
   ~RaftStore();
 
   // Creates a region replica from scratch (cluster bootstrap, tests): Raft state at the init
-  // index, the region as given. AlreadyExists if the store hosts the region.
+  // index, the region as given. AlreadyExists if the store hosts the region. A region whose only
+  // voter is this replica campaigns at once (also when loaded at Open), so it leads within a
+  // loop turn instead of after an election timeout.
   Status BootstrapRegion(const metapb::Region& region);
+  // Destroys this store's replica of the region now (its Raft state, its data in the region's
+  // range) and leaves a tombstone. For a region that is moved away whole (a single replica);
+  // members of a replicated region leave through a ChangePeer RemoveNode. Waiting proposals
+  // and reads fail with RegionNotFound. NotFound when not hosted.
+  Status DestroyRegion(uint64_t region_id);
 
   // ---- inputs (thread-safe, queued for the next turn) ----
   void Step(raft_serverpb::RaftMessage msg);
@@ -142,6 +149,8 @@ class RaftStore {
   using Deferred = std::vector<std::function<void()>>;
 
   Status LoadPeers();
+  PeerInfo InfoLocked(const Peer& p) const;  // REQUIRES: mu_ held
+  void MaybeCampaignAlone(Peer* p);          // REQUIRES: mu_ held
   Result<Peer*> CreatePeer(const metapb::Region& region, uint64_t peer_id, bool bootstrap_state);
   void InstallSnapshotGenerator(Peer* p);
   void HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d);

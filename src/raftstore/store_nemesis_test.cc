@@ -118,7 +118,7 @@ class Nemesis {
     }
     auto epoch = c_.Store(l).GetPeer(region.id())->region.region_epoch();
     c_.Store(l).Read(region.id(), epoch,
-                     [this, l, must](const errorpb::Error* e, const metapb::Region& r) {
+                     [this, l, must](const errorpb::Error* e, const metapb::Region& r, uint64_t) {
                        if (e) return;
                        ++reads_;
                        auto data = c_.Disk(l).Data();

@@ -108,7 +108,7 @@ TEST(RaftStoreTest, FollowerRefusesWithTheLeaderAndReadsNeedTheLeader) {
   auto read = [&](uint64_t store) {
     bool done = false, ok = false;
     auto epoch = c.Store(store).GetPeer(1)->region.region_epoch();
-    c.Store(store).Read(1, epoch, [&](const errorpb::Error* e, const metapb::Region&) {
+    c.Store(store).Read(1, epoch, [&](const errorpb::Error* e, const metapb::Region&, uint64_t) {
       done = true;
       ok = e == nullptr;
     });
@@ -128,7 +128,7 @@ TEST(RaftStoreTest, IsolatedLeaderServesNoReadAndMajorityMovesOn) {
   c.Isolate(l);
   bool done = false, ok = false;
   c.Store(l).Read(1, c.Store(l).GetPeer(1)->region.region_epoch(),
-                  [&](const errorpb::Error* e, const metapb::Region&) {
+                  [&](const errorpb::Error* e, const metapb::Region&, uint64_t) {
                     done = true;
                     ok = e == nullptr;
                   });
@@ -182,7 +182,7 @@ TEST(RaftStoreTest, PausedLeaderThatWakesUpServesNoStaleRead) {
   ASSERT_EQ(c.Store(l).GetPeer(1)->role, raft::StateRole::kLeader);
   bool done = false, saw_b = false;
   c.Store(l).Read(1, c.Store(l).GetPeer(1)->region.region_epoch(),
-                  [&](const errorpb::Error* e, const metapb::Region&) {
+                  [&](const errorpb::Error* e, const metapb::Region&, uint64_t) {
                     done = true;
                     if (!e) saw_b = c.Disk(l).Data().count("b") > 0;
                     else saw_b = true;  // refused: fine

@@ -125,19 +125,22 @@ Status ProposeAndWait(RaftStore* store, raft_cmdpb::RaftCmdRequest req,
 
 Status ReadIndexAndWait(RaftStore* store, uint64_t region_id, const metapb::RegionEpoch& epoch,
                         std::chrono::milliseconds timeout, errorpb::Error* err,
-                        metapb::Region* region) {
+                        metapb::Region* region, uint64_t* term) {
   struct Out {
     bool ok = false;
     errorpb::Error e;
     metapb::Region r;
+    uint64_t term = 0;
   };
   auto p = std::make_shared<std::promise<Out>>();
   auto f = p->get_future();
-  store->Read(region_id, epoch, [p](const errorpb::Error* e, const metapb::Region& r) {
+  store->Read(region_id, epoch,
+              [p](const errorpb::Error* e, const metapb::Region& r, uint64_t term) {
     Out o;
     o.ok = e == nullptr;
     if (e) o.e = *e;
     o.r = r;
+    o.term = term;
     p->set_value(std::move(o));
   });
   if (f.wait_for(timeout) != std::future_status::ready) {
@@ -150,6 +153,7 @@ Status ReadIndexAndWait(RaftStore* store, uint64_t region_id, const metapb::Regi
     return ToStatus(o.e);
   }
   if (region) *region = o.r;
+  if (term) *term = o.term;
   return Status::OK();
 }
 

@@ -28,9 +28,10 @@ Status ProposeAndWait(RaftStore* store, raft_cmdpb::RaftCmdRequest req,
                       raft_cmdpb::RaftCmdResponse* resp = nullptr);
 
 // Waits until the local engine may be read linearizably for the region (ReadIndex on the
-// leader). OK with *region set; RegionError / TimedOut as above.
+// leader). OK with *region and *term (the leader's term; see ReadCallback) set when non-null;
+// RegionError / TimedOut as above.
 Status ReadIndexAndWait(RaftStore* store, uint64_t region_id, const metapb::RegionEpoch& epoch,
                         std::chrono::milliseconds timeout, errorpb::Error* err,
-                        metapb::Region* region);
+                        metapb::Region* region, uint64_t* term = nullptr);
 
 }  // namespace brkv::raftstore
