@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   import_options.download_timeout = std::chrono::milliseconds(*download_timeout);
   import_options.storage_factory = brkv::backup::OpenNodeStorage;
   brkv::server::KvServerOptions server_options;
+  server_options.sst_locator = brkv::import::StagedSstLocator(cfg->data_dir + "/import");
   server_options.extra_services.push_back(brkv::backup::BackupServiceFactory(backup_options));
   server_options.extra_services.push_back(brkv::import::ImportServiceFactory(import_options));
   auto server = brkv::server::KvServer::Start(*cfg, server_options);

@@ -233,7 +233,7 @@ void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
     job.upload_limiter = std::make_unique<RateLimiter>(task.rate_limit);
   }
 
-  job.pieces = PlanPieces(task.ranges, regions_->GetAllRegions(), task.is_raw_kv);
+  job.pieces = PlanPieces(task.ranges, regions_->GetLedRegions(), task.is_raw_kv);
   const uint32_t wanted = task.concurrency > 0 ? task.concurrency : options_.default_concurrency;
   const size_t workers =
       std::min<size_t>(std::min(wanted, options_.max_concurrency), job.pieces.size());
@@ -314,13 +314,19 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
 
   auto run = [&]() -> Status {
     FAIL_POINT("backup.before-scan");
-    server::SnapshotGuard snapshot(engine_);
-    // The snapshot is only good if the region was still here, unchanged, when it was taken.
     kvrpcpb::Context ctx;
     ctx.set_region_id(spec.region.id());
     *ctx.mutable_region_epoch() = spec.region.region_epoch();
     metapb::Region current;
     errorpb::Error region_error;
+    // Only the leader backs a region up, and only once it has applied every write committed
+    // before now (ReadIndex): the snapshot then holds everything the backup's ts must see.
+    if (Status s = regions_->CheckRead(ctx, &current, &region_error); !s.ok()) {
+      if (s.IsRegionError()) failure.region_error = region_error;
+      return s;
+    }
+    server::SnapshotGuard snapshot(engine_);
+    // The snapshot is only good if the region was still led here, unchanged, when it was taken.
     if (Status s = regions_->CheckContext(ctx, &current, &region_error); !s.ok()) {
       if (s.IsRegionError()) failure.region_error = region_error;
       return s;

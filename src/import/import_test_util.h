@@ -110,9 +110,12 @@ class ImportFixture : public ::testing::Test {
     auto engine = server::Engine::Open(eo);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
-    auto regions = server::RegionManager::Open(engine_.get());
+    server::RegionRaftOptions ro;
+    ro.sst_locator = StagedSstLocator(ImportDirPath());
+    auto regions = server::RegionManager::Open(engine_.get(), ro);
     ASSERT_TRUE(regions.ok()) << regions.status().ToString();
     regions_ = std::move(regions).value();
+    ASSERT_TRUE(regions_->SaveStoreIdent({1, 1}).ok());
     region_.set_id(1);
     region_.mutable_region_epoch()->set_conf_ver(1);
     region_.mutable_region_epoch()->set_version(1);

@@ -381,11 +381,14 @@ Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
     RETURN_IF_ERROR(regions_->CheckContext(rctx, nullptr, err));
     ASSIGN_OR_RETURN(server::RegionWriteLatch latch, regions_->LockRegion(rctx.region_id(), err));
     server::Engine* engine = regions_->engine();
-    auto apply = [&](const metapb::Region& region) -> Status {
+    auto check = [&](const metapb::Region& region) -> Status {
       for (const auto& m : metas) {
         if (m.has_region_epoch() && !server::EpochEqual(m.region_epoch(), region.region_epoch())) {
           return server::FailWithRegionError(server::EpochNotMatchError(m.region_epoch(), {region}),
                                              err);
+        }
+        if (engine->cf(m.cf_name()) == nullptr) {
+          return Status::InvalidArgument("unknown column family " + m.cf_name());
         }
       }
       const std::string lower = keys::DataKey(region.start_key());
@@ -401,30 +404,18 @@ Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
         }
       }
       FAIL_POINT("import.before-ingest");
-      std::vector<rocksdb::IngestExternalFileArg> args;
-      for (size_t i = 0; i < metas.size(); ++i) {
-        rocksdb::ColumnFamilyHandle* cf = engine->cf(metas[i].cf_name());
-        if (cf == nullptr) {
-          return Status::InvalidArgument("unknown column family " + metas[i].cf_name());
-        }
-        rocksdb::IngestExternalFileArg* arg = nullptr;
-        for (auto& a : args) {
-          if (a.column_family == cf) arg = &a;
-        }
-        if (arg == nullptr) {
-          args.emplace_back();
-          arg = &args.back();
-          arg->column_family = cf;
-          arg->options.move_files = true;
-          arg->options.write_global_seqno = false;
-          arg->options.verify_checksums_before_ingest = true;
-        }
-        arg->external_files.push_back(claims[i].path());
-      }
-      return FromRocks(engine->db()->IngestExternalFiles(args),
-                       "ingest into region " + std::to_string(region.id()));
+      return Status::OK();
     };
-    return regions_->ProposeIngest(latch, rctx.region_epoch(), apply, bytes, err);
+    // The command names each staged file by uuid and CF with its real key range (region key
+    // space); every replica's store ingests its own copy (RegionRaftOptions::sst_locator).
+    std::vector<import_sstpb::SSTMeta> ssts;
+    for (size_t i = 0; i < metas.size(); ++i) {
+      import_sstpb::SSTMeta m = metas[i];
+      m.mutable_range()->set_start(bounds[i].first.substr(1));
+      m.mutable_range()->set_end(bounds[i].last.substr(1));
+      ssts.push_back(std::move(m));
+    }
+    return regions_->ProposeIngest(latch, rctx.region_epoch(), std::move(ssts), check, bytes, err);
   }();
 
   for (const auto& c : claims) c.RemoveFile();
@@ -434,6 +425,17 @@ Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
     LOG_WARN("ingest into region {} failed: {}", rctx.region_id(), s.ToString());
   }
   return s;
+}
+
+std::function<Result<std::string>(const import_sstpb::SSTMeta&)> StagedSstLocator(
+    std::string import_dir) {
+  return [dir = std::move(import_dir)](const import_sstpb::SSTMeta& m) -> Result<std::string> {
+    ASSIGN_OR_RETURN(std::string name, ImportDir::StagedName(m.uuid(), m.cf_name()));
+    std::string path = dir + "/" + name;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return Status::NotFound("staged SST " + path + " is not here");
+    return path;
+  };
 }
 
 }  // namespace brkv::import

@@ -59,6 +59,12 @@
 
 namespace brkv::import {
 
+// The raftstore's view of an import directory: where the staged copy of an SST named by an
+// IngestSST command is (the file Download wrote for that uuid and CF), NotFound when this store
+// has none. For RegionRaftOptions::sst_locator.
+std::function<Result<std::string>(const import_sstpb::SSTMeta&)> StagedSstLocator(
+    std::string import_dir);
+
 using StorageFactory = std::function<Result<std::unique_ptr<storage::ExternalStorage>>(
     const storage::StorageBackend&, const storage::StorageOptions&)>;
 

@@ -391,6 +391,8 @@ TEST_F(SstImporterTest, RegionNotFoundAndKeyNotInRegion) {
   other.set_end_key(keys::TxnRegionKey(RowKey(60, 0)));
   other.mutable_region_epoch()->set_conf_ver(1);
   other.mutable_region_epoch()->set_version(1);
+  other.add_peers()->set_id(2);
+  other.mutable_peers(0)->set_store_id(1);
   // Shrink region 1 so that the two do not overlap.
   ASSERT_TRUE(regions_->RemoveRegionIfEmpty(1, nullptr, nullptr).ok());
   ASSERT_TRUE(regions_->AddRegion(other).ok());

@@ -142,16 +142,24 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
     if (!s.ok()) raft::RaftFatal("raftstore: applying entries failed: " + s.ToString());
     wb->Clear();
   }
+  // One argument per CF (RocksDB refuses two for the same CF); files of one CF may overlap, the
+  // later ones win.
   std::vector<rocksdb::IngestExternalFileArg> args;
   for (size_t i = 0; i < metas.size(); ++i) {
-    rocksdb::IngestExternalFileArg a;
-    a.column_family = eng.DataCf(metas[i].cf_name());
-    a.external_files = {paths[i]};
-    a.options.move_files = false;
-    a.options.snapshot_consistency = true;
-    a.options.allow_global_seqno = true;
-    a.options.allow_blocking_flush = true;
-    args.push_back(std::move(a));
+    rocksdb::ColumnFamilyHandle* cf = eng.DataCf(metas[i].cf_name());
+    rocksdb::IngestExternalFileArg* a = nullptr;
+    for (auto& x : args) {
+      if (x.column_family == cf) a = &x;
+    }
+    if (a == nullptr) {
+      a = &args.emplace_back();
+      a->column_family = cf;
+      a->options.move_files = false;
+      a->options.snapshot_consistency = true;
+      a->options.allow_global_seqno = true;
+      a->options.allow_blocking_flush = true;
+    }
+    a->external_files.push_back(paths[i]);
   }
   auto s = eng.db->IngestExternalFiles(args);
   if (!s.ok()) {

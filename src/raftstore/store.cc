@@ -818,15 +818,21 @@ void RaftStore::Start(std::chrono::milliseconds tick) {
   stop_ = false;
   loop_ = std::thread([this, tick] { LoopMain(tick); });
   ticker_ = std::thread([this, tick] {
-    while (!stop_.load()) {
-      std::this_thread::sleep_for(tick);
+    std::unique_lock<std::mutex> l(ticker_mu_);
+    while (!ticker_cv_.wait_for(l, tick, [this] { return stop_.load(); })) {
+      l.unlock();
       Tick();
+      l.lock();
     }
   });
 }
 
 void RaftStore::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard<std::mutex> l(ticker_mu_);
+    stop_ = true;
+  }
+  ticker_cv_.notify_all();
   inbox_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
   if (ticker_.joinable()) ticker_.join();

@@ -204,6 +204,8 @@ class RaftStore {
   uint64_t next_read_ = 0;
 
   std::atomic<bool> stop_{false};
+  std::mutex ticker_mu_;
+  std::condition_variable ticker_cv_;
   std::thread loop_;
   std::thread ticker_;
 };

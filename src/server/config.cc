@@ -118,6 +118,10 @@ std::map<std::string, Setter> Schema(ServerConfig* c) {
       {"coprocessor.region-split-size", Size(&c->region_split_size)},
       {"coprocessor.split-check-interval", Duration(&c->split_check_interval_ms)},
       {"gc.poll-interval", Duration(&c->gc_poll_interval_ms)},
+      {"raftstore.raft-base-tick-interval", Duration(&c->raft_base_tick_interval_ms)},
+      {"raftstore.raft-election-timeout-ticks", Int(&c->raft_election_timeout_ticks)},
+      {"raftstore.raft-heartbeat-ticks", Int(&c->raft_heartbeat_ticks)},
+      {"raftstore.max-peer-down-duration", Duration(&c->max_peer_down_duration_ms)},
   };
 }
 
@@ -241,8 +245,15 @@ Status ValidateServerConfig(const ServerConfig& c) {
                                                          c.store_heartbeat_interval_ms},
                          {"server.region-heartbeat-interval", c.region_heartbeat_interval_ms},
                          {"coprocessor.split-check-interval", c.split_check_interval_ms},
-                         {"gc.poll-interval", c.gc_poll_interval_ms}}) {
+                         {"gc.poll-interval", c.gc_poll_interval_ms},
+                         {"raftstore.raft-base-tick-interval", c.raft_base_tick_interval_ms},
+                         {"raftstore.max-peer-down-duration", c.max_peer_down_duration_ms}}) {
     if (v <= 0) return Status::InvalidArgument(std::string(name) + " must be positive");
+  }
+  if (c.raft_heartbeat_ticks < 1 || c.raft_election_timeout_ticks <= c.raft_heartbeat_ticks) {
+    return Status::InvalidArgument(
+        "raftstore.raft-election-timeout-ticks must be greater than raftstore.raft-heartbeat-ticks "
+        "(and both positive)");
   }
   if (c.pd_connect_timeout_ms < 0 || c.graceful_shutdown_timeout_ms < 0) {
     return Status::InvalidArgument("timeouts must not be negative");

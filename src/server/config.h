@@ -21,6 +21,11 @@
 //   split-check-interval = "1s"
 //   [gc]
 //   poll-interval = "3s"              how often to look for a new GC safe point
+//   [raftstore]
+//   raft-base-tick-interval = "200ms" Raft's clock tick
+//   raft-election-timeout-ticks = 10  a follower that hears no leader this long campaigns
+//   raft-heartbeat-ticks = 2          leader heartbeat period
+//   max-peer-down-duration = "10m"    a replica silent this long is reported down to PD
 // Sizes: an integer (bytes) or a string with unit B, KB/KiB, MB/MiB, GB/GiB (powers of 1024).
 // Durations: an integer (milliseconds) or a string with unit ms, s, m, h.
 // Thread-safety: values and pure functions.
@@ -56,6 +61,11 @@ struct ServerConfig {
   int64_t split_check_interval_ms = 1000;
 
   int64_t gc_poll_interval_ms = 3000;
+
+  int64_t raft_base_tick_interval_ms = 200;
+  int raft_election_timeout_ticks = 10;
+  int raft_heartbeat_ticks = 2;
+  int64_t max_peer_down_duration_ms = 10 * 60 * 1000;
 };
 
 // Command-line values; a set field overrides the file.

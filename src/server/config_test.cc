@@ -67,8 +67,11 @@ TEST(ConfigTest, RejectsUnknownKeysBadTypesAndSyntax) {
   s = ParseServerConfig("[coprocessor]\nregion-split = 1\n", "f.toml", &c);
   EXPECT_NE(s.message().find("coprocessor.region-split"), std::string::npos) << s.message();
 
+  s = ParseServerConfig("[raft-engine]\nx = 1\n", "f.toml", &c);
+  EXPECT_NE(s.message().find("unknown config section [raft-engine]"), std::string::npos)
+      << s.message();
   s = ParseServerConfig("[raftstore]\nx = 1\n", "f.toml", &c);
-  EXPECT_NE(s.message().find("unknown config section [raftstore]"), std::string::npos)
+  EXPECT_NE(s.message().find("unknown config key \"raftstore.x\""), std::string::npos)
       << s.message();
 
   s = ParseServerConfig("[storage]\nsync-write = \"yes\"\n", "f.toml", &c);

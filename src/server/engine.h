@@ -32,6 +32,7 @@ class Engine {
   ~Engine();
 
   rocksdb::DB* db() { return db_.get(); }
+  bool sync_writes() const { return options_.sync_writes; }
   rocksdb::ColumnFamilyHandle* cf_default() { return cfs_[0]; }
   rocksdb::ColumnFamilyHandle* cf_write() { return cfs_[1]; }
   rocksdb::ColumnFamilyHandle* cf_lock() { return cfs_[2]; }

@@ -1,13 +1,16 @@
 #include "server/kv_server.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/resource_quota.h>
 
+#include "client/pd_client.h"
 #include "common/logging.h"
+#include "raftstore/raft_client.h"
 #include "server/engine.h"
 #include "server/node.h"
 #include "server/region_manager.h"
@@ -36,6 +39,9 @@ std::string AdvertiseFor(const std::string& addr, int port) {
 struct KvServer::Impl {
   ServerConfig config;
   std::unique_ptr<Engine> engine;
+  // Raft messages to other stores; resolves addresses through PD once the node has joined.
+  std::unique_ptr<raftstore::RaftClient> raft_client;
+  std::atomic<client::PdClient*> pd{nullptr};
   std::unique_ptr<RegionManager> regions;
   std::unique_ptr<TxnStore> txn;
   std::unique_ptr<TikvService> service;
@@ -60,6 +66,7 @@ void KvServer::Impl::Shutdown() {
   if (shut_down) return;
   shut_down = true;
   if (started) LOG_INFO("shutting down store {}", node->store_id());
+  if (service) service->StopRaftStreams();
   if (grpc_server) {
     // Stops accepting; in-flight RPCs get the grace period, then are cancelled.
     grpc_server->Shutdown(std::chrono::system_clock::now() +
@@ -77,9 +84,11 @@ void KvServer::Impl::Shutdown() {
   extra_services.clear();
   service.reset();
   splitter.reset();
+  pd.store(nullptr);
   node.reset();
   txn.reset();
-  regions.reset();
+  regions.reset();  // stops the Raft groups
+  raft_client.reset();
   const bool was_open = engine != nullptr;
   engine.reset();  // closes RocksDB
   if (was_open && started) LOG_INFO("store stopped; data directory {} closed", config.data_dir);
@@ -113,7 +122,25 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   auto engine = Engine::Open(eo);
   if (!engine.ok()) return engine.status();  // names the directory already
   d->engine = std::move(engine).value();
-  auto regions = RegionManager::Open(d->engine.get());
+  raftstore::RaftClientOptions rco;
+  rco.resolve = [d](uint64_t store_id) -> Result<std::string> {
+    client::PdClient* pd = d->pd.load();
+    if (pd == nullptr) return Status::Unavailable("not connected to PD yet");
+    ASSIGN_OR_RETURN(metapb::Store store, pd->GetStore(store_id));
+    if (store.address().empty()) {
+      return Status::NotFound("store " + std::to_string(store_id) + " has no address");
+    }
+    return store.address();
+  };
+  d->raft_client = std::make_unique<raftstore::RaftClient>(std::move(rco));
+  RegionRaftOptions ro;
+  ro.transport = d->raft_client.get();
+  ro.tick_ms = config.raft_base_tick_interval_ms;
+  ro.election_ticks = config.raft_election_timeout_ticks;
+  ro.heartbeat_ticks = config.raft_heartbeat_ticks;
+  ro.peer_down_ms = config.max_peer_down_duration_ms;
+  ro.sst_locator = options.sst_locator;
+  auto regions = RegionManager::Open(d->engine.get(), std::move(ro));
   if (!regions.ok()) {
     return regions.status().WithContext("cannot load regions from " + config.data_dir);
   }
@@ -162,6 +189,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   auto node = Node::Join(no, d->regions.get(), d->engine.get());
   if (!node.ok()) return node.status();
   d->node = std::move(node).value();
+  d->pd.store(d->node->pd());
 
   d->splitter = std::make_unique<RegionSplitter>(d->regions.get(), d->node->pd());
   d->service->SetSplitter(d->splitter.get());
@@ -196,8 +224,8 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   d->gc_worker->Start();
 
   d->started = true;
-  LOG_INFO("store {} is serving {} regions on {}", d->node->store_id(),
-           d->regions->RegionCount(), d->advertise);
+  LOG_INFO("store {} is serving on {}: {} region replicas, {} led here", d->node->store_id(),
+           d->advertise, d->regions->RegionCount(), d->regions->LeaderCount());
   return server;
 }
 

@@ -2,12 +2,15 @@
 // workers (heartbeats, split checker, GC) and the gRPC service. cmd/kv_server_main.cc is a thin
 // wrapper around it; tests run it in-process (addr port 0 picks a free port).
 //
-// Start order: open RocksDB → load regions → bind and start gRPC (so the real port is known)
-// → join the cluster through PD (store id, bootstrap, PutStore with the advertised address)
-// → start heartbeats, split checker and GC worker. Any failure stops what was started and
-// returns one clear error.
-// Shutdown: stop accepting RPCs and let in-flight ones finish (up to the graceful timeout),
-// stop the workers, close RocksDB. Everything acknowledged before was synced to the WAL.
+// Start order: open RocksDB → load the store ident and start its Raft groups → bind and start
+// gRPC (so the real port is known) → join the cluster through PD (store id — the Raft groups
+// start here on a fresh store —, bootstrap, PutStore with the advertised address) → start
+// heartbeats, split checker and GC worker. Raft messages to other stores go over BatchRaft
+// streams to the addresses PD knows. Any failure stops what was started and returns one clear
+// error.
+// Shutdown: end the Raft streams, stop accepting RPCs and let in-flight ones finish (up to the
+// graceful timeout), stop the workers and the Raft groups, close RocksDB. Everything
+// acknowledged before was synced to the Raft log.
 // Thread-safety: Shutdown may be called from any thread, once or more.
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "proto/import_sstpb.pb.h"
 #include "server/config.h"
 
 namespace grpc {
@@ -45,6 +49,10 @@ struct KvServerOptions {
   // and destroyed after the gRPC server has stopped. Lets binaries add services whose
   // libraries depend on this one (the backup endpoint). Default: none.
   std::vector<ServiceFactory> extra_services;
+  // Where this store keeps the staged copy of an SST an IngestSST Raft command names (the
+  // import service's download directory); unset: SST ingest is refused. See
+  // RegionRaftOptions::sst_locator.
+  std::function<Result<std::string>(const import_sstpb::SSTMeta&)> sst_locator;
 };
 
 class KvServer {

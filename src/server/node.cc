@@ -1,5 +1,7 @@
 #include "server/node.h"
 
+#include "raftstore/store.h"
+
 #include <sys/statvfs.h>
 
 #include <chrono>
@@ -254,14 +256,24 @@ void Node::StoreHeartbeatIfDue() {
 }
 
 void Node::HeartbeatAllRegions() {
-  for (const auto& r : regions_->GetAllRegions()) {
+  // Only a region's leader reports it (PD takes the sender as the leader).
+  for (const auto& r : regions_->GetLedRegions()) {
     RegionHeartbeat(r);
     StoreHeartbeatIfDue();
   }
 }
 
+std::optional<metapb::Region> Node::LedRegion(uint64_t region_id) const {
+  raftstore::RaftStore* rs = regions_->raft();
+  if (rs == nullptr) return std::nullopt;
+  auto p = rs->GetPeer(region_id);
+  if (!p || !p->initialized || p->role != raft::StateRole::kLeader) return std::nullopt;
+  return p->region;
+}
+
 void Node::Loop() {
   auto next_regions = Clock::now();
+  auto next_leader_poll = Clock::now();
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_) {
     const auto now = Clock::now();
@@ -280,15 +292,29 @@ void Node::Loop() {
       dirty.swap(dirty_regions_);
       l.unlock();
       for (uint64_t id : dirty) {
-        if (auto r = regions_->GetRegion(id)) RegionHeartbeat(*r);
+        if (auto r = LedRegion(id)) RegionHeartbeat(*r);
         StoreHeartbeatIfDue();
       }
       l.lock();
       continue;
     }
     if (stop_) break;
+    if (Clock::now() >= next_leader_poll) {
+      // Regions this store just started leading are reported at once, so that PD and clients
+      // learn the new leader in a fraction of a second instead of a heartbeat interval.
+      l.unlock();
+      std::set<uint64_t> led;
+      for (const auto& r : regions_->GetLedRegions()) led.insert(r.id());
+      l.lock();
+      for (uint64_t id : led) {
+        if (!led_.count(id)) dirty_regions_.insert(id);
+      }
+      led_ = std::move(led);
+      next_leader_poll = Clock::now() + std::chrono::milliseconds(kLeaderPollMs);
+      if (!dirty_regions_.empty()) continue;
+    }
     const auto next_store = Clock::time_point(Clock::duration(next_store_heartbeat_ns_.load()));
-    cv_.wait_until(l, std::min(next_store, next_regions),
+    cv_.wait_until(l, std::min({next_store, next_regions, next_leader_poll}),
                    [this] { return stop_ || !dirty_regions_.empty(); });
   }
 }

@@ -9,9 +9,10 @@
 //     "kv.bootstrap.before-pd" sits between the local write and PD's Bootstrap);
 //   - a known data directory must belong to PD's cluster (else InvalidArgument);
 //   - PutStore registers the advertised address.
-// Start(): a background thread sends a store heartbeat every store_heartbeat_ms, every region's
-// heartbeat every region_heartbeat_ms, and a region's heartbeat right after it changed
-// (RegionsChanged, wired to RegionManager's change listener).
+// Start(): a background thread sends a store heartbeat every store_heartbeat_ms, a heartbeat of
+// every region this store leads every region_heartbeat_ms, and a region's heartbeat right after
+// it changed (RegionsChanged, wired to RegionManager's change listener) or this store started
+// leading it (polled every kLeaderPollMs).
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -95,6 +97,9 @@ class Node {
   // threshold, and a store heartbeat waiting behind it made PD report a busy store as down.
   void StoreHeartbeatIfDue();
   void RegionHeartbeat(const metapb::Region& region);
+  // The region if this store's replica leads it.
+  std::optional<metapb::Region> LedRegion(uint64_t region_id) const;
+  static constexpr int64_t kLeaderPollMs = 200;
 
   const NodeOptions options_;
   RegionManager* const regions_;
@@ -107,6 +112,7 @@ class Node {
   std::condition_variable cv_;
   bool stop_ = false;                 // GUARDED_BY(mu_)
   std::set<uint64_t> dirty_regions_;  // GUARDED_BY(mu_)
+  std::set<uint64_t> led_;            // GUARDED_BY(mu_): regions led at the last poll
   RegionSizeFn size_fn_;              // GUARDED_BY(mu_)
   std::thread thread_;
   // steady_clock nanoseconds at which the next store heartbeat is due.

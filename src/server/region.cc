@@ -46,10 +46,17 @@ errorpb::Error RegionNotFoundError(uint64_t region_id) {
   return e;
 }
 
-errorpb::Error NotLeaderError(uint64_t region_id) {
+errorpb::Error NotLeaderError(uint64_t region_id, const metapb::Peer* leader) {
   errorpb::Error e;
-  e.set_message("region " + std::to_string(region_id) + " is not served by this store");
   e.mutable_not_leader()->set_region_id(region_id);
+  if (leader != nullptr && leader->id() != 0) {
+    *e.mutable_not_leader()->mutable_leader() = *leader;
+    e.set_message("region " + std::to_string(region_id) + " is led by store " +
+                  std::to_string(leader->store_id()) + ", not this one");
+  } else {
+    e.set_message("region " + std::to_string(region_id) +
+                  " has no leader on this store (leader unknown)");
+  }
   return e;
 }
 

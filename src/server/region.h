@@ -43,8 +43,9 @@ bool RangesOverlap(std::string_view lower, std::string_view upper, std::string_v
 
 // errorpb::Error builders. Each also sets `message` to a human-readable line.
 errorpb::Error RegionNotFoundError(uint64_t region_id);
-// The region is not served here (moved away); the leader is unknown to this node.
-errorpb::Error NotLeaderError(uint64_t region_id);
+// This store's replica does not lead the region; `leader` is the leader it knows (null or id 0:
+// unknown), for the client to retry there.
+errorpb::Error NotLeaderError(uint64_t region_id, const metapb::Peer* leader = nullptr);
 errorpb::Error EpochNotMatchError(const metapb::RegionEpoch& requested,
                                   const std::vector<metapb::Region>& current_regions);
 errorpb::Error KeyNotInRegionError(std::string_view region_key, const metapb::Region& region);

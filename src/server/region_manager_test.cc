@@ -51,6 +51,7 @@ class RegionManagerTest : public testing::EngineFixture {
     auto rm = RegionManager::Open(engine_.get());
     ASSERT_TRUE(rm.ok()) << rm.status().ToString();
     rm_ = std::move(rm).value();
+    if (auto_ident_ && !rm_->store_ident()) ASSERT_TRUE(rm_->SaveStoreIdent({1, 1}).ok());
   }
   void ReopenEngine() {
     rm_.reset();
@@ -64,7 +65,17 @@ class RegionManagerTest : public testing::EngineFixture {
     ASSERT_TRUE(engine_->Write(&wb).ok());
   }
 
+  bool auto_ident_ = true;  // give a fresh store the id 1 (its Raft groups start then)
   std::unique_ptr<RegionManager> rm_;
+};
+
+// A fresh data directory whose store id is not known yet.
+class RegionManagerNoIdentTest : public RegionManagerTest {
+ protected:
+  void SetUp() override {
+    auto_ident_ = false;
+    RegionManagerTest::SetUp();
+  }
 };
 
 TEST(RegionTest, KeyInRegionAndClip) {
@@ -93,7 +104,7 @@ TEST(RegionTest, KeyInRegionAndClip) {
   EXPECT_EQ(c->end, "");
 }
 
-TEST_F(RegionManagerTest, StoreIdentPersists) {
+TEST_F(RegionManagerNoIdentTest, StoreIdentPersists) {
   EXPECT_FALSE(rm_->store_ident());
   EXPECT_EQ(rm_->store_id(), 0u);
   ASSERT_TRUE(rm_->SaveStoreIdent({7, 42}).ok());
@@ -136,18 +147,34 @@ TEST_F(RegionManagerTest, CheckContextEpochAndMissingRegions) {
   EXPECT_TRUE(err.has_region_not_found());
   EXPECT_EQ(err.region_not_found().region_id(), 99u);
 
-  // A region that moved away answers NotLeader (leader unknown).
+  // A region whose replica here was destroyed is unknown here.
   ASSERT_TRUE(rm_->RemoveRegionIfEmpty(5, nullptr, nullptr).ok());
   err.Clear();
   EXPECT_TRUE(rm_->CheckContext(Ctx(r), &got, &err).IsRegionError());
-  ASSERT_TRUE(err.has_not_leader());
-  EXPECT_EQ(err.not_leader().region_id(), 5u);
-  EXPECT_FALSE(err.not_leader().has_leader());
+  ASSERT_TRUE(err.has_region_not_found());
+  EXPECT_EQ(err.region_not_found().region_id(), 5u);
 }
 
-TEST_F(RegionManagerTest, StoreNotMatch) {
+TEST_F(RegionManagerTest, FollowerAnswersNotLeader) {
+  // Two voters, the other on a store that never answers: nobody is elected, and this replica
+  // must not serve.
+  auto r = MakeRegion(6, "", "");
+  auto* other = r.add_peers();
+  other->set_id(2006);
+  other->set_store_id(2);
+  ASSERT_TRUE(rm_->AddRegion(r).ok());
+  errorpb::Error err;
+  EXPECT_TRUE(rm_->CheckContext(Ctx(r), nullptr, &err).IsRegionError());
+  ASSERT_TRUE(err.has_not_leader());
+  EXPECT_EQ(err.not_leader().region_id(), 6u);
+  err.Clear();
+  EXPECT_TRUE(rm_->LockRegion(6, &err).status().IsRegionError());
+  EXPECT_TRUE(err.has_not_leader());
+}
+
+TEST_F(RegionManagerNoIdentTest, StoreNotMatch) {
   ASSERT_TRUE(rm_->SaveStoreIdent({3, 1}).ok());
-  auto r = MakeRegion(5, "", "");
+  auto r = MakeRegion(5, "", "", 1, 1, /*store_id=*/3);
   ASSERT_TRUE(rm_->AddRegion(r).ok());
   auto ctx = Ctx(r);
   ctx.mutable_peer()->set_store_id(4);

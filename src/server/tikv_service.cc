@@ -30,7 +30,7 @@ TikvService::TikvService(RegionManager* regions, TxnStore* txn, RegionSplitter* 
 grpc::Status TikvService::KvGet(grpc::ServerContext*, const kvrpcpb::GetRequest* req,
                                 kvrpcpb::GetResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   if (!KeysInRegion(region, {keys::TxnRegionKey(req->key())}, resp)) return grpc::Status::OK;
   txn_->Get(*req, resp);
   return grpc::Status::OK;
@@ -39,7 +39,7 @@ grpc::Status TikvService::KvGet(grpc::ServerContext*, const kvrpcpb::GetRequest*
 grpc::Status TikvService::KvScan(grpc::ServerContext*, const kvrpcpb::ScanRequest* req,
                                  kvrpcpb::ScanResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   // A forward scan must start inside the region (TiKV's rule); a reverse scan's start is an
   // exclusive upper end, and TxnStore clips both directions to the region anyway.
   if (!req->reverse() && !KeysInRegion(region, {keys::TxnRegionKey(req->start_key())}, resp)) {
@@ -52,7 +52,7 @@ grpc::Status TikvService::KvScan(grpc::ServerContext*, const kvrpcpb::ScanReques
 grpc::Status TikvService::KvBatchGet(grpc::ServerContext*, const kvrpcpb::BatchGetRequest* req,
                                      kvrpcpb::BatchGetResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   if (!KeysInRegion(region, TxnRegionKeys(req->keys()), resp)) return grpc::Status::OK;
   txn_->BatchGet(*req, resp);
   return grpc::Status::OK;
@@ -115,7 +115,7 @@ grpc::Status TikvService::KvResolveLock(grpc::ServerContext*,
 grpc::Status TikvService::KvScanLock(grpc::ServerContext*, const kvrpcpb::ScanLockRequest* req,
                                      kvrpcpb::ScanLockResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   txn_->ScanLock(*req, region.start_key(), region.end_key(), resp);
   return grpc::Status::OK;
 }

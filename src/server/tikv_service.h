@@ -10,13 +10,17 @@
 //     hand the batch to RegionManager::Propose (which re-checks the epoch);
 //   - raw KV lives in CF default at 'z' + 'r' + user key, without MVCC;
 //   - SplitRegion, Checksum, TransferOut and TransferIn serve admin flows (restore split,
-//     table checksum, PD's scatter).
+//     table checksum, PD's scatter);
+//   - Raft and BatchRaft carry other stores' Raft messages to this store's RaftStore.
+// Only a region's leader serves it; reads wait for a ReadIndex (linearizable).
 // Internal failures (engine I/O, injected faults) are returned as gRPC status INTERNAL, or
 // UNAVAILABLE when retrying may help.
 // Thread-safety: handlers run concurrently on gRPC's thread pool.
 #pragma once
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +42,9 @@ class TikvService final : public tikvpb::Tikv::Service {
 
   // From now on every request is answered with ServerIsBusy.
   void SetShuttingDown() { shutting_down_.store(true); }
+  // Ends every open Raft stream and refuses new ones (peers' streams never end by themselves,
+  // and would hold a graceful shutdown for its whole timeout).
+  void StopRaftStreams();
 
   grpc::Status KvGet(grpc::ServerContext*, const kvrpcpb::GetRequest*,
                      kvrpcpb::GetResponse*) override;
@@ -78,10 +85,17 @@ class TikvService final : public tikvpb::Tikv::Service {
   grpc::Status TransferIn(grpc::ServerContext*, const kvrpcpb::TransferInRequest*,
                           kvrpcpb::TransferInResponse*) override;
 
+  // Store-to-store Raft messages, handed to the RaftStore (UNAVAILABLE before it runs).
+  grpc::Status Raft(grpc::ServerContext*, grpc::ServerReader<raft_serverpb::RaftMessage>*,
+                    raft_serverpb::Done*) override;
+  grpc::Status BatchRaft(grpc::ServerContext*, grpc::ServerReader<tikvpb::BatchRaftMessage>*,
+                         raft_serverpb::Done*) override;
+
  private:
-  // Routes a request: OK with *region filled, or region error already put into *resp.
+  // Routes a request: OK with *region filled, or region error already put into *resp. A read
+  // (`read`) also waits for a ReadIndex so that it is linearizable (RegionManager::CheckRead).
   template <typename Resp>
-  bool Admit(const kvrpcpb::Context& ctx, metapb::Region* region, Resp* resp);
+  bool Admit(const kvrpcpb::Context& ctx, metapb::Region* region, Resp* resp, bool read = false);
   // Checks that every region key lies in the region; else sets KeyNotInRegion on *resp.
   template <typename Resp>
   bool KeysInRegion(const metapb::Region& region, const std::vector<std::string>& region_keys,
@@ -96,8 +110,15 @@ class TikvService final : public tikvpb::Tikv::Service {
   grpc::Status RawWrite(const kvrpcpb::Context& ctx, const metapb::Region& region,
                         rocksdb::WriteBatch* batch, Resp* resp);
 
+  // Registers a Raft stream's context; false when streams are stopped.
+  bool AddRaftStream(grpc::ServerContext* ctx);
+  void RemoveRaftStream(grpc::ServerContext* ctx);
+
   RegionManager* const regions_;
   TxnStore* const txn_;
+  std::mutex raft_streams_mu_;
+  std::set<grpc::ServerContext*> raft_streams_;  // GUARDED_BY(raft_streams_mu_)
+  bool raft_streams_stopped_ = false;            // GUARDED_BY(raft_streams_mu_)
   std::atomic<RegionSplitter*> splitter_;
   std::atomic<bool> shutting_down_{false};
 };
@@ -109,13 +130,16 @@ grpc::Status ToGrpcStatus(const Status& s);
 // ---- template definitions (shared by the tikv_service*.cc files) ----
 
 template <typename Resp>
-bool TikvService::Admit(const kvrpcpb::Context& ctx, metapb::Region* region, Resp* resp) {
+bool TikvService::Admit(const kvrpcpb::Context& ctx, metapb::Region* region, Resp* resp,
+                        bool read) {
   if (shutting_down_.load(std::memory_order_relaxed)) {
     *resp->mutable_region_error() = ServerIsBusyError("store is shutting down", 1000);
     return false;
   }
   errorpb::Error err;
-  if (regions_->CheckContext(ctx, region, &err).ok()) return true;
+  Status s = read ? regions_->CheckRead(ctx, region, &err) : regions_->CheckContext(ctx, region, &err);
+  if (s.ok()) return true;
+  if (!s.IsRegionError()) err = ServerIsBusyError(s.ToString(), 100);
   *resp->mutable_region_error() = std::move(err);
   return false;
 }

@@ -39,7 +39,7 @@ grpc::Status TikvService::SplitRegion(grpc::ServerContext*,
 grpc::Status TikvService::Checksum(grpc::ServerContext*, const kvrpcpb::ChecksumRequest* req,
                                   kvrpcpb::ChecksumResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   brkv::Checksum sum;
   kvrpcpb::LockInfo lock;
   Status s = txn_->Checksum(*req, region.start_key(), region.end_key(), &sum, &lock);

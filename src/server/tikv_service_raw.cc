@@ -23,7 +23,7 @@ std::string UnsupportedCf(const std::string& cf) {
 grpc::Status TikvService::RawGet(grpc::ServerContext*, const kvrpcpb::RawGetRequest* req,
                                  kvrpcpb::RawGetResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   if (!RawCfOk(req->cf())) {
     resp->set_error(UnsupportedCf(req->cf()));
     return grpc::Status::OK;
@@ -112,7 +112,7 @@ grpc::Status TikvService::RawDelete(grpc::ServerContext*, const kvrpcpb::RawDele
 grpc::Status TikvService::RawScan(grpc::ServerContext*, const kvrpcpb::RawScanRequest* req,
                                   kvrpcpb::RawScanResponse* resp) {
   metapb::Region region;
-  if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
+  if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   if (!RawCfOk(req->cf())) {
     resp->set_error(UnsupportedCf(req->cf()));
     return grpc::Status::OK;
