@@ -1,5 +1,7 @@
 #include "br/restore_files.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <random>
 
@@ -142,7 +144,7 @@ void FileImporter::OnRegionError(const client::KeyLocation& loc, const errorpb::
   }
 }
 
-void FileImporter::Discard(const client::KeyLocation& loc,
+void FileImporter::Discard(const std::string& address, const client::KeyLocation& loc,
                            std::vector<import_sstpb::SSTMeta> metas) {
   if (metas.empty()) return;
   // The node removes the staged files of any ingest it refuses; epoch {0, 0} is older than
@@ -165,11 +167,11 @@ void FileImporter::Discard(const client::KeyLocation& loc,
   while (true) {
     import_sstpb::IngestResponse resp;
     Status s =
-        client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
+        client_->MultiIngest(address, req, Clock::now() + options_.ingest_timeout, &resp);
     if (s.ok() || s.IsNotFound()) return;
     if (s.retryable() && bo.Backoff(s).ok()) continue;
-    LOG_WARN("could not discard {} staged SSTs on {}: {} (the node's sweep removes them)",
-             req.ssts_size(), loc.address, s.ToString());
+    LOG_WARN("could not discard {} staged SSTs of {} on {}: {} (the node's sweep removes them)",
+             req.ssts_size(), loc.Describe(), address, s.ToString());
     return;
   }
 }
@@ -178,7 +180,25 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
                                       const client::KeyLocation& loc, const RegionKeyRange& range,
                                       GroupImportStats* stats) {
   const kvrpcpb::Context ctx = ContextOf(loc);
-  std::vector<import_sstpb::SSTMeta> staged;
+  // Every replica's store downloads (and rewrites) its own copy under the same uuid; the
+  // leader then proposes the ingest through Raft and each replica ingests its copy.
+  std::vector<std::string> addresses{loc.address};
+  for (const auto& p : loc.region.peers()) {
+    if (p.store_id() == loc.leader.store_id()) continue;
+    auto addr = regions_->StoreAddress(p.store_id());
+    if (!addr.ok()) {
+      regions_->Invalidate(loc.id());
+      return addr.status().WithContext("address of store " + std::to_string(p.store_id()) +
+                                       " holding a replica of " + loc.Describe());
+    }
+    addresses.push_back(*addr);
+  }
+  // staged[i]: what store addresses[i] may hold (for Discard).
+  std::vector<std::vector<import_sstpb::SSTMeta>> staged(addresses.size());
+  auto discard_all = [&] {
+    for (size_t i = 0; i < addresses.size(); ++i) Discard(addresses[i], loc, std::move(staged[i]));
+  };
+  std::vector<import_sstpb::SSTMeta> to_ingest;
   for (const ::backup::File& f : group.files) {
     import_sstpb::DownloadRequest req;
     import_sstpb::SSTMeta* sst = req.mutable_sst();
@@ -200,48 +220,62 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
     req.set_sha256(f.sha256());
     req.set_rate_limit(options_.rate_limit);
 
-    import_sstpb::DownloadResponse resp;
-    Status s = client_->Download(loc.address, req, Clock::now() + options_.download_timeout, &resp);
-    if (!s.ok()) {
-      // The call failed in transport (deadline, lost connection): the node may still have
-      // staged the file.
-      staged.push_back(req.sst());
-    } else {
-      s = StatusFromDownloadError(resp.error());
-    }
-    if (!s.ok()) {
-      Discard(loc, std::move(staged));
+    const auto deadline = Clock::now() + options_.download_timeout;
+    std::vector<import_sstpb::DownloadResponse> resps(addresses.size());
+    std::vector<Status> results(addresses.size());
+    auto one = [&](size_t i) {
+      results[i] = client_->Download(addresses[i], req, deadline, &resps[i]);
+      // A call that failed in transport (deadline, lost connection) may still have staged it.
+      if (results[i].ok()) results[i] = StatusFromDownloadError(resps[i].error());
+      if (!results[i].ok() || !resps[i].is_empty()) staged[i].push_back(req.sst());
+    };
+    std::vector<std::thread> others;
+    for (size_t i = 1; i < addresses.size(); ++i) others.emplace_back(one, i);
+    one(0);
+    for (auto& t : others) t.join();
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      const Status& s = results[i];
+      if (s.ok()) continue;
+      discard_all();
       if (s.IsRegionError()) regions_->Invalidate(loc.id());
-      return s.WithContext("download of backup file " + f.name() + " to " + loc.Describe());
+      return s.WithContext("download of backup file " + f.name() + " to " +
+                           (i == 0 ? loc.Describe()
+                                   : "store " + addresses[i] + " (a replica of " +
+                                         loc.Describe() + ")"));
     }
-    if (resp.is_empty()) continue;
-    staged.push_back(req.sst());
+    if (resps[0].is_empty()) continue;
+    to_ingest.push_back(req.sst());
   }
-  if (staged.empty()) {
+  if (to_ingest.empty()) {
+    discard_all();
     ++stats->regions;
     return Status::OK();
   }
 
   import_sstpb::MultiIngestRequest req;
   *req.mutable_context() = ctx;
-  for (const auto& m : staged) *req.add_ssts() = m;
+  for (const auto& m : to_ingest) *req.add_ssts() = m;
   import_sstpb::IngestResponse resp;
   Status s = client_->MultiIngest(loc.address, req, Clock::now() + options_.ingest_timeout, &resp);
   if (!s.ok()) {
-    // The node removes the staged files of every ingest it runs, but a call refused before it
-    // ran (all RPC threads busy, lost connection, deadline) leaves them: discard them, the
-    // retry downloads afresh.
-    if (!s.IsNotFound()) Discard(loc, std::move(staged));
+    // The leader's node removes the staged files of every ingest it runs, but a call refused
+    // before it ran (all RPC threads busy, lost connection, deadline) leaves them: discard
+    // them, the retry downloads afresh. The other replicas' copies go too.
+    if (s.IsNotFound()) staged[0].clear();
+    discard_all();
     // A staged file gone missing (node restarted, TTL sweep) is fixed by downloading again.
     if (s.IsNotFound()) s = s.WithRetryable(true);
     return s.WithContext("ingest of " + group.Names() + " into " + loc.Describe());
   }
   if (resp.has_error()) {
+    // Refused (not leader, epoch changed): nobody ingested, every copy goes.
+    staged[0].clear();
+    discard_all();
     OnRegionError(loc, resp.error());
     return Status::RegionError("ingest into " + loc.Describe() + ": " + resp.error().message());
   }
   ++stats->regions;
-  stats->ingested_ssts += staged.size();
+  stats->ingested_ssts += to_ingest.size();
   return Status::OK();
 }
 

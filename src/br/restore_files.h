@@ -132,7 +132,9 @@ class FileImporter {
   Status ImportIntoRegion(const RestoreFileGroup& group, const GroupTarget& target,
                           const client::KeyLocation& loc, const RegionKeyRange& range,
                           GroupImportStats* stats);
-  void Discard(const client::KeyLocation& loc, std::vector<import_sstpb::SSTMeta> metas);
+  // Asks the store at `address` to drop the staged copies of `metas` (loc's region).
+  void Discard(const std::string& address, const client::KeyLocation& loc,
+               std::vector<import_sstpb::SSTMeta> metas);
   void OnRegionError(const client::KeyLocation& loc, const errorpb::Error& e);
 
   client::RegionCache* const regions_;

@@ -95,6 +95,8 @@ class RegionCache {
   void InvalidateStore(uint64_t store_id);
   // Inserts or replaces a region (e.g. from a split response), dropping overlapped entries.
   void Insert(const metapb::Region& region, const metapb::Peer& leader);
+  // The address of a store (cached; asked of the source when unknown).
+  Result<std::string> StoreAddress(uint64_t store_id);
   // Drops everything.
   void Clear();
 
@@ -112,7 +114,6 @@ class RegionCache {
   void InsertLocked(const metapb::Region& region, const metapb::Peer& leader);
   void EraseLocked(uint64_t region_id);
   Result<KeyLocation> ToLocation(const Entry& e);
-  Result<std::string> StoreAddress(uint64_t store_id);
 
   RegionSource* const source_;
   mutable std::mutex mu_;
