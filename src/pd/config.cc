@@ -7,7 +7,6 @@
 #include <limits>
 #include <map>
 #include <sstream>
-
 #include <toml.hpp>
 
 namespace brkv::pd {
@@ -184,8 +183,7 @@ Result<PdConfig> BuildPdConfig(const PdFlags& flags) {
   if (flags.config) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(*flags.config, ec)) {
-      return Status::IOError("cannot read config file " + *flags.config +
-                             ": no such regular file");
+      return Status::IOError("cannot read config file " + *flags.config + ": no such regular file");
     }
     std::ifstream in(*flags.config, std::ios::binary);
     std::stringstream buf;

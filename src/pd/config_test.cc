@@ -65,8 +65,7 @@ TEST(PdConfigTest, RejectsUnknownKeysWrongTypesAndBadValuesNamingTheKey) {
             std::string::npos);
   EXPECT_NE(msg("[replicaton]\nmax-replicas = 3\n").find("unknown config section [replicaton]"),
             std::string::npos);
-  EXPECT_NE(msg("[replication]\nmax-replicas = \"three\"\n").find("wrong type"),
-            std::string::npos);
+  EXPECT_NE(msg("[replication]\nmax-replicas = \"three\"\n").find("wrong type"), std::string::npos);
   EXPECT_NE(msg("[replication]\nmax-replicas = 12\n").find("replication.max-replicas"),
             std::string::npos);
   EXPECT_NE(msg("[schedule]\nmax-store-down-time = \"soon\"\n").find("max-store-down-time"),

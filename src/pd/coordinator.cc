@@ -52,8 +52,7 @@ Status ValidateScheduleOptions(const ScheduleOptions& o) {
   return Status::OK();
 }
 
-Coordinator::Coordinator(Cluster* cluster, IdAllocator* ids, Clock* clock,
-                         ScheduleOptions options)
+Coordinator::Coordinator(Cluster* cluster, IdAllocator* ids, Clock* clock, ScheduleOptions options)
     : cluster_(cluster),
       ids_(ids),
       clock_(clock),
@@ -114,8 +113,7 @@ pdpb::RegionHeartbeatResponse Coordinator::OnRegionHeartbeat(const pdpb::Region&
     }
     return *peer_id;
   };
-  std::optional<Operator> op =
-      CheckReplicas(view, stores, options_.replication, alloc, now);
+  std::optional<Operator> op = CheckReplicas(view, stores, options_.replication, alloc, now);
   if (!op && !alloc_failed) {
     const bool leader_room = ops_.RunningCount(kOpKindLeader) < options_.leader_schedule_limit;
     const bool region_room = ops_.RunningCount(kOpKindRegion) < options_.region_schedule_limit;
@@ -246,8 +244,7 @@ Result<metapb::Store> Coordinator::DeleteStore(uint64_t store_id) {
     uint32_t others = 0;
     for (const auto& o : stores) others += o.id != store_id && Usable(o);
     if (others < options_.replication.max_replicas) {
-      return Status::Aborted("cannot delete " + name + ": its " +
-                             std::to_string(s->region_count) +
+      return Status::Aborted("cannot delete " + name + ": its " + std::to_string(s->region_count) +
                              " replicas need other stores, and only " + std::to_string(others) +
                              " other usable stores remain for max-replicas " +
                              std::to_string(options_.replication.max_replicas) +
@@ -273,9 +270,10 @@ void Coordinator::Tick() {
     bool long_down =
         !s.tombstone && !s.up && s.down_ms >= options_.replication.max_store_down_time_ms;
     if (long_down && long_down_.insert(s.id).second) {
-      LOG_WARN("store {} has been down for {} s, past max-store-down-time ({} s): its replicas "
-               "will be replaced on other stores",
-               s.id, s.down_ms / 1000, options_.replication.max_store_down_time_ms / 1000);
+      LOG_WARN(
+          "store {} has been down for {} s, past max-store-down-time ({} s): its replicas "
+          "will be replaced on other stores",
+          s.id, s.down_ms / 1000, options_.replication.max_store_down_time_ms / 1000);
     } else if (!long_down) {
       long_down_.erase(s.id);
     }

@@ -70,8 +70,7 @@ class Coordinator {
   // Unavailable when the store cannot take it (down, offline, tombstone) or no voter can take
   // over from a leader being removed; Aborted when the region runs a repair or another admin
   // operator (a balance or scatter operator is replaced).
-  Result<Operator> AddAdminOperator(pdpb::OperatorType type, uint64_t region_id,
-                                    uint64_t store_id);
+  Result<Operator> AddAdminOperator(pdpb::OperatorType type, uint64_t region_id, uint64_t store_id);
 
   // Scatters a region with more than one peer by starting a scatter-region operator (does not
   // wait for it). OK also when the region is already well placed. NotFound for an unknown
@@ -111,8 +110,8 @@ class Coordinator {
   const ScheduleOptions options_;
 
   mutable std::mutex mu_;
-  OperatorController ops_;           // GUARDED_BY(mu_)
-  std::set<uint64_t> long_down_;     // GUARDED_BY(mu_): stores logged as down too long
+  OperatorController ops_;        // GUARDED_BY(mu_)
+  std::set<uint64_t> long_down_;  // GUARDED_BY(mu_): stores logged as down too long
 };
 
 }  // namespace brkv::pd

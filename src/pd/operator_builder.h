@@ -17,9 +17,9 @@ namespace brkv::pd {
 
 struct StoreView {
   uint64_t id = 0;
-  bool up = true;            // heartbeating
-  int64_t down_ms = 0;       // how long it has not heartbeat (0 when up)
-  bool offline = false;      // being deleted: move everything away
+  bool up = true;        // heartbeating
+  int64_t down_ms = 0;   // how long it has not heartbeat (0 when up)
+  bool offline = false;  // being deleted: move everything away
   bool tombstone = false;
   uint64_t region_count = 0;  // regions with a replica here
   uint64_t leader_count = 0;  // regions led from here
