@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   auto& g = ctx.options();
   CLI::App app{
       "kvctl: inspect and drive a brkv cluster (stores, regions, TSO, raw and "
-      "transactional keys, splits, GC, tables, checksums, loaders)",
+      "transactional keys, splits, operators, GC, tables, checksums, loaders)",
       "kvctl"};
   // Global flags may also follow the subcommand: kvctl raw get K --format hex.
   app.fallthrough();
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   brkv::tools::AddRawCommands(&app, &ctx);
   brkv::tools::AddTxnCommands(&app, &ctx);
   brkv::tools::AddAdminCommands(&app, &ctx);
+  brkv::tools::AddOperatorCommands(&app, &ctx);
   brkv::tools::AddTableCommands(&app, &ctx);
 
   try {

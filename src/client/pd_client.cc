@@ -60,17 +60,29 @@ Status FromHeader(const pdpb::ResponseHeader& h, const char* rpc) {
       return Status::InvalidArgument(msg);
     case pdpb::INCOMPATIBLE_VERSION:
       return Status::NotSupported(msg);
+    case pdpb::INVALID_VALUE:
+      return Status::InvalidArgument(msg);
+    case pdpb::ALREADY_EXISTS:
+      return Status::AlreadyExists(msg);
+    case pdpb::UNAVAILABLE:
+      // PD's verdict (e.g. a store is down), not a transport failure: not retryable here.
+      return Status::Unavailable(msg).WithRetryable(false);
+    case pdpb::ABORTED:
+      return Status::Aborted(msg);
     default:
       return Status::Internal(msg);
   }
 }
 
-RegionInfo ToRegionInfo(const pdpb::GetRegionResponse& r) {
+template <typename Msg>
+RegionInfo ToRegionInfo(const Msg& r) {
   RegionInfo info;
   info.region = r.region();
   info.leader = r.leader();
   info.approximate_size = r.approximate_size();
   info.approximate_keys = r.approximate_keys();
+  info.down_peers.assign(r.down_peers().begin(), r.down_peers().end());
+  info.pending_peers.assign(r.pending_peers().begin(), r.pending_peers().end());
   return info;
 }
 
@@ -224,14 +236,18 @@ Result<std::vector<pdpb::StoreInfo>> PdClient::GetAllStores() {
   return out;
 }
 
-Status PdClient::RegionHeartbeat(const RegionInfo& info) {
+Result<pdpb::RegionHeartbeatResponse> PdClient::RegionHeartbeat(const RegionInfo& info) {
   pdpb::RegionHeartbeatRequest req;
   *req.mutable_region() = info.region;
   *req.mutable_leader() = info.leader;
   req.set_approximate_size(info.approximate_size);
   req.set_approximate_keys(info.approximate_keys);
+  for (const auto& d : info.down_peers) *req.add_down_peers() = d;
+  for (const auto& p : info.pending_peers) *req.add_pending_peers() = p;
   pdpb::RegionHeartbeatResponse resp;
-  return impl_->Call("RegionHeartbeat", std::move(req), &pdpb::PD::Stub::RegionHeartbeat, &resp);
+  RETURN_IF_ERROR(
+      impl_->Call("RegionHeartbeat", std::move(req), &pdpb::PD::Stub::RegionHeartbeat, &resp));
+  return resp;
 }
 
 Result<RegionInfo> PdClient::GetRegion(const std::string& region_key) {
@@ -267,14 +283,7 @@ Result<std::vector<RegionInfo>> PdClient::ScanRegions(const std::string& start,
       impl_->Call("ScanRegions", std::move(req), &pdpb::PD::Stub::ScanRegions, &resp));
   std::vector<RegionInfo> out;
   out.reserve(resp.regions_size());
-  for (const auto& r : resp.regions()) {
-    RegionInfo info;
-    info.region = r.region();
-    info.leader = r.leader();
-    info.approximate_size = r.approximate_size();
-    info.approximate_keys = r.approximate_keys();
-    out.push_back(std::move(info));
-  }
+  for (const auto& r : resp.regions()) out.push_back(ToRegionInfo(r));
   return out;
 }
 
@@ -319,6 +328,56 @@ Result<std::vector<uint64_t>> PdClient::ScatterRegions(const std::vector<uint64_
       impl_->Call("ScatterRegion", std::move(req), &pdpb::PD::Stub::ScatterRegion, &resp,
                   /*admin=*/true));
   return std::vector<uint64_t>(resp.failed_regions_id().begin(), resp.failed_regions_id().end());
+}
+
+Result<ReplicationConfig> PdClient::GetReplicationConfig() {
+  pdpb::GetClusterConfigResponse resp;
+  RETURN_IF_ERROR(impl_->Call("GetClusterConfig", pdpb::GetClusterConfigRequest(),
+                              &pdpb::PD::Stub::GetClusterConfig, &resp));
+  ReplicationConfig c;
+  c.max_replicas = resp.cluster().max_peer_count();
+  c.target_replicas = resp.target_replicas();
+  c.max_store_down_time_ms = resp.max_store_down_time_ms();
+  return c;
+}
+
+Result<pdpb::GetOperatorResponse> PdClient::GetOperator(uint64_t region_id) {
+  pdpb::GetOperatorRequest req;
+  req.set_region_id(region_id);
+  pdpb::GetOperatorResponse resp;
+  RETURN_IF_ERROR(
+      impl_->Call("GetOperator", std::move(req), &pdpb::PD::Stub::GetOperator, &resp));
+  return resp;
+}
+
+Result<std::vector<pdpb::OperatorInfo>> PdClient::ListOperators(uint64_t region_id) {
+  pdpb::ListOperatorsRequest req;
+  req.set_region_id(region_id);
+  pdpb::ListOperatorsResponse resp;
+  RETURN_IF_ERROR(
+      impl_->Call("ListOperators", std::move(req), &pdpb::PD::Stub::ListOperators, &resp));
+  return std::vector<pdpb::OperatorInfo>(resp.operators().begin(), resp.operators().end());
+}
+
+Result<pdpb::OperatorInfo> PdClient::AddOperator(pdpb::OperatorType type, uint64_t region_id,
+                                                 uint64_t store_id) {
+  pdpb::AddOperatorRequest req;
+  req.set_type(type);
+  req.set_region_id(region_id);
+  req.set_store_id(store_id);
+  pdpb::AddOperatorResponse resp;
+  RETURN_IF_ERROR(
+      impl_->Call("AddOperator", std::move(req), &pdpb::PD::Stub::AddOperator, &resp));
+  return resp.info();
+}
+
+Result<metapb::Store> PdClient::DeleteStore(uint64_t store_id) {
+  pdpb::DeleteStoreRequest req;
+  req.set_store_id(store_id);
+  pdpb::DeleteStoreResponse resp;
+  RETURN_IF_ERROR(
+      impl_->Call("DeleteStore", std::move(req), &pdpb::PD::Stub::DeleteStore, &resp));
+  return resp.store();
 }
 
 Result<uint64_t> PdClient::GetGCSafePoint() {

@@ -37,6 +37,18 @@ struct RegionInfo {
   metapb::Peer leader;
   uint64_t approximate_size = 0;
   uint64_t approximate_keys = 0;
+  // The leader's view of its replicas: those it has not heard from (with for how long), and
+  // those still catching up. A node fills them in its heartbeat; PD returns what the leader
+  // last reported.
+  std::vector<pdpb::PeerStats> down_peers;
+  std::vector<metapb::Peer> pending_peers;
+};
+
+// PD's replication settings (GetClusterConfig).
+struct ReplicationConfig {
+  uint32_t max_replicas = 0;           // [replication] max-replicas
+  uint32_t target_replicas = 0;        // min(max-replicas, usable stores) now
+  int64_t max_store_down_time_ms = 0;  // [schedule] max-store-down-time
 };
 
 class PdClient {
@@ -58,7 +70,10 @@ class PdClient {
   Result<metapb::Store> GetStore(uint64_t store_id);
   Result<std::vector<pdpb::StoreInfo>> GetAllStores();
 
-  Status RegionHeartbeat(const RegionInfo& info);
+  // Reports a region as its leader sees it. Returns PD's answer: at most one command for the
+  // leader (change_peer or transfer_leader, for region_id at region_epoch), or an empty
+  // response when there is nothing to do. Aborted when PD knows a newer epoch.
+  Result<pdpb::RegionHeartbeatResponse> RegionHeartbeat(const RegionInfo& info);
   // The region containing region_key (region key space). NotFound if none.
   Result<RegionInfo> GetRegion(const std::string& region_key);
   Result<RegionInfo> GetRegionByID(uint64_t region_id);
@@ -76,6 +91,24 @@ class PdClient {
   // (e.g. the region holds data, a store is down, the id is unknown). With one store, nothing
   // moves and nothing fails.
   Result<std::vector<uint64_t>> ScatterRegions(const std::vector<uint64_t>& region_ids);
+
+  // Replication settings and the current target replica count.
+  Result<ReplicationConfig> GetReplicationConfig();
+  // The region's running operator, else its last finished one (kvproto's GetOperator).
+  // NotFound when the region has had none since PD started.
+  Result<pdpb::GetOperatorResponse> GetOperator(uint64_t region_id);
+  // Running operators, then finished ones newest first; region_id 0 = every region. NotFound
+  // for an unknown region.
+  Result<std::vector<pdpb::OperatorInfo>> ListOperators(uint64_t region_id = 0);
+  // Starts an operator on a region's peer on `store_id` (kvctl operator add). Errors carry
+  // PD's one-line reason: NotFound (unknown region / store), InvalidArgument (no peer there,
+  // the only voter, ...), AlreadyExists (already so), Unavailable (store down / offline),
+  // Aborted (the region runs another operator).
+  Result<pdpb::OperatorInfo> AddOperator(pdpb::OperatorType type, uint64_t region_id,
+                                         uint64_t store_id);
+  // Marks a store Offline (PD then moves its replicas away and makes it a Tombstone); returns
+  // the store as it is now. NotFound, or Aborted (already a tombstone / nowhere to move to).
+  Result<metapb::Store> DeleteStore(uint64_t store_id);
 
   Result<uint64_t> GetGCSafePoint();
   Result<uint64_t> UpdateGCSafePoint(uint64_t safe_point);

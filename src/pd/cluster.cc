@@ -9,6 +9,28 @@
 
 namespace brkv::pd {
 
+namespace {
+
+// What is persisted of a region: everything but the leader's view of its peers' health.
+std::string DurableBytes(const pdpb::Region& r) {
+  if (r.down_peers_size() == 0 && r.pending_peers_size() == 0) return r.SerializeAsString();
+  pdpb::Region copy = r;
+  copy.clear_down_peers();
+  copy.clear_pending_peers();
+  return copy.SerializeAsString();
+}
+
+const char* StateName(metapb::StoreState s) {
+  switch (s) {
+    case metapb::Up: return "Up";
+    case metapb::Offline: return "Offline";
+    case metapb::Tombstone: return "Tombstone";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace
+
 Result<uint64_t> LoadOrCreateClusterId(PdStorage* storage, Clock* clock) {
   ASSIGN_OR_RETURN(std::optional<uint64_t> id, storage->GetU64(keys::kClusterId));
   if (id && *id != 0) return *id;
@@ -146,6 +168,9 @@ pdpb::StoreInfo Cluster::InfoLocked(uint64_t id, int64_t now) const {
   auto counts = regions_.LeaderCountByStore();
   auto it = counts.find(id);
   info.set_region_count(it == counts.end() ? 0 : it->second);
+  auto peers = regions_.PeerCountByStore();
+  auto pit = peers.find(id);
+  info.set_peer_count(pit == peers.end() ? 0 : pit->second);
   return info;
 }
 
@@ -160,13 +185,10 @@ Result<pdpb::StoreInfo> Cluster::GetStore(uint64_t store_id) const {
 std::vector<pdpb::StoreInfo> Cluster::GetAllStores(bool exclude_tombstone) const {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = clock_->NowMs();
-  auto counts = regions_.LeaderCountByStore();
   std::vector<pdpb::StoreInfo> out;
   for (uint64_t id : stores_.Ids()) {
-    pdpb::StoreInfo info = stores_.Info(id, now);
+    pdpb::StoreInfo info = InfoLocked(id, now);
     if (exclude_tombstone && info.store().state() == metapb::Tombstone) continue;
-    auto it = counts.find(id);
-    info.set_region_count(it == counts.end() ? 0 : it->second);
     out.push_back(std::move(info));
   }
   return out;
@@ -207,6 +229,60 @@ std::vector<uint64_t> Cluster::DownStores() const {
   return out;
 }
 
+std::vector<StoreView> Cluster::StoreViews() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = clock_->NowMs();
+  auto leaders = regions_.LeaderCountByStore();
+  auto peers = regions_.PeerCountByStore();
+  std::vector<StoreView> out;
+  for (uint64_t id : stores_.Ids()) {
+    const metapb::Store* s = stores_.Get(id);
+    StoreView v;
+    v.id = id;
+    v.up = !stores_.IsDown(id, now);
+    v.down_ms = v.up ? 0 : stores_.SinceLastSeenMs(id, now);
+    v.offline = s->state() == metapb::Offline;
+    v.tombstone = s->state() == metapb::Tombstone;
+    auto p = peers.find(id);
+    v.region_count = p == peers.end() ? 0 : p->second;
+    auto l = leaders.find(id);
+    v.leader_count = l == leaders.end() ? 0 : l->second;
+    out.push_back(v);
+  }
+  return out;
+}
+
+Result<metapb::Store> Cluster::SetStoreState(uint64_t store_id, metapb::StoreState state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const metapb::Store* cur = stores_.Get(store_id);
+  const std::string name = "store " + std::to_string(store_id);
+  if (cur == nullptr) return Status::NotFound(name + " not found");
+  if (cur->state() == state) return *cur;
+  if (cur->state() == metapb::Tombstone) return Status::Aborted(name + " is already a tombstone");
+  bool allowed = (cur->state() == metapb::Up && state == metapb::Offline) ||
+                 (cur->state() == metapb::Offline &&
+                  (state == metapb::Up || state == metapb::Tombstone));
+  if (!allowed) {
+    return Status::InvalidArgument(name + " cannot go from " + StateName(cur->state()) + " to " +
+                                   StateName(state));
+  }
+  if (state == metapb::Tombstone) {
+    auto peers = regions_.PeerCountByStore();
+    auto it = peers.find(store_id);
+    if (it != peers.end() && it->second > 0) {
+      return Status::Aborted(name + " still holds " + std::to_string(it->second) + " replicas");
+    }
+  }
+  const metapb::StoreState was = cur->state();
+  StoreTable stores = stores_;
+  ASSIGN_OR_RETURN(metapb::Store updated, stores.SetState(store_id, state));
+  RETURN_IF_ERROR(storage_->Put(keys::StoreKey(store_id), updated.SerializeAsString())
+                      .WithContext("persist store state"));
+  stores_ = std::move(stores);
+  LOG_INFO("{} is now {} (was {})", name, StateName(state), StateName(was));
+  return updated;
+}
+
 Status Cluster::ApplyRegionLocked(const pdpb::Region& item, StorageBatch* batch) {
   ASSIGN_OR_RETURN(RegionTable::PutResult res, regions_.Put(item));
   for (uint64_t id : res.removed) {
@@ -216,8 +292,7 @@ Status Cluster::ApplyRegionLocked(const pdpb::Region& item, StorageBatch* batch)
   if (res.meta_changed) {
     // Persist what the table now holds (it may have defaulted the leader).
     const pdpb::Region* stored = regions_.GetById(item.region().id());
-    pdpb::Region durable = *stored;
-    batch->Put(keys::RegionKey(item.region().id()), durable.SerializeAsString());
+    batch->Put(keys::RegionKey(item.region().id()), DurableBytes(*stored));
   }
   return Status::OK();
 }
@@ -313,7 +388,7 @@ Status Cluster::ReportBatchSplit(const std::vector<metapb::Region>& regions) {
     if (r == nullptr) {
       batch.Delete(keys::RegionKey(id));
     } else {
-      batch.Put(keys::RegionKey(id), r->SerializeAsString());
+      batch.Put(keys::RegionKey(id), DurableBytes(*r));
     }
   }
   LOG_INFO("split reported: {} regions", regions.size());

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "pd/clock.h"
 #include "pd/id_allocator.h"
+#include "pd/operator_builder.h"
 #include "pd/region_table.h"
 #include "pd/storage.h"
 #include "pd/store_table.h"
@@ -60,8 +61,17 @@ class Cluster {
   std::vector<std::pair<uint64_t, uint32_t>> ServingStoreLoads() const;
   // Ids of stores that are down now (for logging transitions).
   std::vector<uint64_t> DownStores() const;
+  // Every store (tombstones included) as the schedulers see it, by id: liveness from the
+  // heartbeat age, state, and the replica / leader counts of PD's region table.
+  std::vector<StoreView> StoreViews() const;
+  // Changes a store's state and persists it. Allowed: Up -> Offline, Offline -> Up,
+  // Offline -> Tombstone (only when PD's table shows no replica on the store), and a no-op to
+  // the current state. NotFound for an unknown store; Aborted for a tombstone (final) or a
+  // store that still holds replicas; InvalidArgument for any other transition.
+  Result<metapb::Store> SetStoreState(uint64_t store_id, metapb::StoreState state);
 
-  // Regions. RegionHeartbeat: Aborted("stale ...") for a stale epoch (see RegionTable).
+  // Regions. RegionHeartbeat: Aborted("stale ...") for a stale epoch (see RegionTable). The
+  // item's down_peers / pending_peers are kept in memory only.
   Status RegionHeartbeat(const pdpb::Region& item);
   // NotFound when no region contains the key / has the id.
   Result<pdpb::Region> GetRegionByKey(const std::string& key) const;

@@ -32,6 +32,17 @@ const char* StepName(StepKind k) {
   return "?";
 }
 
+const char* OpStatusName(OpStatus s) {
+  switch (s) {
+    case OpStatus::kRunning: return "running";
+    case OpStatus::kFinished: return "finished";
+    case OpStatus::kTimedOut: return "timed out";
+    case OpStatus::kCancelled: return "cancelled";
+    case OpStatus::kReplaced: return "replaced";
+  }
+  return "?";
+}
+
 std::string OpStep::ToString() const {
   return std::string(StepName(kind)) + " " + std::to_string(peer.id()) + " on store " +
          std::to_string(peer.store_id());
@@ -74,7 +85,7 @@ OpStatus Operator::Update(const metapb::Region& region, const metapb::Peer& lead
     status = OpStatus::kCancelled;
     return status;
   }
-  if (now_ms - created_ms > timeout_ms) status = OpStatus::kTimedOut;
+  if (Expired(now_ms)) status = OpStatus::kTimedOut;
   return status;
 }
 

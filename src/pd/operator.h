@@ -25,11 +25,20 @@ struct OpStep {
   std::string ToString() const;
 };
 
-enum class OpStatus { kRunning, kFinished, kTimedOut, kCancelled };
+enum class OpStatus { kRunning, kFinished, kTimedOut, kCancelled, kReplaced };
+const char* OpStatusName(OpStatus s);
+
+// Who asked for an operator; balance limits count per kind, and an admin operator may replace
+// a running balance or scatter operator but never a replica repair.
+inline constexpr const char* kOpKindReplica = "replica";  // the replica checker
+inline constexpr const char* kOpKindLeader = "leader";    // leader balance
+inline constexpr const char* kOpKindRegion = "region";    // region balance, scatter
+inline constexpr const char* kOpKindAdmin = "admin";      // a person (kvctl operator add)
 
 struct Operator {
   uint64_t region_id = 0;
   std::string desc;  // "replace-down-replica", "add-replica", "remove-extra-replica", ...
+  std::string kind = kOpKindReplica;  // one of the kOpKind* values
   std::vector<OpStep> steps;
   size_t current = 0;
   uint64_t start_conf_ver = 0;
@@ -37,6 +46,7 @@ struct Operator {
   int64_t created_ms = 0;
   int64_t timeout_ms = 10 * 60 * 1000;
   OpStatus status = OpStatus::kRunning;
+  int64_t finished_ms = 0;  // when it left kRunning (0 while running)
 
   // Checks the region as a heartbeat reports it: marks finished steps done and returns the
   // status. `now_ms` drives the timeout.
@@ -44,6 +54,8 @@ struct Operator {
   // What to tell the leader now (empty when nothing is to be done).
   pdpb::RegionHeartbeatResponse NextCommand(const metapb::Region& region,
                                             const metapb::Peer& leader) const;
+  // True when `now_ms` is past the deadline.
+  bool Expired(int64_t now_ms) const { return now_ms - created_ms > timeout_ms; }
   std::string ToString() const;
 };
 

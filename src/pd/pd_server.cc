@@ -74,6 +74,7 @@ struct PdServer::Impl {
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<SafePointManager> safe_points;
   std::unique_ptr<StoreClient> store_client;
+  std::unique_ptr<Coordinator> coordinator;
   std::unique_ptr<RegionScheduler> scheduler;
   std::unique_ptr<PdService> service;
   std::unique_ptr<grpc::Server> server;
@@ -100,6 +101,7 @@ void PdServer::Impl::Tick() {
     }
   }
   down_stores = std::move(now_down);
+  coordinator->Tick();
 
   if (options.gc_life_time_s > 0) {
     int64_t physical = clock->NowMs() - options.gc_life_time_s * 1000;
@@ -134,6 +136,7 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   if (options.store_down_ms <= 0) return Status::InvalidArgument("--store-down-ms must be > 0");
   if (options.gc_life_time_s < 0) return Status::InvalidArgument("--gc-life-time-s must be >= 0");
   if (options.gc_tick_ms <= 0) return Status::InvalidArgument("gc tick must be > 0");
+  RETURN_IF_ERROR(ValidateScheduleOptions(options.schedule));
 
   RETURN_IF_ERROR(CheckPortFree(options.addr));
 
@@ -153,12 +156,14 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   GrpcStoreClientOptions sopts;
   sopts.rpc_timeout_ms = options.store_rpc_timeout_ms;
   impl->store_client = NewGrpcStoreClient(sopts);
-  impl->scheduler =
-      std::make_unique<RegionScheduler>(impl->cluster.get(), impl->store_client.get());
-  impl->service = std::make_unique<PdService>(PdComponents{impl->cluster.get(), impl->tso.get(),
-                                                           impl->ids.get(),
-                                                           impl->safe_points.get(),
-                                                           impl->scheduler.get()});
+  impl->coordinator = std::make_unique<Coordinator>(impl->cluster.get(), impl->ids.get(),
+                                                    impl->clock, options.schedule);
+  impl->scheduler = std::make_unique<RegionScheduler>(
+      impl->cluster.get(), impl->store_client.get(), RegionSchedulerOptions{},
+      impl->coordinator.get());
+  impl->service = std::make_unique<PdService>(
+      PdComponents{impl->cluster.get(), impl->tso.get(), impl->ids.get(),
+                   impl->safe_points.get(), impl->scheduler.get(), impl->coordinator.get()});
 
   grpc::ServerBuilder builder;
   // Refuse to share the port with another process (gRPC enables SO_REUSEPORT by default).
@@ -175,10 +180,12 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   impl->host = colon == std::string::npos ? options.addr : options.addr.substr(0, colon);
   impl->ticker = std::thread([p = impl.get()] { p->TickerLoop(); });
   LOG_INFO("pd-server cluster {} serving on {}:{} (data dir {}, store down after {} ms, GC life "
-           "time {})",
+           "time {}, max-replicas {}, max-store-down-time {} s)",
            impl->cluster_id, impl->host, impl->port, options.data_dir, options.store_down_ms,
            options.gc_life_time_s > 0 ? std::to_string(options.gc_life_time_s) + " s"
-                                      : std::string("off"));
+                                      : std::string("off"),
+           options.schedule.replication.max_replicas,
+           options.schedule.replication.max_store_down_time_ms / 1000);
   return std::unique_ptr<PdServer>(new PdServer(std::move(impl)));
 }
 

@@ -1,6 +1,7 @@
 // PdServer: a running placement driver — storage, TSO, ids, cluster tables, safe points,
-// split/scatter and the gRPC service — plus a background ticker for automatic GC and store
-// liveness logging. The library behind the pd-server binary; tests start it in-process.
+// split/scatter, the replication coordinator and the gRPC service — plus a background ticker
+// for automatic GC, operator timeouts, store tombstones and liveness logging. The library
+// behind the pd-server binary; tests start it in-process.
 //
 // Thread-safety: Start/Shutdown from one thread; everything else is thread-safe.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "common/status.h"
 #include "pd/clock.h"
+#include "pd/coordinator.h"
 
 namespace brkv::pd {
 
@@ -20,8 +22,12 @@ struct PdServerOptions {
   // Listen address "host:port"; port 0 picks a free port (see PdServer::port()).
   // Default: 127.0.0.1:2379.
   std::string addr = "127.0.0.1:2379";
-  // A store without a heartbeat for this long is reported down. Default: 10000 ms.
+  // A store without a heartbeat for this long is reported down (it gets no new replicas or
+  // leaders). Default: 10000 ms.
   int64_t store_down_ms = 10000;
+  // Replication and scheduling: max-replicas (default 3), max-store-down-time (default 30 min;
+  // only then are a down store's replicas replaced), balance limits, operator timeouts.
+  ScheduleOptions schedule;
   // When > 0, PD advances the GC safe point to (now - gc_life_time_s) every gc_tick_ms,
   // held back by service safe points. Default: 0 (off).
   int64_t gc_life_time_s = 0;

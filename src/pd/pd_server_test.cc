@@ -321,5 +321,135 @@ TEST(PdServerTest, RefusesBusyAddressAndLockedDataDir) {
   EXPECT_FALSE(s2.ok());
 }
 
+// What a region leader does: report the region, carry out PD's command, until PD has nothing
+// more to say. Returns the number of commands carried out.
+int HeartbeatUntilQuiet(PdClient* pd, RegionInfo* r, int max_rounds = 20) {
+  for (int i = 0; i < max_rounds; ++i) {
+    auto resp = pd->RegionHeartbeat(*r);
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    if (!resp.ok() || !testing::ApplyHeartbeatCommand(*resp, &r->region, &r->leader)) return i;
+  }
+  ADD_FAILURE() << "PD kept sending commands";
+  return max_rounds;
+}
+
+TEST(PdServerTest, ReplicationOperatorsAndStoreDeletionOverGrpc) {
+  testing::ScratchDir dir;
+  ManualClock clock(1'700'000'000'000);
+  PdServerOptions opts;
+  opts.data_dir = dir.path();
+  opts.addr = "127.0.0.1:0";
+  opts.clock = &clock;
+  opts.schedule.leader_schedule_limit = 0;
+  opts.schedule.region_schedule_limit = 0;
+  auto server = PdServer::Start(opts);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto pd = ConnectTo((*server)->address());
+  ASSERT_NE(pd, nullptr);
+
+  RegionInfo r;
+  r.region.set_id(2);
+  r.region.mutable_region_epoch()->set_conf_ver(1);
+  r.region.mutable_region_epoch()->set_version(1);
+  auto* peer = r.region.add_peers();
+  peer->set_id(3);
+  peer->set_store_id(1);
+  r.leader = *peer;
+  ASSERT_TRUE(pd->Bootstrap(MakeStore(1, "127.0.0.1:1"), r.region).ok());
+  for (uint64_t s = 2; s <= 3; ++s) {
+    ASSERT_TRUE(pd->PutStore(MakeStore(s, "127.0.0.1:" + std::to_string(s))).ok());
+  }
+  auto cfg = pd->GetReplicationConfig();
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_EQ(cfg->max_replicas, 3u);
+  EXPECT_EQ(cfg->target_replicas, 3u);
+  EXPECT_EQ(cfg->max_store_down_time_ms, 30 * 60 * 1000);
+  EXPECT_EQ(pd->GetOperator(2).status().code(), Status::Code::kNotFound);
+
+  // The heartbeat answer carries the replica checker's steps.
+  auto first = pd->RegionHeartbeat(r);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->has_change_peer());
+  EXPECT_EQ(first->change_peer().change_type(), eraftpb::AddLearnerNode);
+  EXPECT_EQ(first->header().cluster_id(), (*server)->cluster_id());
+  auto running = pd->GetOperator(2);
+  ASSERT_TRUE(running.ok());
+  EXPECT_EQ(running->status(), pdpb::RUNNING);
+  EXPECT_EQ(running->desc(), "add-replica");
+  EXPECT_EQ(running->kind(), "replica");
+  EXPECT_EQ(HeartbeatUntilQuiet(pd.get(), &r), 4);
+  EXPECT_EQ(r.region.peers_size(), 3);
+  EXPECT_EQ(pd->GetOperator(2)->status(), pdpb::SUCCESS);
+  EXPECT_EQ(pd->GetRegionByID(2)->region.peers_size(), 3);
+
+  // Down and pending peers travel with the heartbeat and come back from GetRegion / Scan.
+  pdpb::PeerStats down;
+  *down.mutable_peer() = r.region.peers(1);
+  down.set_down_seconds(42);
+  r.down_peers = {down};
+  r.pending_peers = {r.region.peers(2)};
+  ASSERT_TRUE(pd->RegionHeartbeat(r).ok());
+  auto got = pd->GetRegionByID(2).value();
+  ASSERT_EQ(got.down_peers.size(), 1u);
+  EXPECT_EQ(got.down_peers[0].down_seconds(), 42u);
+  ASSERT_EQ(got.pending_peers.size(), 1u);
+  EXPECT_EQ(got.pending_peers[0].id(), r.region.peers(2).id());
+  EXPECT_EQ(pd->ScanRegions("", "", 0)->at(0).down_peers.size(), 1u);
+  r.down_peers.clear();
+  r.pending_peers.clear();
+  ASSERT_TRUE(pd->RegionHeartbeat(r).ok());
+
+  // Admin operators: errors keep their codes and one-line messages.
+  auto code = [&](pdpb::OperatorType t, uint64_t region, uint64_t store) {
+    return pd->AddOperator(t, region, store).status();
+  };
+  Status unknown_region = code(pdpb::OPERATOR_TRANSFER_LEADER, 99, 2);
+  EXPECT_EQ(unknown_region.code(), Status::Code::kNotFound);
+  EXPECT_NE(unknown_region.message().find("region 99 not found"), std::string::npos)
+      << unknown_region.ToString();
+  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, 2, 9).code(), Status::Code::kNotFound);
+  Status twice = code(pdpb::OPERATOR_ADD_PEER, 2, 2);
+  EXPECT_EQ(twice.code(), Status::Code::kAlreadyExists);
+  EXPECT_NE(twice.message().find("already has a peer on store 2"), std::string::npos);
+  EXPECT_EQ(code(pdpb::OPERATOR_REMOVE_PEER, 2, 7).code(), Status::Code::kNotFound);
+  auto tl = pd->AddOperator(pdpb::OPERATOR_TRANSFER_LEADER, 2, 3);
+  ASSERT_TRUE(tl.ok()) << tl.status().ToString();
+  EXPECT_EQ(tl->desc(), "admin-transfer-leader");
+  EXPECT_EQ(tl->status(), pdpb::RUNNING);
+  ASSERT_EQ(tl->steps_size(), 1);
+  EXPECT_EQ(code(pdpb::OPERATOR_REMOVE_PEER, 2, 2).code(), Status::Code::kAborted);
+  auto cmd = pd->RegionHeartbeat(r);
+  ASSERT_TRUE(cmd.ok());
+  ASSERT_TRUE(cmd->has_transfer_leader());
+  EXPECT_EQ(cmd->transfer_leader().peer().store_id(), 3u);
+  HeartbeatUntilQuiet(pd.get(), &r);
+  EXPECT_EQ(r.leader.store_id(), 3u);
+  auto ops = pd->ListOperators(2);
+  ASSERT_TRUE(ops.ok());
+  ASSERT_EQ(ops->size(), 3u);  // newest first
+  EXPECT_EQ(ops->at(0).desc(), "admin-transfer-leader");
+  EXPECT_EQ(ops->at(0).status(), pdpb::SUCCESS);
+  EXPECT_GT(ops->at(0).finished_ms(), 0);
+  EXPECT_EQ(pd->ListOperators(99).status().code(), Status::Code::kNotFound);
+
+  // Store deletion: refused while the replicas have nowhere to go.
+  EXPECT_EQ(pd->DeleteStore(9).status().code(), Status::Code::kNotFound);
+  Status refused = pd->DeleteStore(3).status();
+  EXPECT_EQ(refused.code(), Status::Code::kAborted);
+  EXPECT_NE(refused.message().find("add a store first"), std::string::npos);
+  ASSERT_TRUE(pd->PutStore(MakeStore(4, "127.0.0.1:4")).ok());
+  auto offline = pd->DeleteStore(3);
+  ASSERT_TRUE(offline.ok()) << offline.status().ToString();
+  EXPECT_EQ(offline->state(), metapb::Offline);
+  EXPECT_GE(HeartbeatUntilQuiet(pd.get(), &r), 4);
+  for (const auto& p : r.region.peers()) EXPECT_NE(p.store_id(), 3u);
+  EXPECT_EQ(pd->GetStore(3)->state(), metapb::Tombstone);
+  pdpb::StoreStats stats;
+  stats.set_store_id(3);
+  EXPECT_EQ(pd->StoreHeartbeat(stats).code(), Status::Code::kAborted);  // STORE_TOMBSTONE
+  EXPECT_EQ(pd->DeleteStore(3).status().code(), Status::Code::kAborted);
+  EXPECT_EQ(pd->GetReplicationConfig()->target_replicas, 3u);
+}
+
 }  // namespace
 }  // namespace brkv::pd

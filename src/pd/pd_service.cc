@@ -19,9 +19,51 @@ void SetStatus(pdpb::ResponseHeader* h, const Status& s,
   SetError(h, type, s.ToString());
 }
 
+// For the operator and store RPCs: keeps the Status code in the error type and the message
+// clean, so a client can show one readable line.
+void SetTypedStatus(pdpb::ResponseHeader* h, const Status& s, pdpb::ErrorType not_found) {
+  if (s.ok()) return;
+  pdpb::ErrorType type = pdpb::UNKNOWN;
+  switch (s.code()) {
+    case Status::Code::kNotFound: type = not_found; break;
+    case Status::Code::kInvalidArgument: type = pdpb::INVALID_VALUE; break;
+    case Status::Code::kAlreadyExists: type = pdpb::ALREADY_EXISTS; break;
+    case Status::Code::kUnavailable: type = pdpb::UNAVAILABLE; break;
+    case Status::Code::kAborted: type = pdpb::ABORTED; break;
+    default: break;
+  }
+  SetError(h, type, type == pdpb::UNKNOWN ? s.ToString() : s.message());
+}
+
+pdpb::OperatorStatus ToProto(OpStatus s) {
+  switch (s) {
+    case OpStatus::kRunning: return pdpb::RUNNING;
+    case OpStatus::kFinished: return pdpb::SUCCESS;
+    case OpStatus::kTimedOut: return pdpb::TIMEOUT;
+    case OpStatus::kCancelled: return pdpb::CANCEL;
+    case OpStatus::kReplaced: return pdpb::REPLACE;
+  }
+  return pdpb::CANCEL;
+}
+
+pdpb::OperatorInfo ToInfo(const Operator& op) {
+  pdpb::OperatorInfo info;
+  info.set_region_id(op.region_id);
+  info.set_desc(op.desc);
+  info.set_kind(op.kind);
+  info.set_status(ToProto(op.status));
+  for (const auto& s : op.steps) info.add_steps(s.ToString());
+  info.set_current_step(static_cast<uint32_t>(op.current));
+  info.set_created_ms(op.created_ms);
+  info.set_finished_ms(op.finished_ms);
+  return info;
+}
+
 void FillRegion(const pdpb::Region& r, pdpb::GetRegionResponse* resp) {
   *resp->mutable_region() = r.region();
   *resp->mutable_leader() = r.leader();
+  *resp->mutable_down_peers() = r.down_peers();
+  *resp->mutable_pending_peers() = r.pending_peers();
   resp->set_approximate_size(r.approximate_size());
   resp->set_approximate_keys(r.approximate_keys());
 }
@@ -150,9 +192,19 @@ grpc::Status PdService::RegionHeartbeat(grpc::ServerContext*,
   *item.mutable_leader() = req->leader();
   item.set_approximate_size(req->approximate_size());
   item.set_approximate_keys(req->approximate_keys());
+  *item.mutable_down_peers() = req->down_peers();
+  *item.mutable_pending_peers() = req->pending_peers();
   Status s = c_.cluster->RegionHeartbeat(item);
-  if (!s.ok()) LOG_DEBUG("region heartbeat {}: {}", req->region().id(), s.ToString());
-  SetStatus(resp->mutable_header(), s);
+  if (!s.ok()) {
+    LOG_DEBUG("region heartbeat {}: {}", req->region().id(), s.ToString());
+    SetStatus(resp->mutable_header(), s);
+    return grpc::Status::OK;
+  }
+  if (c_.coordinator != nullptr) {
+    pdpb::ResponseHeader header = resp->header();
+    *resp = c_.coordinator->OnRegionHeartbeat(item);
+    *resp->mutable_header() = std::move(header);
+  }
   return grpc::Status::OK;
 }
 
@@ -272,6 +324,80 @@ grpc::Status PdService::UpdateServiceGCSafePoint(
   resp->set_service_id(req->service_id());
   resp->set_ttl(req->ttl());
   resp->set_min_safe_point(*min);
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::GetClusterConfig(grpc::ServerContext*,
+                                         const pdpb::GetClusterConfigRequest* req,
+                                         pdpb::GetClusterConfigResponse* resp) {
+  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
+  const ScheduleOptions& o = c_.coordinator->options();
+  resp->mutable_cluster()->set_id(c_.cluster->cluster_id());
+  resp->mutable_cluster()->set_max_peer_count(o.replication.max_replicas);
+  resp->set_target_replicas(c_.coordinator->TargetReplicas());
+  resp->set_max_store_down_time_ms(o.replication.max_store_down_time_ms);
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::GetOperator(grpc::ServerContext*, const pdpb::GetOperatorRequest* req,
+                                    pdpb::GetOperatorResponse* resp) {
+  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
+  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
+  auto op = c_.coordinator->GetOperator(req->region_id());
+  if (!op) {
+    // As PD: REGION_NOT_FOUND tells a waiting client (BR) that nothing runs for the region.
+    SetError(resp->mutable_header(), pdpb::REGION_NOT_FOUND,
+             "no operator for region " + std::to_string(req->region_id()));
+    return grpc::Status::OK;
+  }
+  resp->set_region_id(op->region_id);
+  resp->set_desc(op->desc);
+  resp->set_status(ToProto(op->status));
+  resp->set_kind(op->kind);
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::ListOperators(grpc::ServerContext*,
+                                      const pdpb::ListOperatorsRequest* req,
+                                      pdpb::ListOperatorsResponse* resp) {
+  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
+  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
+  if (req->region_id() != 0) {
+    auto r = c_.cluster->GetRegionById(req->region_id());
+    if (!r.ok()) {
+      SetTypedStatus(resp->mutable_header(), r.status(), pdpb::REGION_NOT_FOUND);
+      return grpc::Status::OK;
+    }
+  }
+  for (const auto& op : c_.coordinator->ListOperators(req->region_id())) {
+    *resp->add_operators() = ToInfo(op);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::AddOperator(grpc::ServerContext*, const pdpb::AddOperatorRequest* req,
+                                    pdpb::AddOperatorResponse* resp) {
+  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
+  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
+  auto op = c_.coordinator->AddAdminOperator(req->type(), req->region_id(), req->store_id());
+  if (!op.ok()) {
+    // Which of region or store was not found is in the message; the type says "not found".
+    SetTypedStatus(resp->mutable_header(), op.status(), pdpb::REGION_NOT_FOUND);
+    return grpc::Status::OK;
+  }
+  *resp->mutable_info() = ToInfo(*op);
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::DeleteStore(grpc::ServerContext*, const pdpb::DeleteStoreRequest* req,
+                                    pdpb::DeleteStoreResponse* resp) {
+  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
+  auto store = c_.coordinator->DeleteStore(req->store_id());
+  if (!store.ok()) {
+    SetTypedStatus(resp->mutable_header(), store.status(), pdpb::STORE_NOT_FOUND);
+    return grpc::Status::OK;
+  }
+  *resp->mutable_store() = *store;
   return grpc::Status::OK;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "pd/cluster.h"
+#include "pd/coordinator.h"
 #include "pd/id_allocator.h"
 #include "pd/region_scheduler.h"
 #include "pd/safe_point.h"
@@ -22,6 +23,7 @@ struct PdComponents {
   IdAllocator* ids = nullptr;
   SafePointManager* safe_points = nullptr;
   RegionScheduler* scheduler = nullptr;
+  Coordinator* coordinator = nullptr;
 };
 
 class PdService final : public pdpb::PD::Service {
@@ -66,6 +68,16 @@ class PdService final : public pdpb::PD::Service {
   grpc::Status UpdateServiceGCSafePoint(grpc::ServerContext*,
                                         const pdpb::UpdateServiceGCSafePointRequest*,
                                         pdpb::UpdateServiceGCSafePointResponse*) override;
+  grpc::Status GetClusterConfig(grpc::ServerContext*, const pdpb::GetClusterConfigRequest*,
+                                pdpb::GetClusterConfigResponse*) override;
+  grpc::Status GetOperator(grpc::ServerContext*, const pdpb::GetOperatorRequest*,
+                           pdpb::GetOperatorResponse*) override;
+  grpc::Status ListOperators(grpc::ServerContext*, const pdpb::ListOperatorsRequest*,
+                             pdpb::ListOperatorsResponse*) override;
+  grpc::Status AddOperator(grpc::ServerContext*, const pdpb::AddOperatorRequest*,
+                           pdpb::AddOperatorResponse*) override;
+  grpc::Status DeleteStore(grpc::ServerContext*, const pdpb::DeleteStoreRequest*,
+                           pdpb::DeleteStoreResponse*) override;
 
  private:
   // Fills the response header; false (with CLUSTER_MISMATCH set) when the request is for

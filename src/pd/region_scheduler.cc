@@ -134,6 +134,13 @@ uint64_t RegionScheduler::PickTarget(uint64_t source) {
 
 Status RegionScheduler::ScatterOne(uint64_t region_id) {
   ASSIGN_OR_RETURN(pdpb::Region region, cluster_->GetRegionById(region_id));
+  if (region.region().peers_size() > 1) {
+    if (coordinator_ == nullptr) {
+      return Status::NotSupported("region " + std::to_string(region_id) +
+                                  " has several peers and PD runs no coordinator");
+    }
+    return coordinator_->ScatterRegion(region_id);
+  }
   uint64_t source = LeaderStore(region);
   uint64_t target = PickTarget(source);
   if (target == 0) {

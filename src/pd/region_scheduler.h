@@ -6,12 +6,15 @@
 // region leader's store, and PD applies the resulting regions to its table at once. Region
 // errors (a split or move raced us) refresh PD's view and retry, up to `retry_limit` rounds.
 //
-// ScatterRegions: for each region id, the target is the serving store (other than the current
+// ScatterRegions, single-peer regions: the target is the serving store (other than the current
 // one) with the fewest regions, ties broken round-robin. Steps: TransferOut on the source
 // (fails if the region holds data), PD's table update (new peer id, conf_ver + 1, leader = new
 // peer), TransferIn on the target. Any failure puts the id in `failed` — never silently
 // skipped; a region already removed from its source is put back when the target refuses it.
 // With a single serving store there is nowhere to move to: the region counts as scattered.
+// Regions with more than one peer are Raft groups: the coordinator starts a scatter-region
+// operator for each (Coordinator::ScatterRegion) and the call returns without waiting for it;
+// an id whose operator could not start is in `failed`.
 //
 // Thread-safety: thread-safe; scatters are serialised so load counts stay consistent.
 #pragma once
@@ -23,6 +26,7 @@
 
 #include "common/status.h"
 #include "pd/cluster.h"
+#include "pd/coordinator.h"
 #include "pd/store_client.h"
 
 namespace brkv::pd {
@@ -38,8 +42,10 @@ struct RegionSchedulerOptions {
 
 class RegionScheduler {
  public:
-  RegionScheduler(Cluster* cluster, StoreClient* stores, RegionSchedulerOptions options = {})
-      : cluster_(cluster), stores_(stores), options_(options) {}
+  // `coordinator` scatters multi-peer regions; nullptr fails them.
+  RegionScheduler(Cluster* cluster, StoreClient* stores, RegionSchedulerOptions options = {},
+                  Coordinator* coordinator = nullptr)
+      : cluster_(cluster), stores_(stores), coordinator_(coordinator), options_(options) {}
 
   struct SplitResult {
     std::vector<uint64_t> new_region_ids;  // regions created by the splits
@@ -65,6 +71,7 @@ class RegionScheduler {
 
   Cluster* const cluster_;
   StoreClient* const stores_;
+  Coordinator* const coordinator_;
   const RegionSchedulerOptions options_;
   std::mutex scatter_mu_;
   uint64_t last_target_ = 0;  // guarded by scatter_mu_: round-robin cursor

@@ -96,6 +96,7 @@ void RegionTable::Index(pdpb::Region item) {
   by_start_[item.region().start_key()] = id;
   uint64_t store = LeaderStoreOf(item);
   if (store != 0) leader_count_[store]++;
+  for (const auto& p : item.region().peers()) peer_count_[p.store_id()]++;
   by_id_[id] = std::move(item);
 }
 
@@ -106,6 +107,10 @@ void RegionTable::Unindex(std::unordered_map<uint64_t, pdpb::Region>::iterator i
   if (store != 0) {
     auto c = leader_count_.find(store);
     if (c != leader_count_.end() && --c->second == 0) leader_count_.erase(c);
+  }
+  for (const auto& p : it->second.region().peers()) {
+    auto c = peer_count_.find(p.store_id());
+    if (c != peer_count_.end() && --c->second == 0) peer_count_.erase(c);
   }
   by_id_.erase(it);
 }

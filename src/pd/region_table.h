@@ -56,6 +56,8 @@ class RegionTable {
 
   // Number of regions whose leader is on each store (kept incrementally; O(stores)).
   std::unordered_map<uint64_t, uint32_t> LeaderCountByStore() const;
+  // Number of regions with a peer (voter or learner) on each store (kept incrementally).
+  std::unordered_map<uint64_t, uint32_t> PeerCountByStore() const { return peer_count_; }
   size_t size() const { return by_id_.size(); }
 
  private:
@@ -69,6 +71,7 @@ class RegionTable {
 
   std::map<std::string, uint64_t> by_start_;          // start key -> id
   std::unordered_map<uint64_t, uint32_t> leader_count_;  // store id -> regions led there
+  std::unordered_map<uint64_t, uint32_t> peer_count_;    // store id -> regions with a peer there
   std::unordered_map<uint64_t, pdpb::Region> by_id_;  // id -> region
 };
 

@@ -1,11 +1,13 @@
 // ReplicaChecker: decides what a region needs to have its full replica count on healthy stores
 // (PD's replica checker). Given the region as its leader reports it and the stores as PD sees
 // them, it returns at most one operator:
-//   replace-down-replica    a peer on a store down longer than max-store-down-time (or offline,
-//                           being deleted): add a learner elsewhere, promote it, remove the peer
+//   replace-down-replica    a peer on a store down longer than max-store-down-time (or unknown
+//                           / a tombstone): add a learner elsewhere, promote it, remove the peer
+//   replace-offline-replica the same for a peer on an Offline store (kvctl store delete)
 //   add-replica             fewer voters than min(max-replicas, healthy stores)
 //   remove-extra-replica    more voters than max-replicas
 //   promote-learner         a learner left behind by an interrupted operator
+//   remove-down-learner     such a learner on a store that needs replacing
 // Removing the leader's own peer first moves leadership to another voter. New peers go to the
 // healthy store without a replica of the region that holds the fewest regions; with no such
 // store a dead replica is kept (the region keeps its quorum) rather than removed.
@@ -17,7 +19,7 @@
 #include <optional>
 #include <vector>
 
-#include "pd/operator.h"
+#include "pd/operator_builder.h"
 
 namespace brkv::pd {
 
@@ -26,20 +28,6 @@ struct ReplicaConfig {
   uint32_t max_replicas = 3;
   // A store down this long has its replicas replaced. Default: 30 min (PD's max-store-down-time).
   int64_t max_store_down_time_ms = 30 * 60 * 1000;
-};
-
-struct StoreView {
-  uint64_t id = 0;
-  bool up = true;            // heartbeating
-  int64_t down_ms = 0;       // how long it has not heartbeat (0 when up)
-  bool offline = false;      // being deleted: move everything away
-  bool tombstone = false;
-  uint64_t region_count = 0;
-};
-
-struct RegionView {
-  metapb::Region region;
-  metapb::Peer leader;
 };
 
 // The operator the region needs now, if any. `alloc_id` gives a new peer id.

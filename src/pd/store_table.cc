@@ -19,7 +19,9 @@ Result<metapb::Store> StoreTable::Put(const metapb::Store& store, int64_t now_ms
     }
   }
   Entry& e = stores_[store.id()];
+  bool offline = e.store.id() != 0 && e.store.state() == metapb::Offline;
   e.store = store;
+  if (offline) e.store.set_state(metapb::Offline);
   e.store.set_last_heartbeat(now_ms * 1000000);
   e.last_seen_ms = now_ms;
   e.stats.set_store_id(store.id());
@@ -56,6 +58,19 @@ bool StoreTable::IsDown(uint64_t id, int64_t now_ms) const {
   auto it = stores_.find(id);
   if (it == stores_.end()) return true;
   return now_ms - it->second.last_seen_ms > down_threshold_ms_;
+}
+
+int64_t StoreTable::SinceLastSeenMs(uint64_t id, int64_t now_ms) const {
+  auto it = stores_.find(id);
+  if (it == stores_.end()) return 0;
+  return now_ms - it->second.last_seen_ms;
+}
+
+Result<metapb::Store> StoreTable::SetState(uint64_t id, metapb::StoreState state) {
+  auto it = stores_.find(id);
+  if (it == stores_.end()) return Status::NotFound("store " + std::to_string(id) + " not found");
+  it->second.store.set_state(state);
+  return it->second.store;
 }
 
 bool StoreTable::IsServing(uint64_t id, int64_t now_ms) const {

@@ -21,7 +21,8 @@ class StoreTable {
  public:
   // Registers or updates a store. InvalidArgument for id 0 / empty address; Aborted when the
   // store is a tombstone; AlreadyExists when another live (non-tombstone) store already uses
-  // the address. Returns the stored copy (with last_heartbeat filled in).
+  // the address. A store PD marked Offline stays Offline whatever the request says. Returns
+  // the stored copy (with last_heartbeat filled in).
   Result<metapb::Store> Put(const metapb::Store& store, int64_t now_ms);
   // Loads a persisted store at startup (no checks).
   void Load(const metapb::Store& store, int64_t now_ms);
@@ -30,6 +31,10 @@ class StoreTable {
 
   const metapb::Store* Get(uint64_t id) const;
   bool IsDown(uint64_t id, int64_t now_ms) const;
+  // Milliseconds since the store's last heartbeat (or registration / PD start); 0 if unknown.
+  int64_t SinceLastSeenMs(uint64_t id, int64_t now_ms) const;
+  // Sets the state of a known store (no checks). NotFound for an unknown store.
+  Result<metapb::Store> SetState(uint64_t id, metapb::StoreState state);
   // True when the store exists, is Up (not Offline/Tombstone) and is not down.
   bool IsServing(uint64_t id, int64_t now_ms) const;
   // StoreInfo of one store (region_count left for the caller to fill).

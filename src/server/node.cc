@@ -238,7 +238,7 @@ void Node::RegionHeartbeat(const metapb::Region& region) {
     fn = size_fn_;
   }
   if (fn) fn(region, &info.approximate_size, &info.approximate_keys);
-  Status s = pd_->RegionHeartbeat(info);
+  Status s = pd_->RegionHeartbeat(info).status();
   if (!s.ok()) LOG_DEBUG("region {} heartbeat: {}", region.id(), s.ToString());
 }
 

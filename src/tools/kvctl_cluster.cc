@@ -1,11 +1,13 @@
-// kvctl stores | regions | tso: read-only views of what PD knows.
+// kvctl stores | regions | tso: read-only views of what PD knows, with the replication health
+// of every region (see replica_report.h).
 #include <CLI/CLI.hpp>
-#include <chrono>
+#include <map>
 #include <string>
 
 #include "common/codec.h"
 #include "kv/keys.h"
 #include "tools/kvctl_common.h"
+#include "tools/replica_report.h"
 
 namespace brkv::tools {
 namespace {
@@ -23,28 +25,39 @@ std::string StateName(metapb::StoreState s) {
   }
 }
 
-std::string Ago(int64_t unix_nanos) {
-  if (unix_nanos <= 0) return "never";
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  double s = static_cast<double>(now - unix_nanos) / 1e9;
-  if (s < 0) s = 0;
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1fs ago", s);
-  return buf;
+// What kvctl needs to judge replication: every store by id and PD's target replica count.
+struct ReplicationView {
+  std::map<uint64_t, pdpb::StoreInfo> stores;
+  uint32_t target = 0;
+};
+
+Result<ReplicationView> LoadReplicationView(client::PdClient* pd) {
+  ReplicationView v;
+  ASSIGN_OR_RETURN(auto stores, pd->GetAllStores());
+  for (auto& s : stores) v.stores[s.store().id()] = std::move(s);
+  ASSIGN_OR_RETURN(client::ReplicationConfig cfg, pd->GetReplicationConfig());
+  v.target = cfg.target_replicas;
+  return v;
 }
 
 Status RunStores(KvctlContext* ctx) {
   ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
-  ASSIGN_OR_RETURN(auto stores, pd->GetAllStores());
-  TablePrinter t({"ID", "ADDRESS", "STATE", "HEALTH", "REGIONS", "USED", "LAST_HEARTBEAT"});
-  for (const auto& s : stores) {
-    t.AddRow({std::to_string(s.store().id()), s.store().address(), StateName(s.store().state()),
+  ASSIGN_OR_RETURN(ReplicationView view, LoadReplicationView(pd));
+  TablePrinter t({"ID", "ADDRESS", "STATE", "HEALTH", "LEADERS", "REGIONS", "USED",
+                  "LAST_HEARTBEAT"});
+  for (const auto& [id, s] : view.stores) {
+    t.AddRow({std::to_string(id), s.store().address(), StateName(s.store().state()),
               s.is_down() ? "down" : "up", std::to_string(s.region_count()),
-              std::to_string(s.used_size()), Ago(s.store().last_heartbeat())});
+              std::to_string(s.peer_count()), std::to_string(s.used_size()),
+              AgoMs(s.store().last_heartbeat() / 1000000)});
   }
   t.Print(ctx->out());
+  ASSIGN_OR_RETURN(auto regions, pd->ScanRegions("", "", 0));
+  size_t under = 0;
+  for (const auto& r : regions) {
+    under += DescribeReplicas(r, view.stores, view.target).under_replicated;
+  }
+  std::fprintf(ctx->out(), "%s\n", UnderReplicatedSummary(under, view.target).c_str());
   return Status::OK();
 }
 
@@ -79,22 +92,25 @@ Status RunRegions(KvctlContext* ctx, const RegionsFlags& f) {
   } else {
     ASSIGN_OR_RETURN(regions, pd->ScanRegions("", "", f.limit));
   }
-  TablePrinter t({"ID", "START", "END", "EPOCH", "LEADER_STORE", "PEERS", "SIZE", "KEYS"});
+  ASSIGN_OR_RETURN(ReplicationView view, LoadReplicationView(pd));
+  TablePrinter t({"ID", "START", "END", "EPOCH", "LEADER_STORE", "PEERS", "REPLICAS", "SIZE",
+                  "KEYS"});
+  size_t under = 0;
   for (const auto& r : regions) {
-    std::string peers;
-    for (const auto& p : r.region.peers()) {
-      if (!peers.empty()) peers += ",";
-      peers += std::to_string(p.store_id());
-    }
+    RegionReplicas rep = DescribeReplicas(r, view.stores, view.target);
+    under += rep.under_replicated;
     std::string leader = r.leader.store_id() ? std::to_string(r.leader.store_id()) : "none";
     t.AddRow(
         {std::to_string(r.region.id()), ShowRegionKey(*ctx, r.region.start_key(), false, f.decode),
          ShowRegionKey(*ctx, r.region.end_key(), true, f.decode),
          std::to_string(r.region.region_epoch().conf_ver()) + "/" +
              std::to_string(r.region.region_epoch().version()),
-         leader, peers, std::to_string(r.approximate_size), std::to_string(r.approximate_keys)});
+         leader, rep.peers,
+         std::to_string(rep.healthy_voters) + "/" + std::to_string(view.target),
+         std::to_string(r.approximate_size), std::to_string(r.approximate_keys)});
   }
   t.Print(ctx->out());
+  std::fprintf(ctx->out(), "%s\n", UnderReplicatedSummary(under, view.target).c_str());
   return Status::OK();
 }
 
@@ -108,14 +124,18 @@ Status RunTso(KvctlContext* ctx) {
 }  // namespace
 
 void AddClusterCommands(CLI::App* app, KvctlContext* ctx) {
-  app->add_subcommand("stores", "List the stores PD knows: id, address, state, health, regions")
+  app->add_subcommand("stores",
+                      "List the stores PD knows: id, address, state, health, leaders, regions "
+                      "(replicas held), then how many regions are under-replicated")
       ->callback([ctx] { ctx->set_action([ctx] { return RunStores(ctx); }); });
 
   auto flags = std::make_shared<RegionsFlags>();
   auto* regions = app->add_subcommand(
       "regions",
       "List regions in key order: id, start/end key (region key space: memcomparable-encoded "
-      "TiDB keys, 'r'+key for raw KV; shown in --format), epoch conf_ver/version, leader store");
+      "TiDB keys, 'r'+key for raw KV; shown in --format), epoch conf_ver/version, leader store, "
+      "peer stores (marked learner/down/pending/offline), healthy voters/target replicas; then "
+      "how many of the listed regions are under-replicated");
   regions->add_option("--limit", flags->limit, "at most N regions (0 = all)")
       ->check(CLI::NonNegativeNumber);
   regions->add_option("--key", flags->key,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "client/cluster.h"
 #include "common/codec.h"
@@ -57,6 +58,18 @@ Result<uint64_t> ParseUint64(std::string_view text, std::string_view what) {
                                    "': expected an unsigned decimal number");
   }
   return v;
+}
+
+std::string AgoMs(int64_t unix_ms) {
+  if (unix_ms <= 0) return "never";
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  double s = static_cast<double>(now - unix_ms) / 1e3;
+  if (s < 0) s = 0;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1fs ago", s);
+  return buf;
 }
 
 KvctlContext::KvctlContext() = default;

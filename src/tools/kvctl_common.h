@@ -111,12 +111,15 @@ class TablePrinter {
 
 // Parses a decimal uint64 ("what" names it in the error).
 Result<uint64_t> ParseUint64(std::string_view text, std::string_view what);
+// "3.2s ago" for a unix time in milliseconds; "never" for <= 0.
+std::string AgoMs(int64_t unix_ms);
 
 // Command groups.
 void AddClusterCommands(CLI::App* app, KvctlContext* ctx);  // stores, regions, tso
 void AddRawCommands(CLI::App* app, KvctlContext* ctx);      // raw put|get|delete|scan
 void AddTxnCommands(CLI::App* app, KvctlContext* ctx);      // txn put|get|delete|scan
 void AddAdminCommands(CLI::App* app, KvctlContext* ctx);    // split, scatter, gc
+void AddOperatorCommands(CLI::App* app, KvctlContext* ctx); // operator show|add, store delete
 // Tables, catalog, checksums and loaders: AddTableCommands in kvctl_table.h.
 
 }  // namespace brkv::tools

@@ -97,12 +97,13 @@ TEST_F(ToolsTest, PlaygroundServesKvctlStopsCleanlyAndRestartsWithData) {
   EXPECT_EQ((*pg)->lines()[0], "PD: " + pd);
   EXPECT_EQ((*pg)->lines()[1], "READY");
 
-  // stores: a header and two stores, both up.
+  // stores: a header, two stores, both up, and the under-replication summary.
   auto stores = Kvctl({"--pd", pd, "stores"});
   ASSERT_TRUE(stores.exit.success()) << stores.err;
   auto store_lines = itest::Lines(stores.out);
-  ASSERT_EQ(store_lines.size(), 3u) << stores.out;
-  for (size_t i = 1; i < store_lines.size(); ++i) {
+  ASSERT_EQ(store_lines.size(), 4u) << stores.out;
+  EXPECT_NE(store_lines[3].find("regions under-replicated (target "), std::string::npos);
+  for (size_t i = 1; i + 1 < store_lines.size(); ++i) {
     EXPECT_NE(store_lines[i].find(" up "), std::string::npos) << store_lines[i];
   }
   auto tso = Kvctl({"--pd", pd, "tso"});
@@ -162,7 +163,7 @@ TEST_F(ToolsTest, PlaygroundServesKvctlStopsCleanlyAndRestartsWithData) {
   auto one = Kvctl({"--pd", pd, "regions", "--key", "v"});
   ASSERT_TRUE(one.exit.success()) << one.err;
   auto one_lines = itest::Lines(one.out);
-  ASSERT_EQ(one_lines.size(), 2u) << one.out;
+  ASSERT_EQ(one_lines.size(), 3u) << one.out;  // header, the region, the summary
   std::string region_id = one_lines[1].substr(0, one_lines[1].find(' '));
   auto scatter = Kvctl({"--pd", pd, "scatter", region_id});
   EXPECT_TRUE(scatter.exit.success()) << scatter.err;
