@@ -87,8 +87,11 @@ class PdClient {
   // already region boundaries are skipped, so a retry after a failure is safe. An error means
   // at least one key could not be split (the message says why).
   Result<std::vector<uint64_t>> SplitRegions(const std::vector<std::string>& split_keys);
-  // Asks PD to spread the (empty) regions over the stores; returns ids that could not move
-  // (e.g. the region holds data, a store is down, the id is unknown). With one store, nothing
+  // Asks PD to spread the regions over the stores; returns ids that could not be scheduled.
+  // A single-peer region moves whole and must be empty (it fails when it holds data, a store
+  // is down or the id is unknown). A region with several peers gets a scatter-region operator
+  // that PD runs in the background (GetOperator tells when it is done); it fails when it
+  // already runs an operator or has a learner or an unhealthy peer. With one store, nothing
   // moves and nothing fails.
   Result<std::vector<uint64_t>> ScatterRegions(const std::vector<uint64_t>& region_ids);
 

@@ -319,6 +319,12 @@ Result<pdpb::Region> Cluster::GetRegionById(uint64_t id) const {
   return *r;
 }
 
+uint64_t Cluster::LeaderStoreOf(uint64_t region_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const pdpb::Region* r = regions_.GetById(region_id);
+  return r == nullptr ? 0 : r->leader().store_id();
+}
+
 std::vector<pdpb::Region> Cluster::ScanRegions(const std::string& start, const std::string& end,
                                                int limit) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -76,6 +76,8 @@ class Cluster {
   // NotFound when no region contains the key / has the id.
   Result<pdpb::Region> GetRegionByKey(const std::string& key) const;
   Result<pdpb::Region> GetRegionById(uint64_t id) const;
+  // The store of the region's leader; 0 when the region is unknown. Copies nothing.
+  uint64_t LeaderStoreOf(uint64_t region_id) const;
   std::vector<pdpb::Region> ScanRegions(const std::string& start, const std::string& end,
                                         int limit) const;
 

@@ -73,9 +73,8 @@ Status Coordinator::StartLocked(Operator op, bool alloc_failed, int64_t now_ms, 
 StoreLoads Coordinator::LoadsLocked(const std::vector<StoreView>& stores) const {
   StoreLoads loads = StoreLoads::From(stores);
   for (const auto& [id, op] : ops_.running()) {
-    auto region = cluster_->GetRegionById(id);
-    if (!region.ok()) continue;
-    loads.AddInfluence(op, region->leader().store_id());
+    uint64_t leader_store = cluster_->LeaderStoreOf(id);
+    if (leader_store != 0) loads.AddInfluence(op, leader_store);
   }
   return loads;
 }
@@ -205,31 +204,44 @@ Result<Operator> Coordinator::AddAdminOperator(pdpb::OperatorType type, uint64_t
   return *ops_.Running(region_id);
 }
 
-Status Coordinator::ScatterRegion(uint64_t region_id) {
+std::vector<Status> Coordinator::ScatterRegions(const std::vector<uint64_t>& region_ids) {
   const int64_t now = clock_->NowMs();
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(pdpb::Region item, cluster_->GetRegionById(region_id));
-  if (const Operator* running = ops_.Running(region_id)) {
-    return Status::Aborted("region " + std::to_string(region_id) + " already runs operator " +
-                           running->desc);
-  }
   const std::vector<StoreView> stores = cluster_->StoreViews();
-  bool alloc_failed = false;
-  auto alloc = [&]() -> uint64_t {
-    auto peer_id = ids_->Alloc();
-    if (!peer_id.ok()) {
-      alloc_failed = true;
-      return 0;
+  StoreLoads loads = LoadsLocked(stores);
+  std::vector<Status> out;
+  out.reserve(region_ids.size());
+  for (uint64_t id : region_ids) {
+    auto item = cluster_->GetRegionById(id);
+    if (!item.ok()) {
+      out.push_back(item.status());
+      continue;
     }
-    return *peer_id;
-  };
-  ASSIGN_OR_RETURN(std::optional<Operator> op,
-                   PlanScatter(ViewOf(item), stores, LoadsLocked(stores), alloc, now));
-  if (!op) {
-    LOG_INFO("scatter region {}: already well placed", region_id);
-    return Status::OK();
+    if (const Operator* running = ops_.Running(id)) {
+      out.push_back(Status::Aborted("region " + std::to_string(id) + " already runs operator " +
+                                    running->desc));
+      continue;
+    }
+    bool alloc_failed = false;
+    auto alloc = [&]() -> uint64_t {
+      auto peer_id = ids_->Alloc();
+      if (!peer_id.ok()) {
+        alloc_failed = true;
+        return 0;
+      }
+      return *peer_id;
+    };
+    auto planned = PlanScatter(ViewOf(*item), stores, loads, alloc, now);
+    if (!planned.ok() || !*planned) {
+      if (planned.ok()) LOG_INFO("scatter region {}: already well placed", id);
+      out.push_back(planned.status());
+      continue;
+    }
+    Operator op = std::move(**planned);
+    loads.AddInfluence(op, item->leader().store_id());
+    out.push_back(StartLocked(std::move(op), alloc_failed, now));
   }
-  return StartLocked(std::move(*op), alloc_failed, now);
+  return out;
 }
 
 Result<metapb::Store> Coordinator::DeleteStore(uint64_t store_id) {

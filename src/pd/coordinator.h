@@ -72,11 +72,13 @@ class Coordinator {
   // operator (a balance or scatter operator is replaced).
   Result<Operator> AddAdminOperator(pdpb::OperatorType type, uint64_t region_id, uint64_t store_id);
 
-  // Scatters a region with more than one peer by starting a scatter-region operator (does not
-  // wait for it). OK also when the region is already well placed. NotFound for an unknown
-  // region; Aborted when it runs an operator; Unavailable when it has a learner or unhealthy
-  // peers.
-  Status ScatterRegion(uint64_t region_id);
+  // Scatters regions with more than one peer by starting a scatter-region operator for each
+  // (does not wait for them); each plan counts the ones before it, so a batch spreads out.
+  // Returns one Status per id: OK also when the region is already well placed; NotFound for an
+  // unknown region; Aborted when it runs an operator; Unavailable when it has a learner or
+  // unhealthy peers.
+  std::vector<Status> ScatterRegions(const std::vector<uint64_t>& region_ids);
+  Status ScatterRegion(uint64_t region_id) { return ScatterRegions({region_id}).at(0); }
 
   // Marks a store Offline so its replicas move away (Tombstone at once if it holds none).
   // Returns the store as it is now. NotFound for an unknown store; Aborted for a tombstone, or

@@ -200,11 +200,10 @@ grpc::Status PdService::RegionHeartbeat(grpc::ServerContext*,
     SetStatus(resp->mutable_header(), s);
     return grpc::Status::OK;
   }
-  if (c_.coordinator != nullptr) {
-    pdpb::ResponseHeader header = resp->header();
-    *resp = c_.coordinator->OnRegionHeartbeat(item);
-    *resp->mutable_header() = std::move(header);
-  }
+  // At most one command for the leader: the next step of the region's operator.
+  pdpb::ResponseHeader header = resp->header();
+  *resp = c_.coordinator->OnRegionHeartbeat(item);
+  *resp->mutable_header() = std::move(header);
   return grpc::Status::OK;
 }
 

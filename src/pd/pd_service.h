@@ -17,6 +17,7 @@
 
 namespace brkv::pd {
 
+// Every component is required and must outlive the service.
 struct PdComponents {
   Cluster* cluster = nullptr;
   TimestampOracle* tso = nullptr;

@@ -134,13 +134,6 @@ uint64_t RegionScheduler::PickTarget(uint64_t source) {
 
 Status RegionScheduler::ScatterOne(uint64_t region_id) {
   ASSIGN_OR_RETURN(pdpb::Region region, cluster_->GetRegionById(region_id));
-  if (region.region().peers_size() > 1) {
-    if (coordinator_ == nullptr) {
-      return Status::NotSupported("region " + std::to_string(region_id) +
-                                  " has several peers and PD runs no coordinator");
-    }
-    return coordinator_->ScatterRegion(region_id);
-  }
   uint64_t source = LeaderStore(region);
   uint64_t target = PickTarget(source);
   if (target == 0) {
@@ -198,11 +191,32 @@ RegionScheduler::ScatterResult RegionScheduler::ScatterRegions(
   ids.erase(std::remove_if(ids.begin(), ids.end(),
                            [&](uint64_t id) { return id == 0 || !seen.insert(id).second; }),
             ids.end());
+  // Raft groups (several peers) are scattered by operators, as one batch; single-peer regions
+  // move whole, one by one.
+  std::vector<uint64_t> groups;
   for (uint64_t id : ids) {
-    Status s = ScatterOne(id);
+    auto region = cluster_->GetRegionById(id);
+    if (region.ok() && region->region().peers_size() > 1) {
+      groups.push_back(id);
+      continue;
+    }
+    Status s = region.ok() ? ScatterOne(id) : region.status();
     if (!s.ok()) {
       LOG_WARN("scatter region {} failed: {}", id, s.ToString());
       result.failed.push_back(id);
+    }
+  }
+  if (!groups.empty()) {
+    std::vector<Status> started;
+    if (coordinator_ != nullptr) {
+      started = coordinator_->ScatterRegions(groups);
+    } else {
+      started.assign(groups.size(), Status::NotSupported("PD runs no coordinator"));
+    }
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (started[i].ok()) continue;
+      LOG_WARN("scatter region {} failed: {}", groups[i], started[i].ToString());
+      result.failed.push_back(groups[i]);
     }
   }
   result.finished_percentage =

@@ -13,7 +13,7 @@
 // skipped; a region already removed from its source is put back when the target refuses it.
 // With a single serving store there is nowhere to move to: the region counts as scattered.
 // Regions with more than one peer are Raft groups: the coordinator starts a scatter-region
-// operator for each (Coordinator::ScatterRegion) and the call returns without waiting for it;
+// operator for each (Coordinator::ScatterRegions) and the call returns without waiting for them;
 // an id whose operator could not start is in `failed`.
 //
 // Thread-safety: thread-safe; scatters are serialised so load counts stay consistent.

@@ -61,7 +61,9 @@ Status RunScatter(KvctlContext* ctx, const ScatterFlags& f) {
     std::string list;
     for (uint64_t id : failed) list += (list.empty() ? "" : ",") + std::to_string(id);
     return Status::Aborted("PD could not scatter regions " + list +
-                           " (only empty regions can move; a busy or down store also refuses)");
+                           " (a single-peer region must be empty to move; a region that runs an "
+                           "operator or has a down or pending peer, or a busy or down store, "
+                           "also refuses)");
   }
   return Status::OK();
 }
@@ -104,7 +106,9 @@ void AddAdminCommands(CLI::App* app, KvctlContext* ctx) {
 
   auto cf = std::make_shared<ScatterFlags>();
   auto* scatter = app->add_subcommand(
-      "scatter", "Ask PD to spread regions over the stores: the given region ids, or all");
+      "scatter",
+      "Ask PD to spread regions over the stores: the given region ids, or all. A region with "
+      "several peers moves through an operator PD runs in the background (kvctl operator show)");
   scatter->add_option("ids", cf->ids, "region ids (default: every region)");
   scatter->callback([ctx, cf] { ctx->set_action([ctx, cf] { return RunScatter(ctx, *cf); }); });
 
