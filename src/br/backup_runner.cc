@@ -1,5 +1,7 @@
 #include "br/backup_runner.h"
 
+#include <set>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -58,8 +60,10 @@ struct BackupJob {
 bool IsIncremental(const BackupConfig& c) { return !c.last_backup_ts.empty(); }
 
 Status CheckStores(BackupJob* job) {
-  ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> stores, job->cluster->pd()->GetAllStores());
+  client::PdClient* pd = job->cluster->pd();
+  ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> stores, pd->GetAllStores());
   std::vector<std::string> down;
+  std::set<uint64_t> down_ids;
   std::string version;
   for (const pdpb::StoreInfo& s : stores) {
     if (s.store().state() == metapb::Tombstone) continue;
@@ -68,18 +72,34 @@ Status CheckStores(BackupJob* job) {
     }
     if (s.is_down() || s.store().state() != metapb::Up) {
       down.push_back(std::to_string(s.store().id()) + " (" + s.store().address() + ")");
+      down_ids.insert(s.store().id());
     }
   }
   job->cluster_version = version;
   if (stores.empty()) return Status::Unavailable("PD lists no store; is the cluster running?");
-  if (!down.empty() && job->config->check_requirements) {
-    std::string list;
-    for (const auto& d : down) list += (list.empty() ? "" : ", ") + d;
-    return Status::Unavailable("store " + list +
-                               " is down: the regions it leads cannot be backed up; bring it "
-                               "back (kvctl stores shows the state) or pass "
-                               "--check-requirements=false to try anyway");
+  if (down.empty() || !job->config->check_requirements) return Status::OK();
+  std::string list;
+  for (const auto& d : down) list += (list.empty() ? "" : ", ") + d;
+  // A region whose voters are mostly on down stores has no quorum, so no leader to back it up;
+  // with replicas elsewhere, a down store only moves leadership.
+  ASSIGN_OR_RETURN(std::vector<client::RegionInfo> regions, pd->ScanRegions("", "", 0));
+  for (const auto& r : regions) {
+    int voters = 0, alive = 0;
+    for (const auto& p : r.region.peers()) {
+      if (p.role() == metapb::Learner) continue;
+      ++voters;
+      alive += down_ids.count(p.store_id()) == 0;
+    }
+    if (voters > 0 && alive * 2 <= voters) {
+      return Status::Unavailable(
+          "store " + list + " is down and region " + std::to_string(r.region.id()) + " has " +
+          std::to_string(alive) + " of " + std::to_string(voters) +
+          " replicas on live stores (no quorum): it cannot be backed up; bring the store back "
+          "(kvctl stores shows the state) or pass --check-requirements=false to try anyway");
+    }
   }
+  LOG_WARN("store {} is down; every region still has a quorum, backing up from the live replicas",
+           list);
   return Status::OK();
 }
 

@@ -1,5 +1,7 @@
 #include "br/split_scatter.h"
 
+#include <thread>
+
 #include <algorithm>
 #include <set>
 
@@ -42,6 +44,38 @@ std::string RegionKeyOf(const std::string& key, client::SplitKeyForm form) {
       return key;
   }
   return key;
+}
+
+// Waits until no scattered region runs a PD operator any more, or `wait` passed.
+void WaitForScatter(client::Cluster* cluster, const std::set<uint64_t>& scattered,
+                    const std::vector<uint64_t>& failed, std::chrono::milliseconds wait) {
+  if (wait.count() <= 0 || cluster->pd() == nullptr) return;
+  std::set<uint64_t> running(scattered.begin(), scattered.end());
+  for (uint64_t id : failed) running.erase(id);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + wait;
+  while (!running.empty()) {
+    for (auto it = running.begin(); it != running.end();) {
+      auto op = cluster->pd()->GetOperator(*it);
+      // No operator (single-peer regions move at once), or one that ended: done.
+      if (!op.ok() || op->status() != pdpb::RUNNING) {
+        it = running.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (running.empty()) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      LOG_WARN("restore scatter: {} regions still have PD operators running after {} ms (first: "
+               "{}); the restore goes on",
+               running.size(), wait.count(), *running.begin());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // PD's operators take turns
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (took.count() > 0) LOG_INFO("restore scatter: PD's operators finished in {} ms", took.count());
 }
 
 }  // namespace
@@ -108,6 +142,7 @@ Result<SplitScatterReport> SplitAndScatter(client::Cluster* cluster,
         pending.size(), pending.front());
   }
   report.scatter_failed = std::move(pending);
+  WaitForScatter(cluster, to_scatter, report.scatter_failed, options.scatter_wait);
   return report;
 }
 

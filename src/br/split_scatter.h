@@ -19,6 +19,8 @@
 // thread-safe cluster client).
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -58,6 +60,11 @@ struct SplitScatterOptions {
   int scatter_rounds = 3;
   // Pauses between scatter rounds. Default: 200 ms growing to 2 s.
   BackoffOptions scatter_backoff{200, 2000, 60000, 0};
+  // A replicated region is scattered by PD operators that run after ScatterRegions returns
+  // (adding and removing peers, moving leaders); wait this long for them to finish before the
+  // data moves in (BR's WaitForScatterRegions), then go on regardless. 0 = do not wait.
+  // Default: 60 s.
+  std::chrono::milliseconds scatter_wait{60000};
 };
 
 struct SplitScatterReport {

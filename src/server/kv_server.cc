@@ -186,6 +186,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   no.pd_connect_timeout_ms = config.pd_connect_timeout_ms;
   no.store_heartbeat_ms = config.store_heartbeat_interval_ms;
   no.region_heartbeat_ms = config.region_heartbeat_interval_ms;
+  no.raft_tick_ms = config.raft_base_tick_interval_ms;
   auto node = Node::Join(no, d->regions.get(), d->engine.get());
   if (!node.ok()) return node.status();
   d->node = std::move(node).value();

@@ -1,6 +1,7 @@
 #include "server/node.h"
 
 #include "raftstore/store.h"
+#include "server/pd_command.h"
 
 #include <sys/statvfs.h>
 
@@ -227,19 +228,35 @@ void Node::StoreHeartbeat() {
 }
 
 void Node::RegionHeartbeat(const metapb::Region& region) {
+  raftstore::RaftStore* rs = regions_->raft();
+  if (rs == nullptr) return;
+  auto peer = rs->GetPeer(region.id());
+  if (!peer || !peer->initialized || peer->role != raft::StateRole::kLeader) return;
   client::RegionInfo info;
-  info.region = region;
-  for (const auto& p : region.peers()) {
-    if (p.store_id() == store_id_) info.leader = p;
+  info.region = peer->region;
+  for (const auto& p : peer->region.peers()) {
+    if (p.id() == peer->peer_id) info.leader = p;
   }
+  for (const auto& [p, ticks] : peer->down_peers) {
+    pdpb::PeerStats ps;
+    *ps.mutable_peer() = p;
+    ps.set_down_seconds(ticks * static_cast<uint64_t>(options_.raft_tick_ms) / 1000);
+    info.down_peers.push_back(std::move(ps));
+  }
+  info.pending_peers = peer->pending_peers;
   RegionSizeFn fn;
   {
     std::lock_guard<std::mutex> l(mu_);
     fn = size_fn_;
   }
-  if (fn) fn(region, &info.approximate_size, &info.approximate_keys);
-  Status s = pd_->RegionHeartbeat(info).status();
-  if (!s.ok()) LOG_DEBUG("region {} heartbeat: {}", region.id(), s.ToString());
+  if (fn) fn(info.region, &info.approximate_size, &info.approximate_keys);
+  auto resp = pd_->RegionHeartbeat(info);
+  if (!resp.ok()) {
+    LOG_DEBUG("region {} heartbeat: {}", region.id(), resp.status().ToString());
+    return;
+  }
+  // PD's next operator step for this region, if any.
+  ExecutePdCommand(rs, info.region, *resp);
 }
 
 void Node::StoreHeartbeatIfDue() {

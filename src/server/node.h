@@ -52,6 +52,8 @@ struct NodeOptions {
   int64_t store_heartbeat_ms = 1000;
   // Default: 5 s.
   int64_t region_heartbeat_ms = 5000;
+  // Raft's tick (RegionRaftOptions::tick_ms), to report how long a replica has been down.
+  int64_t raft_tick_ms = 200;
   // Software version reported to PD.
   std::string version = "0.1.0";
 };

@@ -1,5 +1,8 @@
 #include "harness/local_cluster.h"
 
+#include <csignal>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -160,6 +163,53 @@ Status LocalCluster::KillKv(int i) {
   Node& kv = kvs_.at(i);
   if (kv.proc) kv.proc->Kill();
   return Status::OK();
+}
+
+Status LocalCluster::WaitReplicatedAndBalanced(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string why = "PD did not answer";
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto cfg = pd_->GetReplicationConfig();
+    auto regions = pd_->ScanRegions("", "", 0);
+    auto stores = pd_->GetAllStores();
+    if (cfg.ok() && regions.ok() && stores.ok()) {
+      std::set<uint64_t> up, leading;
+      for (const auto& s : *stores) {
+        if (s.store().state() == metapb::Up && !s.is_down()) up.insert(s.store().id());
+      }
+      why.clear();
+      for (const auto& r : *regions) {
+        uint32_t voters = 0;
+        for (const auto& p : r.region.peers()) voters += p.role() != metapb::Learner;
+        if (voters != cfg->target_replicas || r.leader.id() == 0) {
+          why = "region " + std::to_string(r.region.id()) + " has " + std::to_string(voters) +
+                " of " + std::to_string(cfg->target_replicas) + " replicas";
+          break;
+        }
+        leading.insert(r.leader.store_id());
+      }
+      if (why.empty() && regions->size() >= up.size()) {
+        for (uint64_t id : up) {
+          if (!leading.count(id)) why = "store " + std::to_string(id) + " leads no region";
+        }
+      }
+      if (why.empty()) return Status::OK();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // PD's operators take turns
+  }
+  return Status::TimedOut("cluster not replicated and balanced in time: " + why);
+}
+
+Status LocalCluster::PauseKv(int i) {
+  Node& kv = kvs_.at(i);
+  if (!kv.proc) return Status::Aborted(kv.name + " is not running");
+  return kv.proc->Signal(SIGSTOP);
+}
+
+Status LocalCluster::ResumeKv(int i) {
+  Node& kv = kvs_.at(i);
+  if (!kv.proc) return Status::Aborted(kv.name + " is not running");
+  return kv.proc->Signal(SIGCONT);
 }
 
 Status LocalCluster::StopKv(int i, std::chrono::milliseconds grace) {

@@ -58,6 +58,9 @@ class LocalCluster {
 
   // SIGKILL node i and reap it. OK if it was not running.
   Status KillKv(int i);
+  // SIGSTOP / SIGCONT node i (a node that hangs, then wakes up).
+  Status PauseKv(int i);
+  Status ResumeKv(int i);
   // SIGTERM node i, SIGKILL after `grace`.
   Status StopKv(int i, std::chrono::milliseconds grace = std::chrono::seconds(10));
   // Starts node i again (same address, data and config) and waits until PD sees it serving
@@ -66,6 +69,11 @@ class LocalCluster {
   // Waits until every running kv-server's store is up with a heartbeat at or after
   // since_unix_ms. Fails early, with the log tail, if a server exits.
   Status WaitStoresUp(int64_t since_unix_ms, std::chrono::milliseconds timeout);
+
+  // Waits until every region has PD's target replica count (min(max-replicas, stores)) and a
+  // leader, and every live store leads at least one region when there are enough regions (PD's
+  // balance spreads them). For tests that expect work on every node.
+  Status WaitReplicatedAndBalanced(std::chrono::milliseconds timeout);
 
   // Prints the tail of every log in the cluster directory.
   void DumpLogs(size_t lines = 40) const;
