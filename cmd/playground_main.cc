@@ -11,9 +11,10 @@ int main(int argc, char** argv) {
   double stop_timeout_s = 10;
   CLI::App app{
       "Starts a local cluster: pd-server on 127.0.0.1:P and N kv-servers, node i on "
-      "127.0.0.1:P+1+i. Prints \"PD: 127.0.0.1:P\" and then \"READY\" once every store is up, "
-      "runs until SIGINT/SIGTERM, then stops the servers. Re-running on the same --data-dir "
-      "restarts the same cluster with its data.",
+      "127.0.0.1:P+1+i. Prints \"PD: 127.0.0.1:P\" and then \"READY\" once every store is up "
+      "and every region has its full replica count (min(max-replicas, stores)), runs until "
+      "SIGINT/SIGTERM, then stops the servers. Re-running on the same --data-dir restarts the "
+      "same cluster with its data.",
       "playground"};
   app.add_option("--kv", o.kv_count, "number of kv-servers")->required()->check(CLI::Range(1, 64));
   app.add_option("--data-dir", o.data_dir,

@@ -71,6 +71,8 @@ start_playground source 3 "$PORT_BASE"
 echo "== loading sysbench: $TABLES tables x $ROWS rows, spread over the stores"
 "$BIN/kvctl" --pd "$SRC_PD" load sysbench --db sbtest --tables "$TABLES" --rows "$ROWS"
 "$BIN/kvctl" --pd "$SRC_PD" stores
+echo "== every region has three replicas (REPLICAS column), leaders spread over the stores"
+"$BIN/kvctl" --pd "$SRC_PD" regions | tail -n 6
 
 echo "== br backup full -> local://$BACKUP"
 "$BIN/br" backup full --pd "$SRC_PD" -s "local://$BACKUP" --log-file "$WORK/backup.log" |

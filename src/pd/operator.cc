@@ -68,6 +68,22 @@ bool StepDone(const OpStep& step, const metapb::Region& region, const metapb::Pe
   return false;
 }
 
+bool StepPossible(const OpStep& step, const metapb::Region& region) {
+  switch (step.kind) {
+    case StepKind::kAddLearner:
+      for (const auto& p : region.peers()) {
+        if (p.store_id() == step.peer.store_id() && p.id() != step.peer.id()) return false;
+      }
+      return true;
+    case StepKind::kPromoteLearner:
+    case StepKind::kTransferLeader:
+      return Find(region, step.peer.id()) != nullptr;
+    case StepKind::kRemovePeer:
+      return true;
+  }
+  return true;
+}
+
 OpStatus Operator::Update(const metapb::Region& region, const metapb::Peer& leader,
                           int64_t now_ms) {
   if (status != OpStatus::kRunning) return status;
@@ -82,6 +98,12 @@ OpStatus Operator::Update(const metapb::Region& region, const metapb::Peer& lead
   }
   // Someone else changed the membership: conf_ver is beyond what our finished steps explain.
   if (region.region_epoch().conf_ver() > start_conf_ver + ConfChangesThrough(steps, current) + 1) {
+    status = OpStatus::kCancelled;
+    return status;
+  }
+  // The next step can no longer be carried out (the node would refuse it forever): another peer
+  // already sits on the store we add to, or the peer to promote or to lead is gone.
+  if (!StepPossible(steps[current], region)) {
     status = OpStatus::kCancelled;
     return status;
   }

@@ -61,5 +61,9 @@ struct Operator {
 
 // Whether `step` is already reflected in the region.
 bool StepDone(const OpStep& step, const metapb::Region& region, const metapb::Peer& leader);
+// Whether `step` (not done yet) can still be carried out on the region: false when another peer
+// already sits on the store a learner is added to, or the peer to promote / to lead is gone.
+// Update cancels an operator whose next step is impossible.
+bool StepPossible(const OpStep& step, const metapb::Region& region);
 
 }  // namespace brkv::pd

@@ -113,6 +113,21 @@ TEST(OperatorControllerTest, RegionChangedUnderTheOperatorCancelsIt) {
   EXPECT_EQ(c.Get(7)->status, OpStatus::kCancelled);
 }
 
+TEST(OperatorControllerTest, StepTheNodeWouldRefuseForeverCancelsIt) {
+  OperatorController c;
+  Region r = TwoVoters();
+  ASSERT_TRUE(c.Add(AddVoterOn3(r, 0), 0).ok());
+  // Another learner of the region appeared on store 3 (an earlier operator, a split of a parent
+  // that was adding one): the node refuses a second peer there, so the operator must go.
+  auto* other = r.region.add_peers();
+  other->set_id(45);
+  other->set_store_id(3);
+  other->set_role(metapb::Learner);
+  r.region.mutable_region_epoch()->set_conf_ver(3);
+  EXPECT_FALSE(c.Dispatch(r.region, r.leader, 1).has_change_peer());
+  EXPECT_EQ(c.Get(7)->status, OpStatus::kCancelled);
+}
+
 TEST(OperatorControllerTest, HistoryIsBoundedAndNewestFirst) {
   OperatorController c(/*history_limit=*/2);
   Region r = TwoVoters();

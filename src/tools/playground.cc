@@ -237,6 +237,26 @@ class Playground {
     return Status::OK();
   }
 
+  static Result<bool> FullyReplicated(client::PdClient* pd, std::string* waiting_for) {
+    ASSIGN_OR_RETURN(client::ReplicationConfig cfg, pd->GetReplicationConfig());
+    ASSIGN_OR_RETURN(std::vector<client::RegionInfo> regions, pd->ScanRegions("", "", 0));
+    if (regions.empty()) {
+      *waiting_for = "the first region";
+      return false;
+    }
+    for (const auto& r : regions) {
+      uint32_t voters = 0;
+      for (const auto& p : r.region.peers()) voters += p.role() != metapb::Learner;
+      if (voters < cfg.target_replicas || r.leader.id() == 0) {
+        *waiting_for = "region " + std::to_string(r.region.id()) + " to have " +
+                       std::to_string(cfg.target_replicas) + " replicas and a leader (has " +
+                       std::to_string(voters) + ")";
+        return false;
+      }
+    }
+    return true;
+  }
+
   Status WaitReady() {
     auto deadline = Clock::now() + std::chrono::milliseconds(o_.ready_timeout_ms);
     std::unique_ptr<client::PdClient> pd;
@@ -262,7 +282,13 @@ class Playground {
         std::vector<std::string> addresses;
         for (const auto& kv : kvs_) addresses.push_back(kv.address);
         auto up = StoresUp(pd.get(), addresses, launch_unix_ms_, &waiting_for);
-        if (up.ok() && *up) return Status::OK();
+        // Writes are only as safe as the replica count: READY waits until every region has
+        // min(max-replicas, stores) voters and a leader.
+        if (up.ok() && *up) {
+          auto replicated = FullyReplicated(pd.get(), &waiting_for);
+          if (replicated.ok() && *replicated) return Status::OK();
+          if (!replicated.ok()) waiting_for = "PD (" + replicated.status().ToString() + ")";
+        }
         if (!up.ok()) waiting_for = "PD (" + up.status().ToString() + ")";
       }
       if (Clock::now() >= deadline) {
