@@ -340,7 +340,10 @@ TEST_F(RestoreTest, TableAndDbRestoresIntoFourNodesAndTheSecondRestoreIsRefused)
   ExpectTablesEqualSource(*target, kTables);
   ExpectNothingStaged(*target);
 
-  // The restored data is spread over the stores (split + scatter before the data moved).
+  // The restored data is spread over the stores (split + scatter before the data moved, then
+  // PD's balance for regions whose scatter was refused while PD was still replicating them).
+  Status balanced = target->procs->WaitReplicatedAndBalanced(std::chrono::seconds(90));
+  ASSERT_TRUE(balanced.ok()) << balanced.ToString();
   std::set<uint64_t> stores;
   auto ts = target->client->GetTS();
   ASSERT_TRUE(ts.ok());
