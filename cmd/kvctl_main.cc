@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   brkv::tools::AddTxnCommands(&app, &ctx);
   brkv::tools::AddAdminCommands(&app, &ctx);
   brkv::tools::AddOperatorCommands(&app, &ctx);
+  brkv::tools::AddConsistencyCommands(&app, &ctx);
   brkv::tools::AddTableCommands(&app, &ctx);
 
   try {

@@ -197,6 +197,8 @@ void RaftStore::ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatc
   if (req.has_admin_request()) {
     if (req.admin_request().cmd_type() == raft_cmdpb::BatchSplit) {
       ApplySplit(p, req, wb, res, resp);
+    } else if (req.admin_request().cmd_type() == raft_cmdpb::ComputeHash) {
+      ApplyComputeHash(p, e, req, wb, resp);
     }
     return;
   }
@@ -243,6 +245,22 @@ void RaftStore::ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatc
         break;
     }
   }
+}
+
+void RaftStore::ApplyComputeHash(Peer* p, const eraftpb::Entry& e,
+                                 const raft_cmdpb::RaftCmdRequest& req, rocksdb::WriteBatch* wb,
+                                 raft_cmdpb::RaftCmdResponse* resp) {
+  // The hash must see exactly the entries before this one: write what this turn applied so
+  // far (not synced; the turn's final write syncs the WAL), then take the snapshot.
+  const Engines& eng = opts_.engines;
+  if (wb->Count() > 0) {
+    auto s = eng.db->Write(rocksdb::WriteOptions(), wb);
+    if (!s.ok()) raft::RaftFatal("raftstore: applying entries failed: " + s.ToString());
+    wb->Clear();
+  }
+  checker_->Schedule(p->region, e.index(), req.admin_request().compute_hash().context(),
+                     eng.db->GetSnapshot());
+  resp->mutable_admin_response()->set_cmd_type(raft_cmdpb::ComputeHash);
 }
 
 void RaftStore::ApplyConfChange(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,

@@ -524,6 +524,7 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
         break;
       }
       case raft_cmdpb::BatchSplit:
+      case raft_cmdpb::ComputeHash:
         s = p->raft->Propose(req.SerializeAsString());
         break;
       default: {

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "raftstore/consistency.h"
 #include "raftstore/engines.h"
 #include "raftstore/peer.h"
 #include "raftstore/transport.h"
@@ -125,6 +126,13 @@ class RaftStore {
   void Start(std::chrono::milliseconds tick);
   void Stop();
 
+  // The hash this replica computed when it applied the region's ComputeHash command with
+  // `context` (see consistency.h). TimedOut when it has not applied it within `timeout`.
+  Result<RegionHash> WaitRegionHash(uint64_t region_id, const std::string& context,
+                                    std::chrono::milliseconds timeout) {
+    return checker_->Wait(region_id, context, timeout);
+  }
+
   // ---- introspection (copies) ----
   std::optional<PeerInfo> GetPeer(uint64_t region_id) const;
   std::vector<PeerInfo> Peers() const;
@@ -132,7 +140,8 @@ class RaftStore {
   uint64_t store_id() const { return opts_.store_id; }
 
  private:
-  explicit RaftStore(const StoreOptions& o) : opts_(o) {}
+  explicit RaftStore(const StoreOptions& o)
+      : opts_(o), checker_(std::make_unique<ConsistencyChecker>(o.engines)) {}
   struct Inbox {
     int ticks = 0;
     std::vector<raft_serverpb::RaftMessage> msgs;
@@ -180,6 +189,8 @@ class RaftStore {
   Status CheckIngestMeta(const Peer& p, const import_sstpb::SSTMeta& m) const;
   void ApplyNormal(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb, ApplyResult* res,
                    raft_cmdpb::RaftCmdResponse* resp);
+  void ApplyComputeHash(Peer* p, const eraftpb::Entry& e, const raft_cmdpb::RaftCmdRequest& req,
+                        rocksdb::WriteBatch* wb, raft_cmdpb::RaftCmdResponse* resp);
   void ApplyConfChange(Peer* p, const eraftpb::Entry& e, rocksdb::WriteBatch* wb,
                        ApplyResult* res, raft_cmdpb::RaftCmdResponse* resp);
   void ApplySplit(Peer* p, const raft_cmdpb::RaftCmdRequest& req, rocksdb::WriteBatch* wb,
@@ -189,6 +200,7 @@ class RaftStore {
   void Complete(Peer* p, const eraftpb::Entry& e, raft_cmdpb::RaftCmdResponse resp, Deferred* d);
 
   const StoreOptions opts_;
+  const std::unique_ptr<ConsistencyChecker> checker_;
   std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;
   Inbox inbox_;  // GUARDED_BY(inbox_mu_)

@@ -11,6 +11,7 @@
 #include "client/pd_client.h"
 #include "common/logging.h"
 #include "raftstore/raft_client.h"
+#include "server/consistency_service.h"
 #include "server/engine.h"
 #include "server/node.h"
 #include "server/region_manager.h"
@@ -45,6 +46,7 @@ struct KvServer::Impl {
   std::unique_ptr<RegionManager> regions;
   std::unique_ptr<TxnStore> txn;
   std::unique_ptr<TikvService> service;
+  std::unique_ptr<ConsistencyService> consistency;
   std::vector<std::unique_ptr<grpc::Service>> extra_services;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<Node> node;
@@ -82,6 +84,7 @@ void KvServer::Impl::Shutdown() {
   split_checker.reset();
   grpc_server.reset();
   extra_services.clear();
+  consistency.reset();
   service.reset();
   splitter.reset();
   pd.store(nullptr);
@@ -147,6 +150,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   d->regions = std::move(regions).value();
   d->txn = std::make_unique<TxnStore>(d->engine.get());
   d->service = std::make_unique<TikvService>(d->regions.get(), d->txn.get(), nullptr);
+  d->consistency = std::make_unique<ConsistencyService>(d->regions.get());
   for (const ServiceFactory& factory : options.extra_services) {
     auto extra = factory(ServiceContext{&d->config, d->engine.get(), d->regions.get()});
     if (!extra.ok()) return extra.status();
@@ -168,6 +172,7 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
   builder.RegisterService(d->service.get());
+  builder.RegisterService(d->consistency.get());
   for (const auto& extra : d->extra_services) builder.RegisterService(extra.get());
   d->grpc_server = builder.BuildAndStart();
   if (!d->grpc_server || d->port == 0) {

@@ -287,7 +287,7 @@ std::shared_ptr<RegionState> RegionManager::State(uint64_t region_id) {
   auto& st = states_[region_id];
   if (!st) {
     st = std::make_shared<RegionState>();
-    st->marked_for_check = mark_new_;
+    st->marked_for_check = true;
   }
   return st;
 }
@@ -572,13 +572,44 @@ void RegionManager::Notify(const std::vector<metapb::Region>& changed, bool remo
   if (listener) listener(changed, removed);
 }
 
+Result<raftstore::RegionHash> RegionManager::ComputeHash(uint64_t region_id,
+                                                        const std::string& context,
+                                                        errorpb::Error* err) {
+  raftstore::RaftStore* rs = raft();
+  std::optional<raftstore::PeerInfo> p;
+  if (rs != nullptr) p = rs->GetPeer(region_id);
+  if (!p || !p->initialized) return FailWithRegionError(RegionNotFoundError(region_id), err);
+  if (p->role != raft::StateRole::kLeader || p->blocked) {
+    const metapb::Peer* leader =
+        p->leader_id != p->peer_id ? PeerById(p->region, p->leader_id) : nullptr;
+    return FailWithRegionError(NotLeaderError(region_id, leader), err);
+  }
+  raft_cmdpb::RaftCmdRequest req;
+  req.mutable_header()->set_region_id(region_id);
+  *req.mutable_header()->mutable_region_epoch() = p->region.region_epoch();
+  auto* admin = req.mutable_admin_request();
+  admin->set_cmd_type(raft_cmdpb::ComputeHash);
+  admin->mutable_compute_hash()->set_context(context);
+  RETURN_IF_ERROR(raftstore::ProposeAndWait(rs, std::move(req), propose_timeout(), err));
+  return rs->WaitRegionHash(region_id, context, propose_timeout());
+}
+
+Result<raftstore::RegionHash> RegionManager::WaitHash(uint64_t region_id,
+                                                     const std::string& context,
+                                                     int64_t timeout_ms, errorpb::Error* err) {
+  raftstore::RaftStore* rs = raft();
+  if (rs == nullptr || !rs->GetPeer(region_id)) {
+    return FailWithRegionError(RegionNotFoundError(region_id), err);
+  }
+  return rs->WaitRegionHash(region_id, context, std::chrono::milliseconds(timeout_ms));
+}
+
 void RegionManager::AddWrittenBytes(uint64_t region_id, uint64_t bytes) {
   State(region_id)->written_bytes.fetch_add(bytes);
 }
 
 void RegionManager::MarkAllForCheck() {
   std::lock_guard<std::mutex> l(mu_);
-  mark_new_ = true;
   for (auto& [id, st] : states_) st->marked_for_check = true;
 }
 

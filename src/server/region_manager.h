@@ -48,6 +48,7 @@
 #include "proto/errorpb.pb.h"
 #include "proto/kvrpcpb.pb.h"
 #include "proto/metapb.pb.h"
+#include "raftstore/consistency.h"
 #include "proto/pdpb.pb.h"
 #include "proto/import_sstpb.pb.h"
 #include "server/engine.h"
@@ -206,6 +207,18 @@ class RegionManager {
                                                  const std::vector<pdpb::SplitID>& ids,
                                                  errorpb::Error* err);
 
+  // ---- consistency check (see raftstore/consistency.h) ----
+  // On the leader: proposes ComputeHash{context} for the region and returns this replica's
+  // hash once it applied it (with the log index every replica hashes at). Region errors as
+  // CheckContext (NotLeader, EpochNotMatch after a concurrent split); TimedOut.
+  Result<raftstore::RegionHash> ComputeHash(uint64_t region_id, const std::string& context,
+                                            errorpb::Error* err);
+  // On any replica: the hash this replica computed for the check `context`, waiting up to
+  // `timeout_ms` for it to apply the command. RegionNotFound when the region has no replica
+  // here; TimedOut.
+  Result<raftstore::RegionHash> WaitHash(uint64_t region_id, const std::string& context,
+                                         int64_t timeout_ms, errorpb::Error* err);
+
   void SetChangeListener(ChangeListener listener);
 
   // ---- size accounting for the split checker ----
@@ -242,7 +255,6 @@ class RegionManager {
   mutable std::mutex mu_;
   std::optional<StoreIdent> ident_;                           // GUARDED_BY(mu_)
   std::map<uint64_t, std::shared_ptr<RegionState>> states_;   // GUARDED_BY(mu_)
-  bool mark_new_ = true;                                      // GUARDED_BY(mu_)
   ChangeListener listener_;                                   // GUARDED_BY(mu_)
 };
 

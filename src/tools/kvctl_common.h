@@ -120,6 +120,7 @@ void AddRawCommands(CLI::App* app, KvctlContext* ctx);      // raw put|get|delet
 void AddTxnCommands(CLI::App* app, KvctlContext* ctx);      // txn put|get|delete|scan
 void AddAdminCommands(CLI::App* app, KvctlContext* ctx);    // split, scatter, gc
 void AddOperatorCommands(CLI::App* app, KvctlContext* ctx); // operator show|add, store delete
+void AddConsistencyCommands(CLI::App* app, KvctlContext* ctx);  // consistency-check
 // Tables, catalog, checksums and loaders: AddTableCommands in kvctl_table.h.
 
 }  // namespace brkv::tools

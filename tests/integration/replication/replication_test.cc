@@ -16,6 +16,7 @@
 
 #include "client/cluster.h"
 #include "harness/local_cluster.h"
+#include "harness/test_env.h"
 #include "kv/keys.h"
 
 namespace brkv::itest {
@@ -122,6 +123,29 @@ class ReplicationTest : public ::testing::Test {
     return sum;
   }
 
+  // `kvctl consistency-check` with the given extra arguments.
+  CommandResult ConsistencyCheck(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {BinPath("kvctl"), "--pd", cluster_->pd_address(),
+                                     "consistency-check"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = RunCommand(argv, 120s, cluster_->dir());
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CommandResult{};
+  }
+
+  // Every region's replicas (all three) hold the same data.
+  void ExpectReplicasAgree() {
+    auto r = ConsistencyCheck();
+    EXPECT_TRUE(r.exit.success()) << r.out << r.err;
+    auto lines = Lines(r.out);
+    ASSERT_GE(lines.size(), 2u) << r.out;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+      EXPECT_NE(lines[i].find(": 3 replicas agree"), std::string::npos) << lines[i];
+    }
+    EXPECT_NE(lines.back().find(" 0 inconsistent, 0 not verified"), std::string::npos)
+        << lines.back();
+  }
+
   std::unique_ptr<LocalCluster> cluster_;
   std::unique_ptr<client::Cluster> client_;
 };
@@ -168,12 +192,22 @@ TEST_F(ReplicationTest, KilledOrFrozenLeaderIsReplacedAndNothingAcknowledgedIsLo
     auto c = (*txn)->Commit();
     EXPECT_TRUE(c.ok()) << c.status().ToString();
   }
+  // A replica that cannot answer leaves its region unverified: never reported consistent.
+  {
+    auto r = ConsistencyCheck({"--check-timeout", "3"});
+    EXPECT_FALSE(r.exit.success()) << r.out;
+    auto err = Lines(r.err);
+    ASSERT_EQ(err.size(), 1u) << r.err;
+    EXPECT_NE(err[0].find("could not be verified"), std::string::npos) << err[0];
+    EXPECT_EQ(r.out.find("replicas agree"), std::string::npos) << r.out;
+  }
   ASSERT_TRUE(cluster_->ResumeKv(*leader2).ok());
   auto ts2 = client_->GetTS();
   ASSERT_TRUE(ts2.ok());
   auto v = client_->GetSnapshot(*ts2).Get("k/after-pause");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, "y");
+  ExpectReplicasAgree();
 }
 
 TEST_F(ReplicationTest, BankTotalNeverChangesUnderNemesisAndNoAcknowledgedTransferIsLost) {
@@ -293,6 +327,8 @@ TEST_F(ReplicationTest, BankTotalNeverChangesUnderNemesisAndNoAcknowledgedTransf
                                << history << ")";
   }
   ASSERT_TRUE(WaitFullyReplicated(3, 60s).ok());
+  // After all the kills, pauses, transfers and splits, every replica holds the same data.
+  ExpectReplicasAgree();
 }
 
 }  // namespace
