@@ -1,101 +1,27 @@
 #include "pd/config.h"
 
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <limits>
-#include <map>
-#include <sstream>
-#include <toml.hpp>
+#include <utility>
+
+#include "common/toml_schema.h"
 
 namespace brkv::pd {
 
 namespace {
 
-// toml11 explains a syntax error over several lines; the first names the problem.
-std::string FirstLine(const std::string& what) {
-  std::string first = what.substr(0, what.find('\n'));
-  const std::string tag = "[error] ";
-  if (first.rfind(tag, 0) == 0) first = first.substr(tag.size());
-  return first;
-}
-
-// One config key: a setter from a TOML value. Setters throw on a type mismatch (caught at the
-// adapter boundary in ApplyTable) or return a Status for a bad format or range.
-using Setter = std::function<Status(const toml::value&)>;
-
-Setter String(std::string* out) {
-  return [out](const toml::value& v) {
-    *out = toml::get<std::string>(v);
-    return Status::OK();
-  };
-}
-
-Setter Uint32(uint32_t* out, int64_t max) {
-  return [out, max](const toml::value& v) -> Status {
-    int64_t n = toml::get<int64_t>(v);
-    if (n < 0 || n > max) {
-      return Status::InvalidArgument("must be between 0 and " + std::to_string(max));
-    }
-    *out = static_cast<uint32_t>(n);
-    return Status::OK();
-  };
-}
-
-Setter Duration(int64_t* out) {
-  return [out](const toml::value& v) -> Status {
-    if (v.is_integer()) {
-      ASSIGN_OR_RETURN(*out, ParseGoDurationMs(std::to_string(v.as_integer())));
-      return Status::OK();
-    }
-    ASSIGN_OR_RETURN(*out, ParseGoDurationMs(toml::get<std::string>(v)));
-    return Status::OK();
-  };
-}
-
-std::map<std::string, Setter> Schema(PdConfig* c) {
+// Binds every file key to its field of *c.
+void Bind(TomlSchema* schema, PdConfig* c) {
   ScheduleOptions& s = c->server.schedule;
-  return {
-      {"addr", String(&c->server.addr)},
-      {"data-dir", String(&c->server.data_dir)},
-      {"log-level", String(&c->log_level)},
-      {"log-file", String(&c->log_file)},
-      {"replication.max-replicas", Uint32(&s.replication.max_replicas, 9)},
-      {"schedule.max-store-down-time", Duration(&s.replication.max_store_down_time_ms)},
-      {"schedule.leader-schedule-limit", Uint32(&s.leader_schedule_limit, 1 << 20)},
-      {"schedule.region-schedule-limit", Uint32(&s.region_schedule_limit, 1 << 20)},
-  };
-}
-
-Status ApplyTable(const toml::value& table, const std::string& prefix,
-                  const std::map<std::string, Setter>& schema, const std::string& source) {
-  for (const auto& [key, value] : table.as_table()) {
-    const std::string full = prefix.empty() ? key : prefix + "." + key;
-    if (value.is_table()) {
-      bool known_section = false;
-      for (const auto& [k, s] : schema) known_section |= k.rfind(full + ".", 0) == 0;
-      if (!known_section) {
-        return Status::InvalidArgument(source + ": unknown config section [" + full + "]");
-      }
-      RETURN_IF_ERROR(ApplyTable(value, full, schema, source));
-      continue;
-    }
-    auto it = schema.find(full);
-    if (it == schema.end()) {
-      return Status::InvalidArgument(source + ": unknown config key \"" + full + "\"");
-    }
-    Status s;
-    try {
-      s = it->second(value);
-    } catch (const std::exception&) {
-      return Status::InvalidArgument(source + ": config key \"" + full + "\" has the wrong type");
-    }
-    if (!s.ok()) {
-      return Status::InvalidArgument(source + ": config key \"" + full + "\": " + s.message());
-    }
-  }
-  return Status::OK();
+  schema->String("addr", &c->server.addr);
+  schema->String("data-dir", &c->server.data_dir);
+  schema->String("log-level", &c->log_level);
+  schema->String("log-file", &c->log_file);
+  schema->Uint32("replication.max-replicas", &s.replication.max_replicas, 9);
+  schema->Duration("schedule.max-store-down-time", &s.replication.max_store_down_time_ms,
+                   ParseGoDurationMs, IntegerDuration::kParsedAsText);
+  schema->Uint32("schedule.leader-schedule-limit", &s.leader_schedule_limit, 1 << 20);
+  schema->Uint32("schedule.region-schedule-limit", &s.region_schedule_limit, 1 << 20);
 }
 
 Status Validate(const PdConfig& c) {
@@ -164,16 +90,10 @@ Result<int64_t> ParseGoDurationMs(std::string_view text) {
 }
 
 Status ParsePdConfig(std::string_view text, const std::string& source, PdConfig* config) {
-  toml::value doc;
-  try {
-    std::istringstream in{std::string(text)};
-    doc = toml::parse(in, source);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(source + ": malformed TOML: " + FirstLine(e.what()));
-  }
   PdConfig updated = *config;
-  auto schema = Schema(&updated);
-  RETURN_IF_ERROR(ApplyTable(doc, "", schema, source));
+  TomlSchema schema;
+  Bind(&schema, &updated);
+  RETURN_IF_ERROR(schema.Apply(text, source));
   *config = std::move(updated);
   return Status::OK();
 }
@@ -181,15 +101,8 @@ Status ParsePdConfig(std::string_view text, const std::string& source, PdConfig*
 Result<PdConfig> BuildPdConfig(const PdFlags& flags) {
   PdConfig config;
   if (flags.config) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(*flags.config, ec)) {
-      return Status::IOError("cannot read config file " + *flags.config + ": no such regular file");
-    }
-    std::ifstream in(*flags.config, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (!in || in.bad()) return Status::IOError("cannot read config file " + *flags.config);
-    RETURN_IF_ERROR(ParsePdConfig(buf.str(), *flags.config, &config));
+    ASSIGN_OR_RETURN(std::string text, ReadConfigFile(*flags.config));
+    RETURN_IF_ERROR(ParsePdConfig(text, *flags.config, &config));
   }
   if (flags.data_dir) config.server.data_dir = *flags.data_dir;
   if (flags.addr) config.server.addr = *flags.addr;

@@ -1,14 +1,10 @@
 #include "server/config.h"
 
-#include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <sstream>
+#include <cstdint>
+#include <utility>
 
-#include <toml.hpp>
+#include "common/toml_schema.h"
 
 namespace brkv::server {
 
@@ -35,125 +31,35 @@ Status SplitNumberUnit(std::string_view s, uint64_t* number, std::string* unit) 
   return Status::OK();
 }
 
-// toml11 explains a syntax error over several lines: "[error] what", " --> file",
-// " 3 | text", ... Keep the first line and add the line number.
-std::string FirstLineWithLocation(const std::string& what) {
-  std::istringstream in(what);
-  std::string first;
-  std::getline(in, first);
-  const std::string tag = "[error] ";
-  if (first.rfind(tag, 0) == 0) first = first.substr(tag.size());
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t bar = line.find('|');
-    if (bar == std::string::npos) continue;
-    const std::string num = Trim(line.substr(0, bar));
-    if (!num.empty() && std::all_of(num.begin(), num.end(),
-                                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      return first + " (line " + num + ")";
-    }
-  }
-  return first;
-}
-
-// One config key: a setter from a TOML value. Setters throw toml::type_error on a type
-// mismatch (caught at the adapter boundary below) or return a Status for bad formats.
-using Setter = std::function<Status(const toml::value&)>;
-
-Setter String(std::string* out) {
-  return [out](const toml::value& v) {
-    *out = toml::get<std::string>(v);
-    return Status::OK();
-  };
-}
-Setter Bool(bool* out) {
-  return [out](const toml::value& v) {
-    *out = toml::get<bool>(v);
-    return Status::OK();
-  };
-}
-Setter Int(int* out) {
-  return [out](const toml::value& v) {
-    *out = static_cast<int>(toml::get<int64_t>(v));
-    return Status::OK();
-  };
-}
-Setter Size(uint64_t* out) {
-  return [out](const toml::value& v) -> Status {
-    if (v.is_integer()) {
-      if (v.as_integer() < 0) return Status::InvalidArgument("size must not be negative");
-      *out = static_cast<uint64_t>(v.as_integer());
-      return Status::OK();
-    }
-    ASSIGN_OR_RETURN(*out, ParseSize(toml::get<std::string>(v)));
-    return Status::OK();
-  };
-}
-Setter Duration(int64_t* out) {
-  return [out](const toml::value& v) -> Status {
-    if (v.is_integer()) {
-      *out = v.as_integer();
-      return Status::OK();
-    }
-    ASSIGN_OR_RETURN(*out, ParseDurationMs(toml::get<std::string>(v)));
-    return Status::OK();
-  };
-}
-
-std::map<std::string, Setter> Schema(ServerConfig* c) {
-  return {
-      {"addr", String(&c->addr)},
-      {"advertise-addr", String(&c->advertise_addr)},
-      {"pd", String(&c->pd)},
-      {"data-dir", String(&c->data_dir)},
-      {"log-level", String(&c->log_level)},
-      {"log-file", String(&c->log_file)},
-      {"server.grpc-concurrency", Int(&c->grpc_concurrency)},
-      {"server.pd-connect-timeout", Duration(&c->pd_connect_timeout_ms)},
-      {"server.store-heartbeat-interval", Duration(&c->store_heartbeat_interval_ms)},
-      {"server.region-heartbeat-interval", Duration(&c->region_heartbeat_interval_ms)},
-      {"server.graceful-shutdown-timeout", Duration(&c->graceful_shutdown_timeout_ms)},
-      {"storage.sync-write", Bool(&c->sync_write)},
-      {"storage.block-cache-size", Size(&c->block_cache_size)},
-      {"coprocessor.region-split-size", Size(&c->region_split_size)},
-      {"coprocessor.split-check-interval", Duration(&c->split_check_interval_ms)},
-      {"gc.poll-interval", Duration(&c->gc_poll_interval_ms)},
-      {"raftstore.raft-base-tick-interval", Duration(&c->raft_base_tick_interval_ms)},
-      {"raftstore.raft-election-timeout-ticks", Int(&c->raft_election_timeout_ticks)},
-      {"raftstore.raft-heartbeat-ticks", Int(&c->raft_heartbeat_ticks)},
-      {"raftstore.max-peer-down-duration", Duration(&c->max_peer_down_duration_ms)},
-  };
-}
-
-Status ApplyTable(const toml::value& table, const std::string& prefix,
-                  const std::map<std::string, Setter>& schema, const std::string& source) {
-  for (const auto& [key, value] : table.as_table()) {
-    const std::string full = prefix.empty() ? key : prefix + "." + key;
-    if (value.is_table()) {
-      bool known_section = false;
-      for (const auto& [k, s] : schema) known_section |= k.rfind(full + ".", 0) == 0;
-      if (!known_section) {
-        return Status::InvalidArgument(source + ": unknown config section [" + full + "]");
-      }
-      RETURN_IF_ERROR(ApplyTable(value, full, schema, source));
-      continue;
-    }
-    auto it = schema.find(full);
-    if (it == schema.end()) {
-      return Status::InvalidArgument(source + ": unknown config key \"" + full + "\"");
-    }
-    Status s;
-    try {
-      s = it->second(value);
-    } catch (const std::exception&) {
-      return Status::InvalidArgument(source + ": config key \"" + full +
-                                     "\" has the wrong type");
-    }
-    if (!s.ok()) {
-      return Status::InvalidArgument(source + ": config key \"" + full + "\": " + s.message());
-    }
-  }
-  return Status::OK();
+// Binds every file key to its field of *c.
+void Bind(TomlSchema* schema, ServerConfig* c) {
+  constexpr auto kMs = IntegerDuration::kMilliseconds;
+  schema->String("addr", &c->addr);
+  schema->String("advertise-addr", &c->advertise_addr);
+  schema->String("pd", &c->pd);
+  schema->String("data-dir", &c->data_dir);
+  schema->String("log-level", &c->log_level);
+  schema->String("log-file", &c->log_file);
+  schema->Int("server.grpc-concurrency", &c->grpc_concurrency);
+  schema->Duration("server.pd-connect-timeout", &c->pd_connect_timeout_ms, ParseDurationMs, kMs);
+  schema->Duration("server.store-heartbeat-interval", &c->store_heartbeat_interval_ms,
+                   ParseDurationMs, kMs);
+  schema->Duration("server.region-heartbeat-interval", &c->region_heartbeat_interval_ms,
+                   ParseDurationMs, kMs);
+  schema->Duration("server.graceful-shutdown-timeout", &c->graceful_shutdown_timeout_ms,
+                   ParseDurationMs, kMs);
+  schema->Bool("storage.sync-write", &c->sync_write);
+  schema->Size("storage.block-cache-size", &c->block_cache_size, ParseSize);
+  schema->Size("coprocessor.region-split-size", &c->region_split_size, ParseSize);
+  schema->Duration("coprocessor.split-check-interval", &c->split_check_interval_ms,
+                   ParseDurationMs, kMs);
+  schema->Duration("gc.poll-interval", &c->gc_poll_interval_ms, ParseDurationMs, kMs);
+  schema->Duration("raftstore.raft-base-tick-interval", &c->raft_base_tick_interval_ms,
+                   ParseDurationMs, kMs);
+  schema->Int("raftstore.raft-election-timeout-ticks", &c->raft_election_timeout_ticks);
+  schema->Int("raftstore.raft-heartbeat-ticks", &c->raft_heartbeat_ticks);
+  schema->Duration("raftstore.max-peer-down-duration", &c->max_peer_down_duration_ms,
+                   ParseDurationMs, kMs);
 }
 
 }  // namespace
@@ -203,17 +109,10 @@ Result<int64_t> ParseDurationMs(std::string_view s) {
 
 Status ParseServerConfig(std::string_view text, const std::string& source,
                          ServerConfig* config) {
-  toml::value doc;
-  try {
-    std::istringstream in{std::string(text)};
-    doc = toml::parse(in, source);
-  } catch (const std::exception& e) {
-    // toml11's message spans several lines; keep the first, which names the problem.
-    return Status::InvalidArgument(source + ": malformed TOML: " + FirstLineWithLocation(e.what()));
-  }
   ServerConfig updated = *config;
-  auto schema = Schema(&updated);
-  RETURN_IF_ERROR(ApplyTable(doc, "", schema, source));
+  TomlSchema schema;
+  Bind(&schema, &updated);
+  RETURN_IF_ERROR(schema.Apply(text, source));
   *config = std::move(updated);
   return Status::OK();
 }
@@ -264,19 +163,8 @@ Status ValidateServerConfig(const ServerConfig& c) {
 Result<ServerConfig> BuildServerConfig(const ServerFlags& flags) {
   ServerConfig config;
   if (flags.config) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(*flags.config, ec)) {
-      return Status::IOError("cannot read config file " + *flags.config +
-                             ": no such regular file");
-    }
-    std::ifstream in(*flags.config, std::ios::binary);
-    if (!in) {
-      return Status::IOError("cannot read config file " + *flags.config);
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) return Status::IOError("cannot read config file " + *flags.config);
-    RETURN_IF_ERROR(ParseServerConfig(buf.str(), *flags.config, &config));
+    ASSIGN_OR_RETURN(std::string text, ReadConfigFile(*flags.config));
+    RETURN_IF_ERROR(ParseServerConfig(text, *flags.config, &config));
   }
   if (flags.addr) config.addr = *flags.addr;
   if (flags.advertise_addr) config.advertise_addr = *flags.advertise_addr;

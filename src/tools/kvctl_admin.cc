@@ -1,11 +1,14 @@
 // kvctl split | scatter | gc: region and GC administration.
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "client/cluster.h"
 #include "tools/kvctl_common.h"
+#include "tools/region_scatter.h"
 
 namespace brkv::tools {
 namespace {
@@ -45,27 +48,50 @@ Status RunSplit(KvctlContext* ctx, const SplitFlags& f) {
 
 struct ScatterFlags {
   std::vector<uint64_t> ids;
+  double wait_s = 60;
 };
 
+std::string IdList(const std::vector<uint64_t>& ids) {
+  std::string list;
+  for (uint64_t id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  return list;
+}
+
+// Regions PD is still changing (right after a split, a new region is often still being
+// replicated) are waited for, as PD's and BR's scatter do, rather than refused.
 Status RunScatter(KvctlContext* ctx, const ScatterFlags& f) {
-  ASSIGN_OR_RETURN(client::Cluster * c, ctx->GetCluster());
+  if (f.wait_s < 0) return Status::InvalidArgument("--wait must not be negative");
+  ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
   std::vector<uint64_t> ids = f.ids;
   if (ids.empty()) {
-    ASSIGN_OR_RETURN(auto regions, c->pd()->ScanRegions("", "", 0));
+    ASSIGN_OR_RETURN(auto regions, pd->ScanRegions("", "", 0));
     for (const auto& r : regions) ids.push_back(r.region.id());
   }
-  ASSIGN_OR_RETURN(auto failed, c->admin()->ScatterRegions(ids));
-  std::fprintf(ctx->out(), "scattered %zu of %zu regions\n", ids.size() - failed.size(),
-               ids.size());
-  if (!failed.empty()) {
-    std::string list;
-    for (uint64_t id : failed) list += (list.empty() ? "" : ",") + std::to_string(id);
-    return Status::Aborted("PD could not scatter regions " + list +
-                           " (a single-peer region must be empty to move; a region that runs an "
-                           "operator or has a down or pending peer, or a busy or down store, "
-                           "also refuses)");
+  ScatterWaitOptions wo;
+  wo.wait = std::chrono::milliseconds(static_cast<int64_t>(f.wait_s * 1000));
+  wo.progress = [ctx](const std::string& line) {
+    std::fprintf(ctx->out(), "%s\n", line.c_str());
+    std::fflush(ctx->out());
+  };
+  ASSIGN_OR_RETURN(ScatterOutcome outcome, ScatterWhenReady(pd, ids, wo));
+  const size_t total = outcome.scattered.size() + outcome.refused.size() + outcome.busy.size();
+  std::fprintf(ctx->out(), "scattered %zu of %zu regions\n", outcome.scattered.size(), total);
+  std::string problems;
+  if (!outcome.refused.empty()) {
+    problems = "PD could not scatter regions " + IdList(outcome.refused) +
+               " (a single-peer region must be empty to move; a region with a down peer, or a "
+               "busy or down store, also refuses)";
   }
-  return Status::OK();
+  if (!outcome.busy.empty()) {
+    char waited[32];
+    std::snprintf(waited, sizeof(waited), "%gs", f.wait_s);
+    problems += (problems.empty() ? "" : "; ") + std::string("PD was still busy with regions ") +
+                IdList(outcome.busy) + " after " + waited + " (" + outcome.busy_reason +
+                "): see kvctl operator show " + std::to_string(outcome.busy.front()) +
+                ", then run kvctl scatter again, or pass a longer --wait";
+  }
+  if (problems.empty()) return Status::OK();
+  return outcome.refused.empty() ? Status::TimedOut(problems) : Status::Aborted(problems);
 }
 
 struct GcFlags {
@@ -108,8 +134,14 @@ void AddAdminCommands(CLI::App* app, KvctlContext* ctx) {
   auto* scatter = app->add_subcommand(
       "scatter",
       "Ask PD to spread regions over the stores: the given region ids, or all. A region with "
-      "several peers moves through an operator PD runs in the background (kvctl operator show)");
+      "several peers moves through an operator PD runs in the background (kvctl operator "
+      "show). A region PD is still changing (an operator running, replicas catching up, as "
+      "right after a split) is waited for, up to --wait, then scattered");
   scatter->add_option("ids", cf->ids, "region ids (default: every region)");
+  scatter
+      ->add_option("--wait", cf->wait_s,
+                   "seconds to wait in all for regions PD is still changing; 0: do not wait")
+      ->default_val(60);
   scatter->callback([ctx, cf] { ctx->set_action([ctx, cf] { return RunScatter(ctx, *cf); }); });
 
   auto gf = std::make_shared<GcFlags>();

@@ -1,11 +1,15 @@
-// kvctl stores / regions / operator / store delete against an in-process pd-server (real gRPC),
+// kvctl stores / regions / operator / store delete / scatter against an in-process pd-server
+// (real gRPC),
 // with the test playing every region leader: it reports the region and carries out PD's
 // commands.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/pd_client.h"
@@ -13,6 +17,7 @@
 #include "pd/pd_server.h"
 #include "pd/pd_test_util.h"
 #include "tools/kvctl_common.h"
+#include "tools/region_scatter.h"
 #include "tools/replica_report.h"
 
 namespace brkv::tools {
@@ -32,6 +37,7 @@ KvctlRun RunKvctl(const std::string& pd, std::vector<std::string> args) {
   app.add_option("--pd", ctx.options().pd);
   AddClusterCommands(&app, &ctx);
   AddOperatorCommands(&app, &ctx);
+  AddAdminCommands(&app, &ctx);
   args.insert(args.begin(), {"kvctl", "--pd", pd});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -256,6 +262,81 @@ TEST_F(KvctlOperatorTest, StoreDeleteMovesReplicasThenTombstones) {
   auto refused = Kvctl({"store", "delete", std::to_string(region_.region.peers(0).store_id())});
   EXPECT_EQ(refused.status.code(), Status::Code::kAborted);
   EXPECT_TRUE(Contains(refused.status.message(), "add a store first")) << refused.status.ToString();
+}
+
+// Right after the first heartbeat PD runs add-replica on the region: scatter waits for it (the
+// test, as the region's leader, carries it out only once the wait has begun), then scatters.
+TEST_F(KvctlOperatorTest, ScatterWaitsForTheRunningReplicaOperator) {
+  ASSERT_TRUE(pd_->RegionHeartbeat(region_).ok());
+  auto op = pd_->GetOperator(2);
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  ASSERT_EQ(op->status(), pdpb::RUNNING);
+  std::promise<std::string> first_progress;
+  ScatterWaitOptions wo;
+  wo.wait = std::chrono::seconds(60);
+  wo.poll = std::chrono::milliseconds(20);
+  int progress_lines = 0;
+  wo.progress = [&](const std::string& line) {
+    if (progress_lines++ == 0) first_progress.set_value(line);
+  };
+  auto outcome =
+      std::async(std::launch::async, [&] { return ScatterWhenReady(pd_.get(), {2}, wo); });
+  auto line = first_progress.get_future();
+  ASSERT_EQ(line.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(Contains(line.get(),
+                       "waiting up to 60s for PD to finish with 1 region before "
+                       "scattering it: region 2 runs operator add-replica"));
+  Converge();
+  auto r = outcome.get();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->scattered, std::vector<uint64_t>{2});
+  EXPECT_TRUE(r->refused.empty());
+  EXPECT_TRUE(r->busy.empty());
+  EXPECT_EQ(progress_lines, 1);  // one line per change in what is waited for
+}
+
+TEST_F(KvctlOperatorTest, ScatterReportsABusyRegionAtTheDeadlineAsOneLine) {
+  ASSERT_TRUE(pd_->RegionHeartbeat(region_).ok());  // add-replica runs and is never carried out
+  ScatterWaitOptions wo;
+  wo.wait = std::chrono::milliseconds(0);
+  bool progressed = false;
+  wo.progress = [&](const std::string&) { progressed = true; };
+  auto r = ScatterWhenReady(pd_.get(), {2, 2, 0}, wo);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->busy, std::vector<uint64_t>{2});
+  EXPECT_EQ(r->busy_reason, "region 2 runs operator add-replica");
+  EXPECT_TRUE(r->scattered.empty());
+  EXPECT_FALSE(progressed);
+
+  // PD's refusal of this single-peer region takes a while (it tries to reach the store), so
+  // the wait is long enough to be sure kvctl gets to wait.
+  const auto start = std::chrono::steady_clock::now();
+  auto run = Kvctl({"scatter", "2", "--wait", "2.5"});
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+  EXPECT_EQ(run.status.code(), Status::Code::kTimedOut) << run.status.ToString();
+  EXPECT_EQ(run.status.message(),
+            "PD was still busy with regions 2 after 2.5s (region 2 runs operator add-replica): "
+            "see kvctl operator show 2, then run kvctl scatter again, or pass a longer --wait");
+  EXPECT_TRUE(Contains(run.out,
+                       "s for PD to finish with 1 region before scattering it: region 2 runs "
+                       "operator add-replica\n"))
+      << run.out;
+  EXPECT_TRUE(Contains(run.out, "scattered 0 of 1 regions\n")) << run.out;
+  EXPECT_EQ(Kvctl({"scatter", "--wait", "-1"}).status.code(), Status::Code::kInvalidArgument);
+}
+
+// A region PD refuses while not busy with it (here: one PD does not know) is asked twice, then
+// reported at once, without waiting for the deadline.
+TEST_F(KvctlOperatorTest, ScatterRefusalWithoutABusyRegionFailsAtOnce) {
+  Converge();
+  const auto start = std::chrono::steady_clock::now();
+  auto run = Kvctl({"scatter", "99", "2"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(run.status.code(), Status::Code::kAborted) << run.status.ToString();
+  EXPECT_TRUE(Contains(run.status.message(), "PD could not scatter regions 99 ("))
+      << run.status.ToString();
+  EXPECT_TRUE(Contains(run.out, "scattered 1 of 2 regions\n")) << run.out;
+  EXPECT_FALSE(Contains(run.out, "waiting")) << run.out;
 }
 
 TEST(ReplicaReportTest, MarksPeersAndCountsHealthyVoters) {

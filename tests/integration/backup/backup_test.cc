@@ -6,17 +6,13 @@
 //   - a backup taken while churn runs equals the data at its backup ts (table checksums);
 //   - an incremental backup after churn holds exactly the changed keys, deletes included;
 //   - an encrypted backup's SSTs are not readable as plain SSTs, and no log shows the key;
-//   - a region split forced during the backup (failpoint backup.before-scan=sleep on the
-//     nodes) still gives a complete, verified backup;
-//   - a node killed (SIGKILL, not restarted) during the backup gives a non-zero exit naming the
-//     missing ranges and no backupmeta.
+//   - a snapshot behind the GC safe point is refused.
+// Splits and killed nodes during a backup: backup_fault_test.cc.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -26,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "br/meta_reader.h"
+#include "backup/backup_itest_util.h"
 #include "catalog/schema.h"
 #include "catalog/tablecodec.h"
 #include "client/cluster.h"
@@ -43,64 +39,27 @@
 #include "table/meta_reader.h"
 #include "table/sysbench_loader.h"
 #include "table/table_checksum.h"
-#include "tools/subprocess.h"
 
 namespace brkv {
 namespace {
 
 namespace fs = std::filesystem;
+using backup_itest::BackupContents;
+using backup_itest::BrRunner;
+using backup_itest::Env;
+using backup_itest::Exists;
+using backup_itest::ExpectOneErrorLine;
+using backup_itest::kDb;
+using backup_itest::ReadBackup;
+using backup_itest::SbTables;
+using backup_itest::StartEnv;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kDb[] = "sbtest";
 constexpr char kCryptKey[] = "00112233445566778899aabbccddeeff";
 
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::brkv::Status _s = (expr);                             \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
 // ---------------------------------------------------------------------------------------------
-// Helpers shared by every scenario.
-
-// A cluster, a client on it and sysbench data spread over every store.
-struct Env {
-  std::unique_ptr<itest::LocalCluster> cluster;
-  std::unique_ptr<client::Cluster> client;
-  std::vector<uint64_t> store_ids;
-};
-
-Result<std::unique_ptr<Env>> StartEnv(int tables, int64_t rows, int64_t rows_per_region,
-                                      const std::string& failpoints = "", int max_replicas = 3) {
-  auto env = std::make_unique<Env>();
-  if (!failpoints.empty()) ::setenv("BRKV_FAILPOINTS", failpoints.c_str(), 1);
-  itest::LocalClusterOptions lo;
-  lo.kv_count = 3;
-  lo.pd_extra_args = {"--max-replicas", std::to_string(max_replicas)};
-  auto cluster = itest::LocalCluster::Start(lo);
-  ::unsetenv("BRKV_FAILPOINTS");
-  if (!cluster.ok()) return cluster.status();
-  env->cluster = std::move(cluster).value();
-  for (int i = 0; i < env->cluster->kv_count(); ++i) {
-    ASSIGN_OR_RETURN(uint64_t id, env->cluster->KvStoreId(i));
-    env->store_ids.push_back(id);
-  }
-  client::ClusterOptions co;
-  co.pd_address = env->cluster->pd_address();
-  ASSIGN_OR_RETURN(env->client, client::Cluster::Connect(co));
-  table::SysbenchOptions so;
-  so.db = kDb;
-  so.tables = tables;
-  so.rows = rows;
-  so.rows_per_region = rows_per_region;
-  so.threads = 2;
-  ASSIGN_OR_RETURN(table::SysbenchReport report, table::LoadSysbench(env->client.get(), so));
-  (void)report;
-  return env;
-}
-
-std::string BrPath() { return itest::BinPath("br"); }
+// Helpers of these scenarios (those shared with the fault tests: backup_itest_util.h).
 
 // Store ids that hold at least one .sst under `dir` (local storage: "<store>/<name>.sst").
 std::set<uint64_t> StoresWithFiles(const std::string& dir) {
@@ -127,37 +86,6 @@ std::vector<std::string> SstFiles(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-bool Exists(const std::string& path) { return fs::exists(path); }
-
-struct BackupContents {
-  ::backup::BackupMeta meta;
-  std::vector<::backup::File> files;
-  std::vector<::backup::Schema> schemas;
-  std::vector<std::string> ddls;
-};
-
-Result<BackupContents> ReadBackup(const std::string& dir, const sst::CipherInfo& cipher = {}) {
-  ASSIGN_OR_RETURN(auto storage, storage::CreateStorageFromUrl("local://" + dir));
-  br::MetaReaderOptions ro;
-  ro.cipher = cipher;
-  ASSIGN_OR_RETURN(auto reader, br::MetaReader::Open(storage.get(), ro));
-  BackupContents c;
-  c.meta = reader->meta();
-  RETURN_IF_ERROR(reader->ForEachDataFile([&](const ::backup::File& f) {
-    c.files.push_back(f);
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(reader->ForEachSchema([&](const ::backup::Schema& s) {
-    c.schemas.push_back(s);
-    return Status::OK();
-  }));
-  RETURN_IF_ERROR(reader->ForEachDdl([&](std::string_view d) {
-    c.ddls.emplace_back(d);
-    return Status::OK();
-  }));
-  return c;
 }
 
 // One logical record of a backup SST, decoded.
@@ -211,38 +139,6 @@ Result<std::map<std::string, BackedUpKv>> ReadBackupKvs(const std::string& dir,
   return out;
 }
 
-class BrRunner {
- public:
-  explicit BrRunner(std::string scratch) : scratch_(std::move(scratch)) {}
-
-  itest::CommandResult Run(const std::vector<std::string>& args,
-                           milliseconds timeout = seconds(180)) {
-    std::vector<std::string> argv = {BrPath()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = itest::RunCommand(argv, timeout, scratch_);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : itest::CommandResult{};
-  }
-
- private:
-  std::string scratch_;
-};
-
-// Exactly one non-empty stderr line, "br: error: ...", and a non-zero exit.
-void ExpectOneErrorLine(const itest::CommandResult& r, const std::string& must_contain = "") {
-  EXPECT_FALSE(r.exit.success()) << "stdout: " << r.out;
-  EXPECT_FALSE(r.exit.signaled) << r.exit.ToString();
-  std::vector<std::string> lines;
-  for (const auto& l : itest::Lines(r.err)) {
-    if (!l.empty()) lines.push_back(l);
-  }
-  ASSERT_EQ(lines.size(), 1u) << "stderr: " << r.err;
-  EXPECT_EQ(lines[0].rfind("br: error:", 0), 0u) << lines[0];
-  if (!must_contain.empty()) {
-    EXPECT_NE(lines[0].find(must_contain), std::string::npos) << lines[0];
-  }
-}
-
 std::map<std::string, std::string> ScanTables(client::Cluster* cluster,
                                               const std::vector<int64_t>& table_ids, uint64_t ts) {
   std::map<std::string, std::string> out;
@@ -256,13 +152,6 @@ std::map<std::string, std::string> ScanTables(client::Cluster* cluster,
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   return out;
-}
-
-Result<std::vector<catalog::TableInfo>> SbTables(client::Cluster* cluster, uint64_t ts) {
-  table::SnapshotReader reader(cluster->GetSnapshot(ts));
-  table::MetaReader meta(&reader);
-  ASSIGN_OR_RETURN(catalog::DBInfo db, meta.FindDatabase(kDb));
-  return meta.ListTables(db.id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -740,138 +629,6 @@ TEST_F(BackupTest, SnapshotBehindTheGcSafePointIsRefused) {
   // A fresh snapshot is still fine.
   r = Backup({"table", "--db", kDb, "--table", "sbtest1"}, "gc-new");
   EXPECT_TRUE(r.exit.success()) << r.err;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fault scenarios, each on its own cluster whose nodes sleep before every backup piece.
-
-std::unique_ptr<tools::Subprocess> StartBr(const std::vector<std::string>& args,
-                                           const std::string& out_path) {
-  tools::SubprocessOptions so;
-  so.argv = {BrPath()};
-  so.argv.insert(so.argv.end(), args.begin(), args.end());
-  so.stdout_path = out_path + ".out";
-  so.stderr_path = out_path + ".err";
-  auto p = tools::Subprocess::Start(so);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  return p.ok() ? std::move(p).value() : nullptr;
-}
-
-TEST(BackupFaultTest, RegionSplitDuringTheBackupStillCompletes) {
-  auto env = StartEnv(1, 3000, 500, "backup.before-scan=sleep(700)");
-  ASSERT_TRUE(env.ok()) << env.status().ToString();
-  itest::TempDir dir("brkv-backup-split");
-  auto tables = SbTables((*env)->client.get(), (*env)->client->GetTS().value());
-  ASSERT_TRUE(tables.ok());
-  const int64_t tid = tables->at(0).id;
-  auto br = StartBr(
-      {"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s", "local://" + dir.Sub("b"),
-       "--log-file", dir.Sub("br.log"), "--concurrency", "1", "--backup-timeout", "60"},
-      dir.Sub("br"));
-  ASSERT_NE(br, nullptr);
-  // Split inside regions the nodes are about to back up (their snapshot comes after the sleep,
-  // so the planned epoch is stale by then).
-  std::this_thread::sleep_for(milliseconds(400));
-  std::vector<std::string> keys;
-  for (int h : {120, 370, 620, 1130, 1610, 2350, 2890}) keys.push_back(catalog::RecordKey(tid, h));
-  auto split = (*env)->client->admin()->SplitRegions(keys, client::SplitKeyForm::kTxnRawKey);
-  ASSERT_TRUE(split.ok()) << split.status().ToString();
-  auto exit = br->Wait(seconds(120));
-  ASSERT_TRUE(exit.ok());
-  const std::string log = itest::ReadFile(dir.Sub("br.log"));
-  ASSERT_TRUE(exit->success()) << itest::ReadFile(dir.Sub("br.err")) << log;
-  EXPECT_NE(log.find("fine-grained round"), std::string::npos)
-      << "the split should have sent some ranges to the fine-grained phase";
-  EXPECT_NE(itest::ReadFile(dir.Sub("br.out")).find("Full Backup success summary"),
-            std::string::npos);
-  auto c = ReadBackup(dir.Sub("b"));
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->schemas.size(), 1u);
-  EXPECT_EQ(c->schemas[0].total_kvs(), 6000u);
-  BrRunner runner(dir.path());
-  auto v = runner.Run({"validate", "checksum", "-s", "local://" + dir.Sub("b")});
-  EXPECT_TRUE(v.exit.success()) << v.err;
-}
-
-// With three replicas a node's death only moves leadership: the fine-grained phase backs the
-// node's regions up from their new leaders, whether the node died before the backup started or
-// in the middle of it.
-TEST(BackupFaultTest, NodeKilledBeforeOrDuringTheBackupStillGivesACompleteBackup) {
-  auto env = StartEnv(1, 3000, 300, "backup.before-scan=sleep(300)");
-  ASSERT_TRUE(env.ok()) << env.status().ToString();
-  Status balanced = (*env)->cluster->WaitReplicatedAndBalanced(seconds(90));
-  ASSERT_TRUE(balanced.ok()) << balanced.ToString();
-  itest::TempDir dir("brkv-backup-kill");
-  BrRunner runner(dir.path());
-
-  // During: the backup runs (backup.lock written), then a node dies for good.
-  auto br = StartBr({"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s",
-                     "local://" + dir.Sub("during"), "--log-file", dir.Sub("during.log"),
-                     "--concurrency", "1", "--backup-timeout", "120"},
-                    dir.Sub("br"));
-  ASSERT_NE(br, nullptr);
-  for (int i = 0; i < 200 && !Exists(dir.Sub("during/backup.lock")); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  ASSERT_TRUE(Exists(dir.Sub("during/backup.lock")));
-  std::this_thread::sleep_for(milliseconds(300));
-  ASSERT_OK((*env)->cluster->KillKv(1));
-  auto exit = br->Wait(seconds(180));
-  ASSERT_TRUE(exit.ok());
-  ASSERT_TRUE(exit->success()) << itest::ReadFile(dir.Sub("br.err"))
-                               << itest::ReadFile(dir.Sub("during.log"));
-  auto c = ReadBackup(dir.Sub("during"));
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->schemas.size(), 1u);
-  EXPECT_EQ(c->schemas[0].total_kvs(), 6000u);
-  auto v = runner.Run({"validate", "checksum", "-s", "local://" + dir.Sub("during")});
-  EXPECT_TRUE(v.exit.success()) << v.err;
-
-  // Before: the node is down when br starts; every region still has a quorum.
-  auto before = runner.Run({"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s",
-                            "local://" + dir.Sub("before"), "--log-file", dir.Sub("before.log")});
-  ASSERT_TRUE(before.exit.success()) << before.err << itest::ReadFile(dir.Sub("before.log"));
-  auto c2 = ReadBackup(dir.Sub("before"));
-  ASSERT_TRUE(c2.ok()) << c2.status().ToString();
-  ASSERT_EQ(c2->schemas.size(), 1u);
-  EXPECT_EQ(c2->schemas[0].total_kvs(), 6000u);
-}
-
-// With one replica per region a dead node's regions cannot be backed up: the backup fails in
-// bounded time, writes no backupmeta and says how to resume.
-TEST(BackupFaultTest, SingleReplicaNodeKilledDuringTheBackupFailsWithoutBackupmeta) {
-  auto env = StartEnv(1, 3000, 300, "backup.before-scan=sleep(500)", /*max_replicas=*/1);
-  ASSERT_TRUE(env.ok()) << env.status().ToString();
-  itest::TempDir dir("brkv-backup-kill");
-  const auto start = std::chrono::steady_clock::now();
-  auto br = StartBr({"backup", "full", "--pd", (*env)->cluster->pd_address(), "-s",
-                     "local://" + dir.Sub("b"), "--log-file", dir.Sub("br.log"), "--concurrency",
-                     "1", "--backup-timeout", "5", "--stream-idle-timeout", "10"},
-                    dir.Sub("br"));
-  ASSERT_NE(br, nullptr);
-  // Wait until the backup really runs (backup.lock written), then kill a node for good.
-  for (int i = 0; i < 200 && !Exists(dir.Sub("b/backup.lock")); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  ASSERT_TRUE(Exists(dir.Sub("b/backup.lock")));
-  std::this_thread::sleep_for(milliseconds(300));
-  ASSERT_OK((*env)->cluster->KillKv(1));
-  auto exit = br->Wait(seconds(120));
-  ASSERT_TRUE(exit.ok());
-  const std::string err = itest::ReadFile(dir.Sub("br.err"));
-  EXPECT_FALSE(exit->success()) << err;
-  EXPECT_FALSE(exit->signaled);
-  EXPECT_FALSE(Exists(dir.Sub("b/backupmeta")));
-  itest::CommandResult r;
-  r.exit = *exit;
-  r.err = err;
-  ExpectOneErrorLine(r, "backup incomplete");
-  EXPECT_NE(err.find("store"), std::string::npos) << err;
-  // Ranges were sent, so the failure keeps the service safe point for a resume (--gcttl-resume)
-  // and says how to resume.
-  EXPECT_NE(itest::ReadFile(dir.Sub("br.log")).find("kept for"), std::string::npos);
-  EXPECT_NE(err.find("rerun the same command to resume"), std::string::npos) << err;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(90));
 }
 
 }  // namespace
