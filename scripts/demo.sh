@@ -73,6 +73,8 @@ echo "== loading sysbench: $TABLES tables x $ROWS rows, spread over the stores"
 "$BIN/kvctl" --pd "$SRC_PD" stores
 echo "== every region has three replicas (REPLICAS column), leaders spread over the stores"
 "$BIN/kvctl" --pd "$SRC_PD" regions | tail -n 6
+echo "== every replica of every region holds the same data (hashed at one Raft index)"
+"$BIN/kvctl" --pd "$SRC_PD" consistency-check | tail -n 3
 
 echo "== br backup full -> local://$BACKUP"
 "$BIN/br" backup full --pd "$SRC_PD" -s "local://$BACKUP" --log-file "$WORK/backup.log" |
