@@ -40,12 +40,15 @@ int Fail(const std::string& msg, int code = 1) {
 int main(int argc, char** argv) {
   using brkv::server::ServerFlags;
   CLI::App app{"kv-server: the storage node of the brkv cluster"};
-  std::string config, addr, advertise_addr, pd, data_dir, log_level, log_file;
+  std::string config, addr, advertise_addr, status_addr, pd, data_dir, log_level, log_file;
   auto* o_config = app.add_option("--config", config, "TOML config file");
   auto* o_addr =
       app.add_option("--addr", addr, "listen address host:port (default 127.0.0.1:20160)");
   auto* o_adv = app.add_option("--advertise-addr", advertise_addr,
                                "address registered with PD (default: --addr)");
+  auto* o_status = app.add_option(
+      "--status-addr", status_addr,
+      "HTTP status address host:port serving Prometheus metrics at /metrics (default: none)");
   auto* o_pd = app.add_option("--pd", pd, "PD address host:port (default 127.0.0.1:2379)");
   auto* o_dir = app.add_option("--data-dir", data_dir, "data directory");
   auto* o_level = app.add_option("--log-level", log_level, "debug|info|warn|error");
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   if (o_config->count() > 0) flags.config = config;
   if (o_addr->count() > 0) flags.addr = addr;
   if (o_adv->count() > 0) flags.advertise_addr = advertise_addr;
+  if (o_status->count() > 0) flags.status_addr = status_addr;
   if (o_pd->count() > 0) flags.pd = pd;
   if (o_dir->count() > 0) flags.data_dir = data_dir;
   if (o_level->count() > 0) flags.log_level = log_level;

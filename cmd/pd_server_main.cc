@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   auto* o_config = app.add_option("--config", config, "TOML config file (see docs/cluster.md)");
   auto* o_data_dir = app.add_option("--data-dir", data_dir, "Directory for PD's metadata");
   auto* o_addr = app.add_option("--addr", addr, "Listen address host:port")->capture_default_str();
+  std::string status_addr;
+  auto* o_status = app.add_option(
+      "--status-addr", status_addr,
+      "HTTP status address host:port serving Prometheus metrics at /metrics (default: none)");
   auto* o_down = app.add_option("--store-down-ms", store_down_ms,
                                 "A store without a heartbeat for this long is reported down")
                      ->capture_default_str()
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
   if (o_config->count() > 0) flags.config = config;
   if (o_data_dir->count() > 0) flags.data_dir = data_dir;
   if (o_addr->count() > 0) flags.addr = addr;
+  if (o_status->count() > 0) flags.status_addr = status_addr;
   if (o_down->count() > 0) flags.store_down_ms = store_down_ms;
   if (o_gc->count() > 0) flags.gc_life_time_s = gc_life_time_s;
   if (o_replicas->count() > 0) flags.max_replicas = max_replicas;

@@ -7,10 +7,11 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   librocksdb-dev libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libsnappy-dev libisal-dev zlib1g-dev libbz2-dev
-  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtoml11-dev
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtoml11-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zstd procps psmisc gnuplot-nox
   mariadb-client sysbench
+  prometheus  # promtool: the metrics test checks the exposition text with Prometheus' parser
 )
 
 missing=()

@@ -1,3 +1,4 @@
+#include "common/metrics.h"
 #include "backup/backup_endpoint.h"
 
 #include <pthread.h>
@@ -33,6 +34,33 @@ struct PieceFailure {
   std::optional<errorpb::Error> region_error;
   std::optional<kvrpcpb::LockInfo> lock;
 };
+
+// TiKV's backup metrics (components/backup/src/metrics.rs names).
+metrics::Histogram& RequestDuration() {
+  static auto& h = metrics::Default()
+                       .Histogram("tikv_backup_request_duration_seconds",
+                                  "Bucketed histogram of backup requests duration", {},
+                                  metrics::ExponentialBuckets(0.01, 2, 16))
+                       .With({});
+  return h;
+}
+metrics::Family<metrics::Histogram>& RangeDuration() {
+  static auto& f = metrics::Default().Histogram(
+      "tikv_backup_range_duration_seconds", "Bucketed histogram of backup range duration",
+      {"type"}, metrics::ExponentialBuckets(0.001, 2, 20));
+  return f;
+}
+metrics::Family<metrics::Histogram>& RangeSize() {
+  static auto& f = metrics::Default().Histogram(
+      "tikv_backup_range_size_bytes", "Bucketed histogram of backup range size (one per file)",
+      {"cf"}, metrics::ExponentialBuckets(32, 2, 24));
+  return f;
+}
+metrics::Family<metrics::Counter>& BackupErrors() {
+  static auto& f = metrics::Default().Counter("tikv_backup_error_counter",
+                                              "Total number of backup errors", {"error"});
+  return f;
+}
 
 void FillError(const Status& s, const PieceFailure& f, brpb::Error* e) {
   if (f.region_error) {
@@ -187,6 +215,11 @@ void BackupEndpoint::Backup(const brpb::BackupRequest& request, const ResponseSi
 
 void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
                             const CancelFn& cancelled) {
+  const auto request_start = std::chrono::steady_clock::now();
+  struct ObserveOnExit {
+    std::chrono::steady_clock::time_point start;
+    ~ObserveOnExit() { RequestDuration().Observe(metrics::SecondsSince(start)); }
+  } observe{request_start};
   Job job;
   job.task = &task;
   job.sink = &sink;
@@ -361,7 +394,10 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
       brpb::BackupResponse resp;
       resp.set_start_key(piece.start_key);
       resp.set_end_key(piece.end_key);
-      for (const auto& f : piece.files) *resp.add_files() = ToProtoFile(f);
+      for (const auto& f : piece.files) {
+        *resp.add_files() = ToProtoFile(f);
+        RangeSize().With({f.cf}).Observe(static_cast<double>(f.size));
+      }
       if (!job->Emit(&resp)) return Status::Aborted("backup cancelled");
       answered_until = piece.end_key;
       answered = true;
@@ -423,8 +459,15 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     return Status::OK();
   };
 
+  const auto piece_start = std::chrono::steady_clock::now();
   Status s = run();
+  RangeDuration().With({"range"}).Observe(metrics::SecondsSince(piece_start));
   if (job->stop.load()) return;  // cancelled: nobody is listening any more
+  if (!s.ok()) {
+    BackupErrors()
+        .With({failure.region_error ? "region_error" : failure.lock ? "key_locked" : "other"})
+        .Inc();
+  }
   brpb::BackupResponse resp;
   if (s.ok()) {
     if (answered) return;

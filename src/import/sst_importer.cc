@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/metrics.h"
 #include "common/codec.h"
 #include "common/failpoint.h"
 #include "common/logging.h"
@@ -79,6 +80,41 @@ Result<StagedBounds> ReadStagedBounds(const std::string& path) {
   std::error_code ec;
   b.size = fs::file_size(path, ec);
   return b;
+}
+
+// TiKV's importer metrics (components/sst_importer/src/metrics.rs names).
+metrics::Family<metrics::Histogram>& DownloadDuration() {
+  static auto& f = metrics::Default().Histogram(
+      "tikv_import_download_duration", "Bucketed histogram of importer download duration",
+      {"type"}, metrics::ExponentialBuckets(0.01, 2, 20));
+  return f;
+}
+metrics::Histogram& DownloadBytes() {
+  static auto& h = metrics::Default()
+                       .Histogram("tikv_import_download_bytes",
+                                  "Bucketed histogram of importer download bytes", {},
+                                  metrics::ExponentialBuckets(1024, 2, 24))
+                       .With({});
+  return h;
+}
+metrics::Family<metrics::Histogram>& IngestDuration() {
+  static auto& f = metrics::Default().Histogram(
+      "tikv_import_ingest_duration", "Bucketed histogram of importer ingest duration", {"type"},
+      metrics::ExponentialBuckets(0.001, 2, 20));
+  return f;
+}
+metrics::Histogram& IngestBytes() {
+  static auto& h = metrics::Default()
+                       .Histogram("tikv_import_ingest_bytes",
+                                  "Bucketed histogram of importer ingest bytes", {},
+                                  metrics::ExponentialBuckets(1024, 2, 24))
+                       .With({});
+  return h;
+}
+metrics::Family<metrics::Counter>& ImportErrors() {
+  static auto& f = metrics::Default().Counter("tikv_import_error_counter",
+                                              "Total number of importer errors", {"type"});
+  return f;
 }
 
 Status Cancelled(const std::string& name) {
@@ -231,7 +267,11 @@ Result<DownloadResult> SstImporter::Download(const import_sstpb::DownloadRequest
   // same uuid (it would be ingested in place of what was asked for).
   claim.RemoveFile();
   static const std::function<bool()> kNever = [] { return false; };
+  const auto started = std::chrono::steady_clock::now();
   Result<DownloadResult> r = DownloadImpl(req, deadline, cancelled ? cancelled : kNever, claim);
+  DownloadDuration().With({"total"}).Observe(metrics::SecondsSince(started));
+  if (r.ok() && !r->is_empty) DownloadBytes().Observe(static_cast<double>(r->length));
+  if (!r.ok()) ImportErrors().With({"download"}).Inc();
   if (!r.ok() || r->is_empty) claim.RemoveFile();
   if (!r.ok()) {
     LOG_WARN("download of backup file \"{}\" ({} CF) failed: {}", req.name(), req.sst().cf_name(),
@@ -336,6 +376,16 @@ Result<DownloadResult> SstImporter::DownloadImpl(const import_sstpb::DownloadReq
 
 Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
                            const std::vector<import_sstpb::SSTMeta>& metas, errorpb::Error* err) {
+  const auto started = std::chrono::steady_clock::now();
+  Status s = IngestImpl(ctx, metas, err);
+  IngestDuration().With({"ingest"}).Observe(metrics::SecondsSince(started));
+  if (!s.ok()) ImportErrors().With({s.IsRegionError() ? "region_error" : "ingest"}).Inc();
+  return s;
+}
+
+Status SstImporter::IngestImpl(const kvrpcpb::Context& ctx,
+                               const std::vector<import_sstpb::SSTMeta>& metas,
+                               errorpb::Error* err) {
   if (metas.empty()) return Status::InvalidArgument("ingest request has no SST");
   for (const auto& m : metas)
     RETURN_IF_ERROR(ImportDir::StagedName(m.uuid(), m.cf_name()).status());
@@ -415,7 +465,10 @@ Status SstImporter::Ingest(const kvrpcpb::Context& ctx,
       m.mutable_range()->set_end(bounds[i].last.substr(1));
       ssts.push_back(std::move(m));
     }
-    return regions_->ProposeIngest(latch, rctx.region_epoch(), std::move(ssts), check, bytes, err);
+    Status proposed =
+        regions_->ProposeIngest(latch, rctx.region_epoch(), std::move(ssts), check, bytes, err);
+    if (proposed.ok()) IngestBytes().Observe(static_cast<double>(bytes));
+    return proposed;
   }();
 
   for (const auto& c : claims) c.RemoveFile();

@@ -138,6 +138,8 @@ class SstImporter {
   ImportDir* dir() { return dir_.get(); }
 
  private:
+  Status IngestImpl(const kvrpcpb::Context& ctx, const std::vector<import_sstpb::SSTMeta>& metas,
+                    errorpb::Error* err);
   SstImporter(SstImporterOptions options, server::RegionManager* regions,
               std::unique_ptr<ImportDir> dir);
   Result<DownloadResult> DownloadImpl(const import_sstpb::DownloadRequest& req,

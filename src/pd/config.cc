@@ -14,6 +14,7 @@ namespace {
 void Bind(TomlSchema* schema, PdConfig* c) {
   ScheduleOptions& s = c->server.schedule;
   schema->String("addr", &c->server.addr);
+  schema->String("status-addr", &c->server.status_addr);
   schema->String("data-dir", &c->server.data_dir);
   schema->String("log-level", &c->log_level);
   schema->String("log-file", &c->log_file);
@@ -106,6 +107,7 @@ Result<PdConfig> BuildPdConfig(const PdFlags& flags) {
   }
   if (flags.data_dir) config.server.data_dir = *flags.data_dir;
   if (flags.addr) config.server.addr = *flags.addr;
+  if (flags.status_addr) config.server.status_addr = *flags.status_addr;
   if (flags.store_down_ms) config.server.store_down_ms = *flags.store_down_ms;
   if (flags.gc_life_time_s) config.server.gc_life_time_s = *flags.gc_life_time_s;
   if (flags.max_replicas) config.server.schedule.replication.max_replicas = *flags.max_replicas;

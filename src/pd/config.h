@@ -40,6 +40,7 @@ struct PdFlags {
   std::optional<std::string> config;
   std::optional<std::string> data_dir;
   std::optional<std::string> addr;
+  std::optional<std::string> status_addr;
   std::optional<int64_t> store_down_ms;
   std::optional<int64_t> gc_life_time_s;
   std::optional<uint32_t> max_replicas;

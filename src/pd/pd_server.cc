@@ -18,6 +18,9 @@
 #include <set>
 #include <thread>
 
+#include "common/metrics.h"
+#include "status/grpc_latency.h"
+#include "status/status_server.h"
 #include "common/logging.h"
 #include "pd/cluster.h"
 #include "pd/id_allocator.h"
@@ -78,6 +81,8 @@ struct PdServer::Impl {
   std::unique_ptr<RegionScheduler> scheduler;
   std::unique_ptr<PdService> service;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<status::StatusServer> status_server;
+  std::vector<metrics::CallbackHandle> gauges;
   int port = 0;
   std::string host;
 
@@ -170,6 +175,11 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(-1);
   builder.AddListeningPort(options.addr, grpc::InsecureServerCredentials(), &impl->port);
+  if (!options.status_addr.empty()) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> ic;
+    ic.push_back(status::NewGrpcLatencyFactory(status::GrpcLatencyNaming::kPd));
+    builder.experimental().SetInterceptorCreators(std::move(ic));
+  }
   builder.RegisterService(impl->service.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {
@@ -178,6 +188,36 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   }
   auto colon = options.addr.rfind(':');
   impl->host = colon == std::string::npos ? options.addr : options.addr.substr(0, colon);
+  if (!options.status_addr.empty()) {
+    // PD's pd_cluster_status gauges, read from the cluster table at scrape time.
+    Cluster* cluster = impl->cluster.get();
+    auto count = [cluster](auto pred) {
+      return [cluster, pred] {
+        double n = 0;
+        for (const StoreView& v : cluster->StoreViews()) n += pred(v) ? 1 : 0;
+        return n;
+      };
+    };
+    const char* help = "Status of the cluster";
+    auto& reg = metrics::Default();
+    impl->gauges.push_back(reg.GaugeFunc(
+        "pd_cluster_status", help, {"type"}, {"store_up_count"},
+        count([](const StoreView& v) { return v.up && !v.tombstone; })));
+    impl->gauges.push_back(reg.GaugeFunc(
+        "pd_cluster_status", help, {"type"}, {"store_down_count"},
+        count([](const StoreView& v) { return !v.up && !v.tombstone; })));
+    impl->gauges.push_back(reg.GaugeFunc(
+        "pd_cluster_status", help, {"type"}, {"store_tombstone_count"},
+        count([](const StoreView& v) { return v.tombstone; })));
+    impl->gauges.push_back(
+        reg.GaugeFunc("pd_cluster_status", help, {"type"}, {"region_count"}, [cluster] {
+          return static_cast<double>(cluster->ScanRegions("", "", 0).size());
+        }));
+    status::StatusServerOptions so;
+    so.addr = options.status_addr;
+    ASSIGN_OR_RETURN(impl->status_server, status::StatusServer::Start(so));
+    LOG_INFO("status server (Prometheus /metrics) on {}", impl->status_server->address());
+  }
   impl->ticker = std::thread([p = impl.get()] { p->TickerLoop(); });
   LOG_INFO("pd-server cluster {} serving on {}:{} (data dir {}, store down after {} ms, GC life "
            "time {}, max-replicas {}, max-store-down-time {} s)",
@@ -192,6 +232,8 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
 void PdServer::Shutdown() {
   if (!impl_ || impl_->shut_down) return;
   impl_->shut_down = true;
+  impl_->status_server.reset();
+  impl_->gauges.clear();
   if (impl_->server) {
     impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     impl_->server->Wait();

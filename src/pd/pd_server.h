@@ -22,6 +22,9 @@ struct PdServerOptions {
   // Listen address "host:port"; port 0 picks a free port (see PdServer::port()).
   // Default: 127.0.0.1:2379.
   std::string addr = "127.0.0.1:2379";
+  // HTTP status address "host:port" serving Prometheus metrics at /metrics (PD serves them on
+  // its client URL; here gRPC has the port to itself). Empty: none. Default: empty.
+  std::string status_addr;
   // A store without a heartbeat for this long is reported down (it gets no new replicas or
   // leaders). Default: 10000 ms.
   int64_t store_down_ms = 10000;

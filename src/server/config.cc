@@ -36,6 +36,7 @@ void Bind(TomlSchema* schema, ServerConfig* c) {
   constexpr auto kMs = IntegerDuration::kMilliseconds;
   schema->String("addr", &c->addr);
   schema->String("advertise-addr", &c->advertise_addr);
+  schema->String("status-addr", &c->status_addr);
   schema->String("pd", &c->pd);
   schema->String("data-dir", &c->data_dir);
   schema->String("log-level", &c->log_level);
@@ -128,6 +129,9 @@ Status ValidateServerConfig(const ServerConfig& c) {
     return Status::InvalidArgument("advertise-addr \"" + c.advertise_addr +
                                    "\" is not host:port");
   }
+  if (!c.status_addr.empty() && c.status_addr.rfind(':') == std::string::npos) {
+    return Status::InvalidArgument("status-addr \"" + c.status_addr + "\" is not host:port");
+  }
   if (c.pd.empty()) return Status::InvalidArgument("no PD address: pass --pd HOST:PORT");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
@@ -168,6 +172,7 @@ Result<ServerConfig> BuildServerConfig(const ServerFlags& flags) {
   }
   if (flags.addr) config.addr = *flags.addr;
   if (flags.advertise_addr) config.advertise_addr = *flags.advertise_addr;
+  if (flags.status_addr) config.status_addr = *flags.status_addr;
   if (flags.pd) config.pd = *flags.pd;
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.log_level) config.log_level = *flags.log_level;

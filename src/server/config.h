@@ -43,6 +43,8 @@ namespace brkv::server {
 struct ServerConfig {
   std::string addr = "127.0.0.1:20160";
   std::string advertise_addr;
+  // HTTP status port (Prometheus /metrics, /status), TiKV's status-addr. Empty: none.
+  std::string status_addr;
   std::string pd = "127.0.0.1:2379";
   std::string data_dir;
   std::string log_level = "info";
@@ -73,6 +75,7 @@ struct ServerFlags {
   std::optional<std::string> config;
   std::optional<std::string> addr;
   std::optional<std::string> advertise_addr;
+  std::optional<std::string> status_addr;
   std::optional<std::string> pd;
   std::optional<std::string> data_dir;
   std::optional<std::string> log_level;

@@ -19,6 +19,8 @@
 #include "server/split_checker.h"
 #include "server/splitter.h"
 #include "server/tikv_service.h"
+#include "status/grpc_latency.h"
+#include "status/status_server.h"
 #include "server/txn_store.h"
 
 namespace brkv::server {
@@ -49,6 +51,10 @@ struct KvServer::Impl {
   std::unique_ptr<ConsistencyService> consistency;
   std::vector<std::unique_ptr<grpc::Service>> extra_services;
   std::unique_ptr<grpc::Server> grpc_server;
+  // The HTTP status port and the gauges it reads from this server (removed before the
+  // regions go away).
+  std::unique_ptr<status::StatusServer> status_server;
+  std::vector<metrics::CallbackHandle> gauges;
   std::unique_ptr<Node> node;
   std::unique_ptr<RegionSplitter> splitter;
   std::unique_ptr<SplitChecker> split_checker;
@@ -76,6 +82,8 @@ void KvServer::Impl::Shutdown() {
     grpc_server->Wait();
   }
   if (service) service->SetShuttingDown();
+  status_server.reset();
+  gauges.clear();
   if (split_checker) split_checker->Stop();
   if (gc_worker) gc_worker->Stop();
   if (regions) regions->SetChangeListener(nullptr);
@@ -171,6 +179,11 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   // silently share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
+  if (!config.status_addr.empty()) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> ic;
+    ic.push_back(status::NewGrpcLatencyFactory(status::GrpcLatencyNaming::kTikv));
+    builder.experimental().SetInterceptorCreators(std::move(ic));
+  }
   builder.RegisterService(d->service.get());
   builder.RegisterService(d->consistency.get());
   for (const auto& extra : d->extra_services) builder.RegisterService(extra.get());
@@ -183,6 +196,23 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   d->advertise = config.advertise_addr.empty() ? AdvertiseFor(config.addr, d->port)
                                                : config.advertise_addr;
   LOG_INFO("listening on {} (advertised as {})", config.addr, d->advertise);
+  if (!config.status_addr.empty()) {
+    // Gauges read at scrape time; only a process that serves metrics registers them (several
+    // in-process servers would otherwise report the same series).
+    RegionManager* rm = d->regions.get();
+    auto& reg = metrics::Default();
+    const char* help = "Number of regions this store holds a replica of / leads";
+    d->gauges.push_back(reg.GaugeFunc("tikv_raftstore_region_count", help, {"type"}, {"region"},
+                                      [rm] { return static_cast<double>(rm->RegionCount()); }));
+    d->gauges.push_back(reg.GaugeFunc("tikv_raftstore_region_count", help, {"type"}, {"leader"},
+                                      [rm] { return static_cast<double>(rm->LeaderCount()); }));
+    status::StatusServerOptions so;
+    so.addr = config.status_addr;
+    auto st = status::StatusServer::Start(so);
+    if (!st.ok()) return st.status();
+    d->status_server = std::move(st).value();
+    LOG_INFO("status server (Prometheus /metrics) on {}", d->status_server->address());
+  }
 
   NodeOptions no;
   no.pd_address = config.pd;

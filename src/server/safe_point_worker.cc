@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/metrics.h"
 #include "common/logging.h"
 
 namespace brkv::server {
@@ -87,6 +88,11 @@ void SafePointWorker::Loop() {
     if (CollectAll(*sp).ok()) {
       std::lock_guard<std::mutex> l(mu_);
       done_ = *sp;
+      static auto& gauge = metrics::Default()
+                               .Gauge("tikv_gcworker_autogc_safe_point",
+                                      "Safe point used for auto gc", {})
+                               .With({});
+      gauge.Set(static_cast<double>(*sp));
     }
   }
 }

@@ -53,6 +53,13 @@ Status LocalCluster::Launch() {
   pd_node_.argv = {BinPath("pd-server"), "--data-dir", dir_.Sub("pd"),    "--addr",
                    pd_address_,          "--log-file", dir_.Sub("pd.log")};
   for (const auto& a : options_.pd_extra_args) pd_node_.argv.push_back(a);
+  int status_base = 0;
+  if (options_.status_ports) {
+    ASSIGN_OR_RETURN(status_base, tools::PickFreePortRange(options_.kv_count + 1));
+    pd_node_.status_address = addr(status_base);
+    pd_node_.argv.push_back("--status-addr");
+    pd_node_.argv.push_back(pd_node_.status_address);
+  }
   kvs_.resize(options_.kv_count);
   for (int i = 0; i < options_.kv_count; ++i) {
     Node& kv = kvs_[i];
@@ -72,6 +79,11 @@ Status LocalCluster::Launch() {
       kv.argv.push_back(config_path);
     }
     for (const auto& a : options_.kv_extra_args) kv.argv.push_back(a);
+    if (options_.status_ports) {
+      kv.status_address = addr(status_base + 1 + i);
+      kv.argv.push_back("--status-addr");
+      kv.argv.push_back(kv.status_address);
+    }
     kv.env = options_.kv_env;
   }
 

@@ -36,6 +36,9 @@ struct LocalClusterOptions {
   // Extra environment entries "NAME=value" for every kv-server, on top of the test's own
   // environment (e.g. AWS_ACCESS_KEY_ID=..., BRKV_FAILPOINTS=...). Default: none.
   std::vector<std::string> kv_env;
+  // Give PD and every kv-server an HTTP status port (--status-addr; see pd_status_address(),
+  // kv_status_address()). Default: false.
+  bool status_ports = false;
   // How long startup, and each restart, may take. Default: 60 s.
   int64_t ready_timeout_ms = 60000;
 };
@@ -49,6 +52,9 @@ class LocalCluster {
 
   const std::string& pd_address() const { return pd_address_; }
   std::string kv_address(int i) const { return kvs_.at(i).address; }
+  // "127.0.0.1:port" of the status ports (options.status_ports), else "".
+  const std::string& pd_status_address() const { return pd_node_.status_address; }
+  std::string kv_status_address(int i) const { return kvs_.at(i).status_address; }
   const std::string& dir() const { return dir_.path(); }
   int kv_count() const { return static_cast<int>(kvs_.size()); }
   // The store id PD gave node i (known once it registered; 0 before).
@@ -82,6 +88,7 @@ class LocalCluster {
   struct Node {
     std::string name;
     std::string address;
+    std::string status_address;
     std::vector<std::string> argv;
     std::vector<std::string> env;
     std::unique_ptr<tools::Subprocess> proc;
