@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "br/summary_json.h"
 #include "br/backup_runner.h"
 #include "br/cli_common.h"
 #include "common/codec.h"
@@ -94,6 +95,14 @@ Status RunBackupCommand(BrCli* cli, BackupKind kind, const BackupFlags& f) {
   // From here SIGINT/SIGTERM stop the job cleanly; a second one exits at once.
   if (config.interrupt != nullptr) InstallSignalHandlers(config.interrupt);
   auto result = RunBackup(config);
+  if (!f.log.summary_json.empty()) {
+    Result<BackupSummary> summary =
+        result.ok() ? Result<BackupSummary>(result->summary) : Result<BackupSummary>(result.status());
+    Status w = WriteBackupSummaryJson(f.log.summary_json,
+                                      BackupTitle(kind, !f.last_backup_ts.empty()), summary);
+    if (!w.ok()) LOG_WARN("{}", w.ToString());
+    if (!w.ok() && result.ok()) return w;
+  }
   if (!result.ok()) {
     LOG_ERROR("{} failed: {}", BackupTitle(kind, !f.last_backup_ts.empty()),
               result.status().ToString());
@@ -105,6 +114,8 @@ Status RunBackupCommand(BrCli* cli, BackupKind kind, const BackupFlags& f) {
 
 void AddCommonBackupFlags(CLI::App* cmd, BackupFlags* f, BackupKind kind) {
   AddClusterFlags(cmd, &f->cluster);
+  cmd->add_option("--summary-json", f->log.summary_json,
+                  "also write the summary (or the failure) as JSON to this file");
   AddStorageFlags(cmd, &f->storage);
   cmd->add_option("--backupts", f->backup_ts,
                   "snapshot to back up: a TSO (e.g. 459177124841914369) or a datetime "

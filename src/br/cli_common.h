@@ -90,6 +90,9 @@ struct LogFlags {
   std::string file;
   // Default: info.
   std::string level = "info";
+  // Backup and restore only: also write the summary as JSON here (see summary_json.h).
+  // Default: empty (none).
+  std::string summary_json;
 };
 
 void AddClusterFlags(CLI::App* cmd, ClusterFlags* f);

@@ -1,4 +1,5 @@
 // br restore full | db | table | raw: flags → RestoreConfig → RunRestore → one summary line.
+#include "br/summary_json.h"
 #include "br/cli_restore.h"
 
 #include <unistd.h>
@@ -92,6 +93,11 @@ Status RunRestoreCommand(BrCli* cli, RestoreKind kind, const RestoreFlags& f) {
   // From here SIGINT/SIGTERM stop the job cleanly; a second one exits at once.
   if (config.interrupt != nullptr) InstallSignalHandlers(config.interrupt);
   auto result = RunRestore(config);
+  if (!f.log.summary_json.empty()) {
+    Status w = WriteRestoreSummaryJson(f.log.summary_json, RestoreTitle(kind, false), result);
+    if (!w.ok()) LOG_WARN("{}", w.ToString());
+    if (!w.ok() && result.ok()) return w;
+  }
   if (!result.ok()) {
     LOG_ERROR("{} failed: {}", RestoreTitle(kind, false), result.status().ToString());
     return result.status();
@@ -102,6 +108,8 @@ Status RunRestoreCommand(BrCli* cli, RestoreKind kind, const RestoreFlags& f) {
 
 void AddCommonRestoreFlags(CLI::App* cmd, RestoreFlags* f, RestoreKind kind) {
   AddClusterFlags(cmd, &f->cluster);
+  cmd->add_option("--summary-json", f->log.summary_json,
+                  "also write the summary (or the failure) as JSON to this file");
   AddStorageFlags(cmd, &f->storage);
   AddCrypterFlags(cmd, &f->crypter);
   if (kind != RestoreKind::kRaw) {

@@ -157,11 +157,19 @@ TEST_F(MetricsTest, CountersMoveWithBackupAndRestoreAndEveryScrapeParses) {
     }
   });
   const std::string backup_dir = cluster_->dir() + "/backup";
+  const std::string backup_json = cluster_->dir() + "/backup-summary.json";
   auto backup = Run({BinPath("br"), "backup", "full", "--pd", pd, "-s", "local://" + backup_dir,
-                     "--log-file", cluster_->dir() + "/backup.log"});
+                     "--log-file", cluster_->dir() + "/backup.log", "--summary-json",
+                     backup_json});
   done = true;
   scraper.join();
   ASSERT_TRUE(backup.exit.success()) << backup.err;
+  // The summary for automation: the same numbers as the summary line.
+  const std::string bj = ReadFile(backup_json);
+  EXPECT_NE(bj.find("\"command\": \"Full Backup\""), std::string::npos) << bj;
+  EXPECT_NE(bj.find("\"status\": \"success\""), std::string::npos) << bj;
+  EXPECT_NE(bj.find("\"total_kvs\": 8000"), std::string::npos) << bj;
+  EXPECT_NE(backup.out.find("total kvs=8000"), std::string::npos) << backup.out;
   ASSERT_FALSE(during.empty());
   double last = -1;
   for (const auto& s : during) {
@@ -184,9 +192,23 @@ TEST_F(MetricsTest, CountersMoveWithBackupAndRestoreAndEveryScrapeParses) {
   // A restore into the same cluster (the database dropped first) downloads and ingests.
   auto drop = Run({BinPath("kvctl"), "--pd", pd, "drop", "sb"});
   ASSERT_TRUE(drop.exit.success()) << drop.err;
+  const std::string restore_json = cluster_->dir() + "/restore-summary.json";
   auto restore = Run({BinPath("br"), "restore", "full", "--pd", pd, "-s", "local://" + backup_dir,
-                      "--log-file", cluster_->dir() + "/restore.log"});
+                      "--log-file", cluster_->dir() + "/restore.log", "--summary-json",
+                      restore_json});
   ASSERT_TRUE(restore.exit.success()) << restore.err;
+  const std::string rj = ReadFile(restore_json);
+  EXPECT_NE(rj.find("\"status\": \"success\""), std::string::npos) << rj;
+  EXPECT_NE(rj.find("\"checksum_verified\": true"), std::string::npos) << rj;
+  EXPECT_NE(rj.find("\"total_kvs\": 8000"), std::string::npos) << rj;
+  // A failed job writes its failure, replacing the old file.
+  auto again = Run({BinPath("br"), "restore", "full", "--pd", pd, "-s", "local://" + backup_dir,
+                    "--log-file", cluster_->dir() + "/restore2.log", "--summary-json",
+                    restore_json});
+  EXPECT_FALSE(again.exit.success());
+  const std::string fj = ReadFile(restore_json);
+  EXPECT_NE(fj.find("\"status\": \"failed\""), std::string::npos) << fj;
+  EXPECT_NE(fj.find("table already exists"), std::string::npos) << fj;
   auto restored = ScrapeAll();
   for (size_t i = 0; i < restored.size(); ++i) {
     ExpectValidExposition(restored[i], "scrape after the restore " + std::to_string(i));
