@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
   // process's environment, else the request fails with one clear "access denied" line.
   brkv::backup::BackupEndpointOptions backup_options;
   backup_options.storage_timeout = std::chrono::milliseconds(*backup_timeout);
+  backup_options.auto_tune = cfg->backup_enable_auto_tune;
+  backup_options.auto_tune_interval =
+      std::chrono::milliseconds(cfg->backup_auto_tune_refresh_interval_ms);
+  backup_options.auto_tune_remain_cores = cfg->backup_auto_tune_remain_threads;
   backup_options.storage_factory = brkv::backup::NodeBackupStorageFactory(
       {.default_timeout = backup_options.storage_timeout, .sync = backup_options.storage_sync});
   brkv::import::SstImporterOptions import_options;

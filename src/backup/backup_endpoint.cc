@@ -182,6 +182,15 @@ Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* eng
                            ec.message());
   }
   RemoveStaleStaged(options.temp_dir);
+  std::unique_ptr<BackupAutoTuner> tuner;
+  if (options.auto_tune) {
+    AutoTuneOptions ao;
+    ao.max_threads = options.max_scan_concurrency;
+    ao.remain_cores = options.auto_tune_remain_cores;
+    ao.interval = options.auto_tune_interval;
+    tuner = std::make_unique<BackupAutoTuner>(ao, NewProcCpuSampler());
+    tuner->StartThread();
+  }
   if (!options.storage_factory) {
     storage::StorageOptions so;
     so.default_timeout = options.storage_timeout;
@@ -193,8 +202,10 @@ Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* eng
       return std::shared_ptr<storage::ExternalStorage>(std::move(s));
     };
   }
-  return std::unique_ptr<BackupEndpoint>(
+  std::unique_ptr<BackupEndpoint> endpoint(
       new BackupEndpoint(engine, regions, std::move(options)));
+  endpoint->tuner_ = std::move(tuner);
+  return endpoint;
 }
 
 void BackupEndpoint::Backup(const brpb::BackupRequest& request, const ResponseSink& sink,
@@ -280,6 +291,8 @@ void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
   for (size_t w = 0; w < workers; ++w) {
     threads.emplace_back([this, &job] {
       LowerWorkerPriority(options_);
+      const pid_t tid = ::gettid();
+      if (tuner_) tuner_->RegisterWorker(tid);
       while (!job.stop.load()) {
         const size_t i = job.next_piece.fetch_add(1);
         if (i >= job.pieces.size()) break;
@@ -287,6 +300,7 @@ void BackupEndpoint::Backup(const BackupTask& task, const ResponseSink& sink,
         RunPiece(&job, job.pieces[i]);
         ReleaseSlot();
       }
+      if (tuner_) tuner_->UnregisterWorker(tid);
       std::lock_guard<std::mutex> l(job.done_mu);
       ++job.workers_done;
       job.done_cv.notify_all();
@@ -325,7 +339,12 @@ void BackupEndpoint::ReleaseSlot() {
 
 bool BackupEndpoint::AcquireScanSlot(const Job& job) {
   std::unique_lock<std::mutex> l(slots_mu_);
-  while (running_scans_ >= options_.max_scan_concurrency) {
+  // Auto-tune may hold the scans below the configured maximum while the foreground is busy.
+  auto limit = [this] {
+    return tuner_ ? std::min(tuner_->threads(), options_.max_scan_concurrency)
+                  : options_.max_scan_concurrency;
+  };
+  while (running_scans_ >= limit()) {
     if (job.stop.load()) return false;
     slots_cv_.wait_for(l, options_.cancel_poll_interval);
   }
@@ -411,12 +430,25 @@ void BackupEndpoint::RunPiece(Job* job, const BackupPieceSpec& spec) {
     // takes a lock.
     RateLimiter* limiter = job->scan_limiter.get();
     uint64_t uncharged = 0;
-    auto sink = [&writer, limiter, &uncharged](const sst::BackupKv& kv) {
+    // Auto-tune's share of the time: the scan pauses after each chunk when the foreground needs
+    // the core (auto_tune.h).
+    DutyCycle duty(tuner_.get());
+    uint64_t unpaced = 0;
+    const bool pace = tuner_ != nullptr;
+    auto sink = [&writer, limiter, &uncharged, &duty, &unpaced, pace](const sst::BackupKv& kv) {
+      const uint64_t n = kv.key.size() + kv.value.size();
       if (limiter != nullptr) {
-        uncharged += kv.key.size() + kv.value.size();
+        uncharged += n;
         if (uncharged >= kScanChargeChunk) {
           limiter->Request(uncharged);
           uncharged = 0;
+        }
+      }
+      if (pace) {
+        unpaced += n;
+        if (unpaced >= kScanChargeChunk) {
+          duty.Pace();
+          unpaced = 0;
         }
       }
       return writer->Add(kv);

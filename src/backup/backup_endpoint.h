@@ -42,6 +42,7 @@
 #include <mutex>
 #include <string>
 
+#include "backup/auto_tune.h"
 #include "backup/backup_task.h"
 #include "common/status.h"
 #include "proto/brpb.pb.h"
@@ -84,6 +85,13 @@ struct BackupEndpointOptions {
   bool batch_scheduling = true;
   // Niceness added to backup workers (0 = none, up to 19). Default: 0.
   int worker_nice = 0;
+  // Auto-tune (auto_tune.h): scans at once and a lone scan's share of the time follow the CPU
+  // the node's foreground leaves idle, measured every auto_tune_interval; auto_tune_remain_cores
+  // are kept free on top (< 0: 20% of the cores). TiKV's backup.enable-auto-tune,
+  // auto-tune-refresh-interval, auto-tune-remain-threads. Defaults: on, 5 s, 20%.
+  bool auto_tune = true;
+  std::chrono::milliseconds auto_tune_interval{5000};
+  double auto_tune_remain_cores = -1;
   // Deadline of each object-store call (create/append/finish of an upload). Default: 5 min.
   std::chrono::milliseconds storage_timeout{5 * 60 * 1000};
   // Local storage: fsync uploads. Default: true. Tests may turn it off.
@@ -139,6 +147,7 @@ class BackupEndpoint {
   server::RegionManager* const regions_;
   BackupEndpointOptions options_;
 
+  std::unique_ptr<BackupAutoTuner> tuner_;  // null when auto_tune is off
   std::mutex slots_mu_;
   std::condition_variable slots_cv_;
   uint32_t running_pieces_ = 0;  // GUARDED_BY(slots_mu_)

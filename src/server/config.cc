@@ -61,6 +61,10 @@ void Bind(TomlSchema* schema, ServerConfig* c) {
   schema->Int("raftstore.raft-heartbeat-ticks", &c->raft_heartbeat_ticks);
   schema->Duration("raftstore.max-peer-down-duration", &c->max_peer_down_duration_ms,
                    ParseDurationMs, kMs);
+  schema->Bool("backup.enable-auto-tune", &c->backup_enable_auto_tune);
+  schema->Duration("backup.auto-tune-refresh-interval", &c->backup_auto_tune_refresh_interval_ms,
+                   ParseDurationMs, kMs);
+  schema->Int("backup.auto-tune-remain-threads", &c->backup_auto_tune_remain_threads);
 }
 
 }  // namespace
@@ -131,6 +135,9 @@ Status ValidateServerConfig(const ServerConfig& c) {
   }
   if (!c.status_addr.empty() && c.status_addr.rfind(':') == std::string::npos) {
     return Status::InvalidArgument("status-addr \"" + c.status_addr + "\" is not host:port");
+  }
+  if (c.backup_auto_tune_refresh_interval_ms <= 0) {
+    return Status::InvalidArgument("backup.auto-tune-refresh-interval must be positive");
   }
   if (c.pd.empty()) return Status::InvalidArgument("no PD address: pass --pd HOST:PORT");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -68,6 +68,12 @@ struct ServerConfig {
   int raft_election_timeout_ticks = 10;
   int raft_heartbeat_ticks = 2;
   int64_t max_peer_down_duration_ms = 10 * 60 * 1000;
+
+  // [backup] auto-tune (backup/auto_tune.h): on; sampled every 5 s; remain-threads < 0 keeps
+  // 20% of the cores free of backup work.
+  bool backup_enable_auto_tune = true;
+  int64_t backup_auto_tune_refresh_interval_ms = 5000;
+  int backup_auto_tune_remain_threads = -1;
 };
 
 // Command-line values; a set field overrides the file.
