@@ -270,7 +270,9 @@ TEST_F(ReplicationFaultTest, OperatorOnAStoreOrRegionThatDoesNotExistIsRefusedAn
 }
 
 TEST_F(ReplicationFaultTest, TransferToAFollowerFarBehindWaitsUntilItCaughtUp) {
-  ASSERT_NO_FATAL_FAILURE(StartCluster(3));
+  // The frozen follower must not count as down (PD would then cancel the transfer, which is
+  // another scenario), however slow the machine: a generous store-down threshold.
+  ASSERT_NO_FATAL_FAILURE(StartCluster(3, "", {"--store-down-ms", "60000"}));
   WriteKeys(0, 1, "b");
   auto r0 = cluster_->pd()->GetRegion(keys::TxnRegionKey(Key(0)));
   ASSERT_TRUE(r0.ok());
@@ -406,6 +408,10 @@ TEST_F(ReplicationFaultTest, NodeBackAfterItsReplicasWereReplacedDestroysThemAnd
       << "the returning node still hosts " << StoreInfo(stale_store)->hosted_region_count()
       << " replicas";
   EXPECT_EQ(served, 0) << "a replica PD had replaced answered a read";
+  std::string seen;
+  for (const auto& e : errors_seen) seen += " " + e;
+  std::printf("direct reads to the returning node's old replicas were refused with:%s\n",
+              seen.c_str());
 
   // Destroyed: every old replica now answers RegionNotFound, and the log says so.
   const std::string log = ReadFile(cluster_->dir() + "/kv-" + std::to_string(stale) + ".log");

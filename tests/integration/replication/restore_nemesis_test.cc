@@ -164,8 +164,9 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
     }
   });
 
-  // Nemesis 2: once br has split and scattered (the ingest phase begins), node 1 is killed
-  // with -9; it comes back once PD has seen another store lead every region it led.
+  // Nemesis 2: once br has split and scattered (the ingest phase begins), the node leading
+  // the most regions is killed with -9; it comes back once PD has seen other stores take over
+  // every region it led.
   auto wait_for = [&](auto cond, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline && !cond()) std::this_thread::sleep_for(50ms);
@@ -175,7 +176,21 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
       wait_for([&] { return done.load() || Contains(ReadFile(log1), " split at "); }, 120s);
   EXPECT_TRUE(ingesting) << "br never reached the ingest phase: " << ReadFile(log1);
   const bool killed_mid_restore = !done.load();
-  const int victim = 1;
+  int victim = 0;
+  {
+    std::map<uint64_t, int> led;
+    auto regions = procs->pd()->ScanRegions("", "", 0);
+    ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+    for (const auto& r : *regions) ++led[r.leader.store_id()];
+    int most = -1;
+    for (int i = 0; i < procs->kv_count(); ++i) {
+      auto id = procs->KvStoreId(i);
+      if (id.ok() && led[*id] > most) {
+        most = led[*id];
+        victim = i;
+      }
+    }
+  }
   auto victim_store = procs->KvStoreId(victim);
   ASSERT_TRUE(victim_store.ok());
   ASSERT_OK(procs->KillKv(victim));
@@ -193,8 +208,8 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
   restore.join();
   mover.join();
   EXPECT_TRUE(killed_mid_restore) << "the restore finished before the node was killed";
-  std::printf("restore 1: exit %s, %d leader transfers during it\n", first.exit.ToString().c_str(),
-              transfers.load());
+  std::printf("restore 1: exit %s, %d leader transfers during it, kv-%d killed and restarted\n",
+              first.exit.ToString().c_str(), transfers.load(), victim);
 
   if (!first.exit.success()) {
     // A node dying under a download or an ingest may fail the restore; then the failure must be
