@@ -429,6 +429,90 @@ TEST_F(ReplicationFaultTest, NodeBackAfterItsReplicasWereReplacedDestroysThemAnd
   ExpectExactly(Expected(0, 400, "c2"));
 }
 
+TEST_F(ReplicationFaultTest, NodeBackAfterSplitsAndReplacementIsCleanedUpAndRefilled) {
+  // As above, but the regions split while the node is away (its stale replicas cover ranges
+  // that now belong to several regions), and PD's region balance then gives it replicas again:
+  // the new replicas' snapshots must not be blocked by the stale ones.
+  ASSERT_NO_FATAL_FAILURE(StartCluster(4,
+                                       "[schedule]\n"
+                                       "max-store-down-time = \"3s\"\n",
+                                       {"--store-down-ms", "2000"}));
+  ASSERT_TRUE(
+      client_->admin()->SplitRegions({Key(100), Key(200)}, client::SplitKeyForm::kTxnRawKey).ok());
+  ASSERT_OK(WaitFullyReplicated(60s));
+  WriteKeys(0, 300, "e");
+
+  auto regions = cluster_->pd()->ScanRegions("", "", 0);
+  ASSERT_TRUE(regions.ok());
+  std::map<uint64_t, int> per_store;
+  for (const auto& r : *regions) {
+    for (const auto& p : r.region.peers()) ++per_store[p.store_id()];
+  }
+  uint64_t stale_store = 0;
+  for (const auto& [st, n] : per_store) {
+    if (stale_store == 0 || n > per_store[stale_store]) stale_store = st;
+  }
+  const int stale = NodeOf(stale_store);
+  ASSERT_GE(stale, 0);
+  std::vector<std::pair<uint64_t, uint64_t>> old;  // region id, peer id on the stale store
+  for (const auto& r : *regions) {
+    for (const auto& p : r.region.peers()) {
+      if (p.store_id() == stale_store) old.emplace_back(r.region.id(), p.id());
+    }
+  }
+  ASSERT_FALSE(old.empty());
+  ASSERT_OK(cluster_->KillKv(stale));
+
+  // While it is away: splits inside every old region, writes, and PD's repair.
+  ASSERT_TRUE(client_->admin()
+                  ->SplitRegions({Key(50), Key(150), Key(250)}, client::SplitKeyForm::kTxnRawKey)
+                  .ok());
+  WriteKeys(0, 300, "e2");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto rs = cluster_->pd()->ScanRegions("", "", 0);
+        if (!rs.ok() || rs->size() < 6) return false;
+        for (const auto& r : *rs) {
+          int voters = 0;
+          for (const auto& p : r.region.peers()) {
+            if (p.store_id() == stale_store) return false;
+            voters += p.role() != metapb::Learner;
+          }
+          if (voters != 3) return false;
+        }
+        return true;
+      },
+      45s))
+      << "PD did not replace the dead store's replicas";
+
+  // Back: every stale replica is destroyed, PD's balance moves replicas (and leaders) onto the
+  // node again, and what the node hosts is exactly what PD placed there.
+  ASSERT_OK(cluster_->RestartKv(stale));
+  const std::string log_path = cluster_->dir() + "/kv-" + std::to_string(stale) + ".log";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string log = ReadFile(log_path);
+        for (const auto& [region, peer] : old) {
+          if (!Contains(log, "destroyed its replica (peer " + std::to_string(peer) +
+                                 ") of region " + std::to_string(region))) {
+            return false;
+          }
+        }
+        return true;
+      },
+      30s))
+      << "stale replicas not destroyed";
+  ASSERT_OK(cluster_->WaitReplicatedAndBalanced(60s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto s = StoreInfo(stale_store);
+        return s.ok() && s->peer_count() > 0 && s->hosted_region_count() == s->peer_count();
+      },
+      30s))
+      << Kvctl({"stores"}).out;
+  ExpectExactly(Expected(0, 300, "e2"));
+}
+
 TEST_F(ReplicationFaultTest, WipedDataDirIsRefusedUntilTheOldStoreIsDeletedThenRejoins) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(4));
   ASSERT_TRUE(
