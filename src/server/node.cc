@@ -157,14 +157,14 @@ Status Node::AddressTakenError(const Status& put) const {
     }
   }
   const std::string old_store = owner ? "store " + std::to_string(owner) : "another store";
-  return Status::AlreadyExists(
-      "cannot register store " + std::to_string(store_id_) + ": address " +
-      options_.advertise_address + " still belongs to " + old_store + " at PD (" +
-      put.message() + "). If data directory " + options_.data_dir +
-      " was wiped or replaced, that store's data is gone: delete it (kvctl store delete " +
-      (owner ? std::to_string(owner) : std::string("ID")) +
-      "), wait until kvctl stores shows it Tombstone, then start this node again; otherwise "
-      "start this node with its original data directory");
+  const std::string old_id = owner ? std::to_string(owner) : std::string("ID");
+  std::string msg = "cannot register store " + std::to_string(store_id_) + ": address ";
+  msg += options_.advertise_address + " still belongs to " + old_store + " at PD (";
+  msg += put.message() + "). If data directory " + options_.data_dir;
+  msg += " was wiped or replaced, that store's data is gone: delete it (kvctl store delete ";
+  msg += old_id + "), wait until kvctl stores shows it Tombstone, then start this node again; ";
+  msg += "otherwise start this node with its original data directory";
+  return Status::AlreadyExists(msg);
 }
 
 Status Node::BootstrapCluster(uint64_t store_id) {

@@ -5,11 +5,14 @@
 //     committed) is refused by the leader until the follower caught up, writes go on meanwhile,
 //     and the transfer completes once it has;
 //   - a node that comes back after PD replaced its replicas destroys them (the count it reports
-//     drops to zero) and never answers a read for them;
+//     drops to zero) and never answers a read for them; also when the regions split while it
+//     was away, after which PD's balance fills it again;
 //   - a node restarted with a wiped data directory is refused with a message naming the old
 //     store, and joins as a new store that PD fills once the old one is deleted;
 //   - every acknowledged commit survives kill -9 of all kv-servers at once.
 // Every scenario ends by reading back everything written, exactly.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -20,8 +23,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "client/cluster.h"
 #include "client/store_client.h"
@@ -109,8 +110,8 @@ class ReplicationFaultTest : public ::testing::Test {
             int voters = 0;
             for (const auto& p : r.region.peers()) voters += p.role() != metapb::Learner;
             if (voters != 3 || r.leader.id() == 0) {
-              why = "region " + std::to_string(r.region.id()) + " has " +
-                    std::to_string(voters) + " voters";
+              why = "region " + std::to_string(r.region.id()) + " has " + std::to_string(voters) +
+                    " voters";
               return false;
             }
           }
@@ -229,7 +230,8 @@ TEST_F(ReplicationFaultTest, OperatorOnAStoreOrRegionThatDoesNotExistIsRefusedAn
                    "NotFound: PD AddOperator: store 99 not found");
   ExpectKvctlError(Kvctl({"operator", "add", "add-peer", "987654", "1"}),
                    "NotFound: PD AddOperator: region 987654");
-  ExpectKvctlError(Kvctl({"store", "delete", "99"}), "NotFound: PD DeleteStore: store 99 not found");
+  ExpectKvctlError(Kvctl({"store", "delete", "99"}),
+                   "NotFound: PD DeleteStore: store 99 not found");
 
   // A store that exists but is down cannot receive leadership.
   auto leader_store = regions->front().leader.store_id();
@@ -248,9 +250,10 @@ TEST_F(ReplicationFaultTest, OperatorOnAStoreOrRegionThatDoesNotExistIsRefusedAn
         return s.ok() && s->is_down();
       },
       20s));
-  ExpectKvctlError(Kvctl({"operator", "add", "transfer-leader", rid, std::to_string(*victim_store)}),
-                   "Unavailable: PD AddOperator: store " + std::to_string(*victim_store) +
-                       " is down (no heartbeat for ");
+  ExpectKvctlError(
+      Kvctl({"operator", "add", "transfer-leader", rid, std::to_string(*victim_store)}),
+      "Unavailable: PD AddOperator: store " + std::to_string(*victim_store) +
+          " is down (no heartbeat for ");
 
   // None of the refused requests left an operator behind.
   auto ops = cluster_->pd()->ListOperators(0);
@@ -289,8 +292,8 @@ TEST_F(ReplicationFaultTest, TransferToAFollowerFarBehindWaitsUntilItCaughtUp) {
   auto add = Kvctl({"operator", "add", "transfer-leader", std::to_string(region_id),
                     std::to_string(*follower_store)});
   ASSERT_TRUE(add.exit.success()) << add.err;
-  EXPECT_TRUE(Contains(add.out, "added operator admin-transfer-leader for region " +
-                                    std::to_string(region_id)))
+  EXPECT_TRUE(Contains(
+      add.out, "added operator admin-transfer-leader for region " + std::to_string(region_id)))
       << add.out;
 
   // The leader refuses the transfer while the follower is that far behind (TiKV's
@@ -567,9 +570,9 @@ TEST_F(ReplicationFaultTest, WipedDataDirIsRefusedUntilTheOldStoreIsDeletedThenR
 
 TEST_F(ReplicationFaultTest, AcknowledgedCommitsSurviveKillOfAllNodesAtOnce) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(3));
-  ASSERT_TRUE(
-      client_->admin()->SplitRegions({Key(5000), Key(10000)}, client::SplitKeyForm::kTxnRawKey)
-          .ok());
+  ASSERT_TRUE(client_->admin()
+                  ->SplitRegions({Key(5000), Key(10000)}, client::SplitKeyForm::kTxnRawKey)
+                  .ok());
   ASSERT_OK(cluster_->WaitReplicatedAndBalanced(60s));
 
   // Two writers commit until every node dies at once; what they were told committed is what

@@ -115,10 +115,10 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
   so.threads = 2;
   auto loaded = table::LoadSysbench(source->client.get(), so);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  auto backup = Run({BinPath("br"), "backup", "db", "--db", kDb, "--pd",
-                     source->procs->pd_address(), "-s", "local://" + dir_.Sub("backup"),
-                     "--log-file", dir_.Sub("backup.log")},
-                    300s);
+  auto backup =
+      Run({BinPath("br"), "backup", "db", "--db", kDb, "--pd", source->procs->pd_address(), "-s",
+           "local://" + dir_.Sub("backup"), "--log-file", dir_.Sub("backup.log")},
+          300s);
   ASSERT_TRUE(backup.exit.success()) << backup.err;
   std::map<std::string, std::string> dumps;
   for (const auto& t : kTables) dumps[t] = Kvctl(*source, {"dump", std::string(kDb) + "." + t}).out;
@@ -230,8 +230,10 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
     // br compared every table's checksum with the backup.
     const std::string log = ReadFile(log1);
     for (const auto& t : kTables) {
-      EXPECT_TRUE(Contains(log, t + "` matches the backup") || Contains(log, t + " matches the backup"))
-          << t << "\n" << log;
+      EXPECT_TRUE(Contains(log, t + "` matches the backup") ||
+                  Contains(log, t + " matches the backup"))
+          << t << "\n"
+          << log;
     }
   }
 
