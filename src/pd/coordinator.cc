@@ -36,6 +36,23 @@ Status CheckCanReceive(const StoreView& s) {
   return Status::OK();
 }
 
+// Why the running operator's next step cannot be carried out on its target store: the store
+// must be able to receive when the step adds a learner there or hands it leadership.
+Status CheckStepTarget(const Operator& op, const std::vector<StoreView>& stores) {
+  if (op.current >= op.steps.size()) return Status::OK();
+  const OpStep& step = op.steps[op.current];
+  if (step.kind != StepKind::kAddLearner && step.kind != StepKind::kTransferLeader) {
+    return Status::OK();
+  }
+  const StoreView* s = FindStore(stores, step.peer.store_id());
+  if (s == nullptr) {
+    return Status::NotFound("store " + std::to_string(step.peer.store_id()) + " not found");
+  }
+  Status st = CheckCanReceive(*s);
+  if (!st.ok()) return Status::Unavailable("cannot " + step.ToString() + ": " + st.message());
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ValidateScheduleOptions(const ScheduleOptions& o) {
@@ -96,10 +113,18 @@ pdpb::RegionHeartbeatResponse Coordinator::OnRegionHeartbeat(const pdpb::Region&
   const uint64_t id = view.region.id();
   std::lock_guard<std::mutex> lock(mu_);
   const bool had_operator = ops_.Running(id) != nullptr;
-  pdpb::RegionHeartbeatResponse resp = ops_.Dispatch(view.region, view.leader, now);
-  if (ops_.Running(id) != nullptr) return resp;
-
   const std::vector<StoreView> stores = cluster_->StoreViews();
+  pdpb::RegionHeartbeatResponse resp = ops_.Dispatch(view.region, view.leader, now);
+  if (const Operator* running = ops_.Running(id)) {
+    // A step that sends leadership or a new replica to a store that can no longer take it
+    // (down, offline, tombstone) would be retried until the operator's deadline and keep the
+    // region from its replica repair meanwhile: give up on it now.
+    Status target_ok = CheckStepTarget(*running, stores);
+    if (target_ok.ok()) return resp;
+    ops_.Cancel(id, target_ok.message(), now);
+    resp = {};
+  }
+
   // An operator that just ended may have moved the last replica off a store being deleted.
   if (had_operator) TombstoneEmptyStoresLocked(stores);
 

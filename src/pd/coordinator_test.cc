@@ -458,6 +458,39 @@ TEST_F(CoordinatorTest, AdminOperatorReplacesABalanceOperatorButNotARepair) {
   EXPECT_EQ(ops[1].status, OpStatus::kReplaced);
 }
 
+TEST_F(CoordinatorTest, LeaderTransferToAStoreThatWentDownIsCancelledAndRepairFollows) {
+  ScheduleOptions opts;
+  opts.region_schedule_limit = 0;
+  opts.replication.max_store_down_time_ms = 3'000;
+  Open(4, opts);
+  MakeRegions(1, {1, 2, 3});
+  const uint64_t id = OnlyRegion();
+  RunUntilQuiet();  // PD learns the region
+  auto add = coord_->AddAdminOperator(pdpb::OPERATOR_TRANSFER_LEADER, id, 3);
+  ASSERT_TRUE(add.ok()) << add.status().ToString();
+  // Store 3 dies before the transfer happened: the leader keeps refusing it.
+  ignore_commands_ = true;
+  dead_.insert(3);
+  for (int i = 0; i < 9; ++i) {
+    Round();
+    ASSERT_EQ(coord_->GetOperator(id)->status, OpStatus::kRunning) << "second " << i;
+  }
+  // Once PD sees store 3 down, the transfer is given up at the next heartbeat (not after its
+  // 30 s deadline), and the region's replica on it is replaced.
+  clock_.Advance(2'000);
+  Round();
+  auto ops = coord_->ListOperators(id);
+  ASSERT_GE(ops.size(), 1u);
+  bool cancelled = false;
+  for (const auto& op : ops) {
+    cancelled |= op.desc == "admin-transfer-leader" && op.status == OpStatus::kCancelled;
+  }
+  EXPECT_TRUE(cancelled);
+  ignore_commands_ = false;
+  RunUntilQuiet();
+  EXPECT_EQ(VoterStores(id), (std::vector<uint64_t>{1, 2, 4}));
+}
+
 TEST_F(CoordinatorTest, AdminOperatorWaitsForARepair) {
   Open(3);
   uint64_t id = OnlyRegion();

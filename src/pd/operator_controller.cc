@@ -63,6 +63,14 @@ size_t OperatorController::ExpireTimedOut(int64_t now_ms) {
   return n;
 }
 
+void OperatorController::Cancel(uint64_t region_id, const std::string& why, int64_t now_ms) {
+  auto it = running_.find(region_id);
+  if (it == running_.end()) return;
+  LOG_INFO("region {}: cancelling operator {}: {}", region_id, it->second.desc, why);
+  it->second.status = OpStatus::kCancelled;
+  Finish(it, now_ms);
+}
+
 const Operator* OperatorController::Running(uint64_t region_id) const {
   auto it = running_.find(region_id);
   return it == running_.end() ? nullptr : &it->second;

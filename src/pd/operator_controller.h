@@ -39,6 +39,9 @@ class OperatorController {
   // Ends every running operator past its deadline (no heartbeat needed). Returns how many.
   size_t ExpireTimedOut(int64_t now_ms);
 
+  // Ends the region's running operator as kCancelled, logging `why`. No-op when none runs.
+  void Cancel(uint64_t region_id, const std::string& why, int64_t now_ms);
+
   // The region's running operator, or nullptr.
   const Operator* Running(uint64_t region_id) const;
   // The running operator, else the newest finished one of the region.

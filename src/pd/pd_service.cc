@@ -141,7 +141,8 @@ grpc::Status PdService::PutStore(grpc::ServerContext*, const pdpb::PutStoreReque
   if (s.code() == Status::Code::kAborted) {
     SetError(resp->mutable_header(), pdpb::STORE_TOMBSTONE, s.message());
   } else {
-    SetStatus(resp->mutable_header(), s);
+    // Typed, so that a node refused an address another store holds sees AlreadyExists.
+    SetTypedStatus(resp->mutable_header(), s, pdpb::STORE_NOT_FOUND);
   }
   return grpc::Status::OK;
 }

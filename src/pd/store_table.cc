@@ -86,6 +86,7 @@ pdpb::StoreInfo StoreTable::Info(uint64_t id, int64_t now_ms) const {
   *info.mutable_store() = it->second.store;
   info.set_is_down(IsDown(id, now_ms));
   info.set_used_size(it->second.stats.used_size());
+  info.set_hosted_region_count(it->second.stats.region_count());
   return info;
 }
 

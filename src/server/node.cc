@@ -135,10 +135,36 @@ Status Node::Register() {
   }
 
   Status put = pd_->PutStore(StoreMeta());
+  if (put.code() == Status::Code::kAlreadyExists) return AddressTakenError(put);
   if (!put.ok()) return put.WithContext("register store " + std::to_string(store_id_) + " at PD");
   LOG_INFO("store {} registered at PD {} as {} (cluster {}, {} regions)", store_id_,
            options_.pd_address, options_.advertise_address, cluster, regions_->RegionCount());
   return Status::OK();
+}
+
+Status Node::AddressTakenError(const Status& put) const {
+  // As TiKV: a node whose data directory was lost (wiped, new disk) gets a new store id, and
+  // PD refuses it the address the old store still holds. Joining under the old address before
+  // the old store is gone would leave PD routing the old store's replicas to an empty node.
+  uint64_t owner = 0;
+  auto stores = pd_->GetAllStores();
+  if (stores.ok()) {
+    for (const auto& s : *stores) {
+      if (s.store().id() != store_id_ && s.store().address() == options_.advertise_address &&
+          s.store().state() != metapb::Tombstone) {
+        owner = s.store().id();
+      }
+    }
+  }
+  const std::string old_store = owner ? "store " + std::to_string(owner) : "another store";
+  const std::string old_id = owner ? std::to_string(owner) : std::string("ID");
+  std::string msg = "cannot register store " + std::to_string(store_id_) + ": address ";
+  msg += options_.advertise_address + " still belongs to " + old_store + " at PD (";
+  msg += put.message() + "). If data directory " + options_.data_dir;
+  msg += " was wiped or replaced, that store's data is gone: delete it (kvctl store delete ";
+  msg += old_id + "), wait until kvctl stores shows it Tombstone, then start this node again; ";
+  msg += "otherwise start this node with its original data directory";
+  return Status::AlreadyExists(msg);
 }
 
 Status Node::BootstrapCluster(uint64_t store_id) {

@@ -91,6 +91,9 @@ class Node {
       : options_(options), regions_(regions), engine_(engine) {}
   Status Register();
   Status BootstrapCluster(uint64_t store_id);
+  // The error for PD refusing our address (AlreadyExists from PutStore): names the store that
+  // holds it and how to replace it.
+  Status AddressTakenError(const Status& put) const;
   metapb::Store StoreMeta() const;
   void Loop();
   void StoreHeartbeat();

@@ -65,11 +65,14 @@ bool ExecutePdCommand(raftstore::RaftStore* store, const metapb::Region& region,
   const std::string what = DescribePdCommand(resp);
   const uint64_t region_id = region.id();
   LOG_INFO("region {}: PD asks to {}", region_id, what);
-  store->Propose(std::move(req), [region_id, what](const raft_cmdpb::RaftCmdResponse& r) {
+  // A conf change is done once applied; a leader transfer only starts here (Raft hands over
+  // once the target caught up, or gives up after an election timeout).
+  const char* outcome = resp.has_change_peer() ? "done" : "started";
+  store->Propose(std::move(req), [region_id, what, outcome](const raft_cmdpb::RaftCmdResponse& r) {
     if (r.header().has_error()) {
       LOG_WARN("region {}: {} failed: {}", region_id, what, r.header().error().message());
     } else {
-      LOG_INFO("region {}: {} done", region_id, what);
+      LOG_INFO("region {}: {} {}", region_id, what, outcome);
     }
   });
   return true;

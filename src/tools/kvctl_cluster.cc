@@ -43,12 +43,15 @@ Result<ReplicationView> LoadReplicationView(client::PdClient* pd) {
 Status RunStores(KvctlContext* ctx) {
   ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
   ASSIGN_OR_RETURN(ReplicationView view, LoadReplicationView(pd));
-  TablePrinter t({"ID", "ADDRESS", "STATE", "HEALTH", "LEADERS", "REGIONS", "USED",
+  // REGIONS is PD's view (replicas its region table places on the store); HOSTED is what the
+  // node itself reported: higher while a returning node still holds replicas PD moved away.
+  TablePrinter t({"ID", "ADDRESS", "STATE", "HEALTH", "LEADERS", "REGIONS", "HOSTED", "USED",
                   "LAST_HEARTBEAT"});
   for (const auto& [id, s] : view.stores) {
     t.AddRow({std::to_string(id), s.store().address(), StateName(s.store().state()),
               s.is_down() ? "down" : "up", std::to_string(s.region_count()),
-              std::to_string(s.peer_count()), std::to_string(s.used_size()),
+              std::to_string(s.peer_count()), std::to_string(s.hosted_region_count()),
+              std::to_string(s.used_size()),
               AgoMs(s.store().last_heartbeat() / 1000000)});
   }
   t.Print(ctx->out());

@@ -166,7 +166,10 @@ Status LocalCluster::WaitStoresUp(int64_t since_unix_ms, std::chrono::millisecon
 Result<uint64_t> LocalCluster::KvStoreId(int i) {
   ASSIGN_OR_RETURN(auto stores, pd_->GetAllStores());
   for (const auto& s : stores) {
-    if (s.store().address() == kvs_.at(i).address) return s.store().id();
+    // A tombstone may have held the address before (a node that rejoined as a new store).
+    if (s.store().address() == kvs_.at(i).address && s.store().state() != metapb::Tombstone) {
+      return s.store().id();
+    }
   }
   return Status::NotFound("no store registered for " + kvs_.at(i).address);
 }
@@ -174,6 +177,7 @@ Result<uint64_t> LocalCluster::KvStoreId(int i) {
 Status LocalCluster::KillKv(int i) {
   Node& kv = kvs_.at(i);
   if (kv.proc) kv.proc->Kill();
+  kv.proc.reset();  // deliberately down: waits for the others do not fail on it
   return Status::OK();
 }
 

@@ -57,12 +57,14 @@ class LocalCluster {
   std::string kv_status_address(int i) const { return kvs_.at(i).status_address; }
   const std::string& dir() const { return dir_.path(); }
   int kv_count() const { return static_cast<int>(kvs_.size()); }
-  // The store id PD gave node i (known once it registered; 0 before).
+  // The store id PD gave node i (known once it registered; NotFound before). Tombstones are
+  // skipped: after a wiped node rejoined as a new store, that new store's id.
   Result<uint64_t> KvStoreId(int i);
   // A PD client owned by the cluster (connected during Start).
   client::PdClient* pd() { return pd_.get(); }
 
-  // SIGKILL node i and reap it. OK if it was not running.
+  // SIGKILL node i and reap it. OK if it was not running. Until RestartKv it counts as
+  // deliberately down (WaitStoresUp does not wait for it nor fail on it).
   Status KillKv(int i);
   // SIGSTOP / SIGCONT node i (a node that hangs, then wakes up).
   Status PauseKv(int i);
