@@ -50,6 +50,10 @@ struct Progress {
   bool probe_sent = false;
   // Snapshot: the index of the snapshot being sent.
   uint64_t pending_snapshot = 0;
+  // The follower asked for a snapshot at or past this index (RawNode::RequestSnapshot): its
+  // state machine cannot apply an entry on its own. The next send is a snapshot of at least
+  // this index; 0 when nothing is asked. Cleared once such a snapshot is sent.
+  uint64_t pending_request_snapshot = 0;
   // Heard from since the last check-quorum round.
   bool recent_active = false;
   bool is_learner = false;
