@@ -141,6 +141,7 @@ void Raft::HandleAppendResponse(const Message& m, Progress* pr) {
 
 void Raft::HandleSnapshotRequest(const Message& m, Progress* pr) {
   const uint64_t want = m.request_snapshot();
+  pr->waiting_snapshot = want;
   // A snapshot that covers the request is already on its way.
   if (pr->state == ProgressState::kSnapshot && pr->pending_snapshot >= want) return;
   pr->pending_request_snapshot = want;
@@ -156,7 +157,9 @@ void Raft::HandleSnapshotRequest(const Message& m, Progress* pr) {
 void Raft::HandleHeartbeatResponse(const Message& m, Progress* pr) {
   pr->recent_active = true;
   pr->Resume();
-  // The follower no longer waits for a snapshot (it applied that far by itself, or took one).
+  // Whether the follower still waits for a snapshot (it may have applied that far by itself,
+  // or taken one).
+  pr->waiting_snapshot = m.request_snapshot();
   if (m.request_snapshot() == kNone) pr->pending_request_snapshot = kNone;
   if (pr->state == ProgressState::kReplicate && pr->ins.Full()) pr->ins.FreeFirstOne();
   if (pr->match < log_.LastIndex()) SendAppend(m.from());
@@ -210,7 +213,7 @@ void Raft::HandleTransferLeader(const Message& m) {
   const Progress* pr = prs_.Get(transferee);
   if (pr == nullptr || pr->is_learner) return;  // only a voter can lead
   // Nor one whose state machine is stuck (it asked for a snapshot and would refuse).
-  if (pr->pending_request_snapshot != kNone) return;
+  if (pr->waiting_snapshot != kNone) return;
   if (lead_transferee_ != kNone) {
     if (lead_transferee_ == transferee) return;  // already in progress
     AbortLeaderTransfer();

@@ -50,6 +50,7 @@ TEST(RaftRequestSnapshotTest, LeaderSendsASnapshotAtOrPastTheRequestedIndex) {
   net.Stabilize();
   EXPECT_EQ(net.R(3).pending_request_snapshot(), b + 1);
   EXPECT_EQ(net.R(1).prs().Get(3)->pending_request_snapshot, b + 1);
+  EXPECT_EQ(net.R(1).prs().Get(3)->waiting_snapshot, b + 1);
   net.TickAll(4);
   EXPECT_TRUE(SnapshotsTo(net, 3).empty());
   EXPECT_TRUE(net.Node(3).stuck);
@@ -210,6 +211,7 @@ TEST(RaftRequestSnapshotTest, RequestIsForgottenOnceTheFollowerAppliesByItself) 
   EXPECT_EQ(net.R(3).pending_request_snapshot(), kNone);
   net.TickAll(2);
   EXPECT_EQ(net.R(1).prs().Get(3)->pending_request_snapshot, kNone);
+  EXPECT_EQ(net.R(1).prs().Get(3)->waiting_snapshot, kNone);
   EXPECT_EQ(net.AppliedData(3), net.AppliedData(1));
 }
 

@@ -481,6 +481,12 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
                         " is not a voter of region " + std::to_string(rid));
           return fail(e);
         }
+        if (pr->waiting_snapshot != raft::kNone) {
+          errorpb::Error e;
+          e.set_message("transfer leader: peer " + std::to_string(target.id()) +
+                        " is catching up by snapshot; try again when it caught up");
+          return fail(e);
+        }
         if (target.id() != p->id() && pr->match + kLeaderTransferMaxLogLag < last) {
           errorpb::Error e;
           e.set_message("transfer leader: peer " + std::to_string(target.id()) + " is " +
@@ -587,7 +593,8 @@ void RaftStore::ServeReads(Peer* p, Deferred* d) {
   p->reads = std::move(waiting);
 }
 
-Status RaftStore::PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, rocksdb::WriteBatch* wb) {
+Status RaftStore::PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, bool keep_log,
+                                  rocksdb::WriteBatch* wb, Deferred* d) {
   raft_serverpb::RaftSnapshotData data;
   if (!data.ParseFromString(snap.data())) {
     return Status::Corruption("snapshot of region " + std::to_string(p->region_id()) +
@@ -607,12 +614,53 @@ Status RaftStore::PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, rocksd
                                                            : e.cf_default;
     wb->Put(cf, rocksdb::Slice(kv.key().data() + 1, kv.key().size() - 1), kv.value());
   }
-  p->storage->ApplySnapshotToBatch(snap.metadata(), wb);
+  const uint64_t index = snap.metadata().index();
+  p->storage->ApplySnapshotToBatch(snap.metadata(), keep_log, wb);
   PutRegionState(data.region(), raft_serverpb::Normal, wb);
   p->region = data.region();
   if (const metapb::Peer* me = FindPeer(p->region, p->id())) p->meta = *me;
   p->storage->set_conf_state(snap.metadata().conf_state());
+  // Entries handed out earlier that the snapshot covers are never applied here; later ones
+  // still are, in order (ApplyEntries skips what is at or below the applied index).
+  std::erase_if(p->unapplied, [&](const eraftpb::Entry& e) { return e.index() <= index; });
+  // Commands this replica proposed up to the snapshot: their outcome is not known here.
+  while (!p->proposals.empty() && p->proposals.front().index <= index) {
+    auto cb = std::move(p->proposals.front().cb);
+    p->proposals.pop_front();
+    auto err = ErrResp(StaleCommandErr("the replica was replaced by a snapshot"));
+    d->push_back([cb, err]() { cb(err); });
+  }
+  if (p->stuck_at != 0 && index >= p->stuck_at) {
+    LOG_INFO("raftstore: store {} region {} caught up from the leader's snapshot at index {} "
+             "(it was stuck at entry {}); it applies and serves again",
+             opts_.store_id, p->region_id(), index, p->stuck_at);
+    p->stuck_at = 0;
+  }
   return Status::OK();
+}
+
+void RaftStore::CatchUpBlocked(Peer* p) {
+  const raft::Raft& r = p->raft->raft();
+  if (p->IsLeader()) {
+    if (r.lead_transferee() != raft::kNone) return;
+    // To the voter with the longest log that can apply (the transfer waits until it has every
+    // entry); none: keep leading without serving until one can.
+    uint64_t best = raft::kNone, best_match = 0;
+    for (const auto& peer : p->region.peers()) {
+      const raft::Progress* pr = r.prs().Get(peer.id());
+      if (peer.id() == p->id() || peer.role() == metapb::Learner || pr == nullptr ||
+          pr->waiting_snapshot != raft::kNone) {
+        continue;
+      }
+      if (best == raft::kNone || pr->match > best_match) {
+        best = peer.id();
+        best_match = pr->match;
+      }
+    }
+    if (best != raft::kNone) p->raft->TransferLeader(best);
+    return;
+  }
+  if (r.pending_request_snapshot() == raft::kNone) (void)p->raft->RequestSnapshot();
 }
 
 void RaftStore::MaybeCompactLog(Peer* p, rocksdb::WriteBatch* wb) {
@@ -658,7 +706,7 @@ bool RaftStore::RunOnce() {
       if (!p->raft->HasReady()) continue;
       raft::Ready rd = p->raft->GetReady();
       if (rd.snapshot) {
-        Status s = PersistSnapshot(p.get(), *rd.snapshot, &wb);
+        Status s = PersistSnapshot(p.get(), *rd.snapshot, rd.snapshot_keeps_log, &wb, &d);
         if (!s.ok()) LOG_ERROR("raftstore: {}", s.ToString());
       }
       p->storage->AppendToBatch(rd.entries, &wb);
@@ -741,15 +789,8 @@ bool RaftStore::RunOnce() {
     // Leadership lost: reads waiting for a ReadIndex will not get one here.
     for (auto& [id, p] : peers_) {
       bool leader = p->IsLeader();
-      if (leader && p->blocked() && p->raft->raft().lead_transferee() == raft::kNone) {
-        // A replica that cannot apply must not lead: hand leadership to another voter.
-        for (const auto& peer : p->region.peers()) {
-          if (peer.id() != p->id() && peer.role() != metapb::Learner) {
-            p->raft->TransferLeader(peer.id());
-            break;
-          }
-        }
-      }
+      // A replica that cannot apply must not lead; it catches up from a snapshot.
+      if (p->blocked()) CatchUpBlocked(p.get());
       if (p->was_leader && !leader && !p->reads.empty()) {
         errorpb::Error e = NotLeaderErr(id, p->Leader());
         for (auto& r : p->reads) {

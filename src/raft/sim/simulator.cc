@@ -412,7 +412,7 @@ void Simulator::HandleReady(uint64_t id, bool crash_before_persist) {
       uint64_t best = kNone, best_match = 0;
       for (uint64_t v : r.prs().voters()) {
         const Progress* pr = r.prs().Get(v);
-        if (v != id && pr && pr->pending_request_snapshot == kNone &&
+        if (v != id && pr && pr->waiting_snapshot == kNone &&
             (best == kNone || pr->match > best_match)) {
           best = v;
           best_match = pr->match;
