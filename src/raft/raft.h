@@ -57,7 +57,8 @@ class Raft {
   // keeps its quorum). The snapshot replaces
   // only the state machine when the log matches it (see Restore), so entries after it that may
   // be acknowledged are never dropped. A request already pending is kept (OK).
-  // Errors: Aborted on the leader (it must hand leadership on first).
+  // Errors: Aborted on the leader (it must hand leadership on first); InvalidArgument when
+  // `index` is not committed (only then can the leader be expected to apply it).
   Status RequestSnapshot(uint64_t index);
   // Applies a committed membership change; returns the resulting membership.
   // Errors: a change the single-step protocol does not allow (demoting a voter).

@@ -128,6 +128,7 @@ TEST(RaftRequestSnapshotTest, FollowerKeepsItsLogEntriesAfterTheSnapshot) {
 TEST(RaftRequestSnapshotTest, FollowerWhoseLogDoesNotMatchTakesANormalSnapshot) {
   Network net(5);
   net.Campaign(1);
+  net.Node(3).stuck = true;
   ASSERT_TRUE(net.Propose(1, "a").ok());
   uint64_t a = net.R(1).raft_log().LastIndex();
   // Nodes 1 and 3 are cut off from the majority; node 3 gets two entries that never commit.
@@ -141,7 +142,7 @@ TEST(RaftRequestSnapshotTest, FollowerWhoseLogDoesNotMatchTakesANormalSnapshot) 
   net.Recover();
   net.Isolate(3);
   ASSERT_TRUE(net.Node(3).node->RequestSnapshot().ok());
-  ASSERT_EQ(net.R(3).pending_request_snapshot(), a + 1);
+  ASSERT_EQ(net.R(3).pending_request_snapshot(), a);
 
   // A newer leader's snapshot at a + 2 whose term differs from node 3's entry there.
   uint64_t term = net.R(3).term() + 1;
@@ -196,18 +197,21 @@ TEST(RaftRequestSnapshotTest, SnapshotAtOrBelowCommitThatDoesNotMatchIsIgnored) 
 TEST(RaftRequestSnapshotTest, RequestIsForgottenOnceTheFollowerAppliesByItself) {
   Network net(3);
   net.Campaign(1);
+  // Nothing committed waits to be applied: there is nothing to ask for.
+  EXPECT_EQ(net.Node(3).node->RequestSnapshot().code(), Status::Code::kInvalidArgument);
+  net.Node(3).stuck = true;
   ASSERT_TRUE(net.Propose(1, "a").ok());
-  net.Isolate(3);  // the request never reaches the leader
   ASSERT_TRUE(net.Node(3).node->RequestSnapshot().ok());
   uint64_t want = net.R(3).pending_request_snapshot();
   ASSERT_NE(want, kNone);
-  net.Recover();
-  // The leader sees the request (repeated with the next heartbeat) but has nothing to send.
-  net.TickAll(1);
-  EXPECT_EQ(net.R(1).prs().Get(3)->pending_request_snapshot, want);
+  // The leader has no snapshot to send (its storage has none past the request).
+  net.TickAll(2);
+  EXPECT_EQ(net.R(1).prs().Get(3)->waiting_snapshot, want);
+  EXPECT_TRUE(SnapshotsTo(net, 3).empty());
+  // The state machine can apply again (its file came back): it gets there on its own, and
+  // the leader forgets the request.
+  net.Node(3).stuck = false;
   ASSERT_TRUE(net.Propose(1, "b").ok());
-  ASSERT_TRUE(net.Propose(1, "c").ok());
-  // Node 3 applied past the request on its own: no snapshot, and the leader forgets it.
   EXPECT_EQ(net.R(3).pending_request_snapshot(), kNone);
   net.TickAll(2);
   EXPECT_EQ(net.R(1).prs().Get(3)->pending_request_snapshot, kNone);

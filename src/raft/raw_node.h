@@ -62,7 +62,8 @@ class RawNode {
   // Requests a linearizable read; a ReadState with this context comes back in a later Ready.
   void ReadIndex(const std::string& request_ctx);
   // Asks the leader for a snapshot because the state machine cannot apply the next entry
-  // (applied + 1) on its own; see Raft::RequestSnapshot. Errors: Aborted on the leader.
+  // (applied + 1) on its own; see Raft::RequestSnapshot. Errors: Aborted on the leader,
+  // InvalidArgument when no committed entry waits to be applied.
   Status RequestSnapshot();
   void ReportUnreachable(uint64_t id);
   void ReportSnapshot(uint64_t id, bool success);
