@@ -25,8 +25,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-pre-vote", [&](int64_t) { o.pre_vote = false; }, "disable pre-vote");
   app.add_flag("--no-check-quorum", [&](int64_t) { o.check_quorum = false; },
                "disable check-quorum");
-  app.add_flag("--no-snapshot-requests", [&](int64_t) { o.snapshot_requests = false; },
-               "no follower asks for a snapshot (RequestSnapshot)");
+  app.add_flag(
+      "--no-snapshot-requests", [&](int64_t) { o.snapshot_requests = false; },
+      "no follower asks for a snapshot (RequestSnapshot)");
   app.add_flag("-v,--verbose", verbose, "print each seed's statistics");
   CLI11_PARSE(app, argc, argv);
 

@@ -653,9 +653,8 @@ Status Raft::RequestSnapshot(uint64_t index) {
   if (pending_request_snapshot_ != kNone) return Status::OK();
   if (index > log_.committed()) {
     // Only a committed entry is known to be in the leader's log and state machine (soon).
-    return Status::InvalidArgument("raft: snapshot requested for entry " +
-                                   std::to_string(index) + " past the commit index " +
-                                   std::to_string(log_.committed()));
+    return Status::InvalidArgument("raft: snapshot requested for entry " + std::to_string(index) +
+                                   " past the commit index " + std::to_string(log_.committed()));
   }
   pending_request_snapshot_ = index;
   SendRequestSnapshot();

@@ -125,11 +125,11 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
     if (!path.ok()) {
       if (p->stuck_at != e.index()) {
         p->stuck_at = e.index();
-        LOG_ERROR("raftstore: store {} region {} is stuck at entry {}: the SST to ingest ({} "
-                  "CF) is not on this store ({}); the replica stops applying and serving and "
-                  "asks the leader for a snapshot",
-                  opts_.store_id, p->region_id(), e.index(), m.cf_name(),
-                  path.status().ToString());
+        LOG_ERROR(
+            "raftstore: store {} region {} is stuck at entry {}: the SST to ingest ({} "
+            "CF) is not on this store ({}); the replica stops applying and serving and "
+            "asks the leader for a snapshot",
+            opts_.store_id, p->region_id(), e.index(), m.cf_name(), path.status().ToString());
       }
       return false;
     }
@@ -183,9 +183,10 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
   }
   resp->add_responses()->set_cmd_type(raft_cmdpb::IngestSST);
   if (p->stuck_at == e.index()) {
-    LOG_INFO("raftstore: store {} region {} caught up: the SST of entry {} is on this store "
-             "now; it applies and serves again",
-             opts_.store_id, p->region_id(), e.index());
+    LOG_INFO(
+        "raftstore: store {} region {} caught up: the SST of entry {} is on this store "
+        "now; it applies and serves again",
+        opts_.store_id, p->region_id(), e.index());
     p->stuck_at = 0;
   }
   return true;

@@ -180,8 +180,7 @@ void PeerStorage::ApplySnapshotToBatch(const eraftpb::SnapshotMetadata& meta, bo
     wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0),
                     keys::RaftLogKey(region_id_, meta.index() + 1));
   } else {
-    wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0),
-                    keys::RaftLogKey(region_id_, UINT64_MAX));
+    wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0), keys::RaftLogKey(region_id_, UINT64_MAX));
     raft_state_.set_last_index(meta.index());
     last_term_ = meta.term();
   }

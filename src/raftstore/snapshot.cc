@@ -112,9 +112,10 @@ Status RaftStore::PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, bool k
     d->push_back([cb, err]() { cb(err); });
   }
   if (p->stuck_at != 0 && index >= p->stuck_at) {
-    LOG_INFO("raftstore: store {} region {} caught up from the leader's snapshot at index {} "
-             "(it was stuck at entry {}); it applies and serves again",
-             opts_.store_id, p->region_id(), index, p->stuck_at);
+    LOG_INFO(
+        "raftstore: store {} region {} caught up from the leader's snapshot at index {} "
+        "(it was stuck at entry {}); it applies and serves again",
+        opts_.store_id, p->region_id(), index, p->stuck_at);
     p->stuck_at = 0;
   }
   return Status::OK();

@@ -171,10 +171,8 @@ TEST(RaftStoreIngestTest, ReplicaMissingItsCopyStopsServingThenCatchesUpBySnapsh
   ASSERT_TRUE(fp->blocked);
   EXPECT_LT(fp->applied, c->Store(l).GetPeer(1)->applied);
   EXPECT_EQ(fp->commit, c->Store(l).GetPeer(1)->commit);  // its log keeps up
-  EXPECT_EQ(c->Disk(f).Data().count("a9"), 0u);  // nothing applied past the missing file
+  EXPECT_EQ(c->Disk(f).Data().count("a9"), 0u);           // nothing applied past the missing file
   // It asked for a snapshot, and serves nothing meanwhile: no read, no leadership.
-  uint64_t lp = c->Store(l).GetPeer(1)->peer_id;
-  (void)lp;
   bool read_refused = false, read_done = false;
   c->Store(f).Read(1, region.region_epoch(),
                    [&](const errorpb::Error* e, const metapb::Region&, uint64_t) {

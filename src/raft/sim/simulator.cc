@@ -254,8 +254,8 @@ void Simulator::InstallSnapshot(Node& n, const Ready& rd) {
     uint64_t last_before = n.disk->LastIndex();
     Status s = n.disk->ApplySnapshotKeepingLog(*rd.snapshot);
     if (!s.ok()) {
-      Fail("node " + id + " could not keep its log under snapshot " +
-           std::to_string(meta.index()) + ": " + s.ToString());
+      Fail("node " + id + " could not keep its log under snapshot " + std::to_string(meta.index()) +
+           ": " + s.ToString());
       return;
     }
     if (n.disk->LastIndex() != std::max(last_before, meta.index())) {

@@ -2,13 +2,13 @@
 // it must not diverge silently. It gets stuck on the ingest (and says so in its log), asks the
 // leader for a snapshot, catches up from it (and says so), and then serves exactly the
 // restored data when it leads.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "client/cluster.h"
 #include "common/codec.h"
@@ -71,9 +71,9 @@ TEST(StuckReplicaTest, ReplicaWithoutItsStagedFileCatchesUpBySnapshot) {
   auto run = [&](std::vector<std::string> args, const std::string& log) {
     std::vector<std::string> argv = {BinPath("br")};
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const std::string& a : {std::string("--pd"), cluster->pd_address(), std::string("-s"),
-                                 "local://" + backup, std::string("--log-file"),
-                                 cluster->dir() + "/" + log}) {
+    for (const std::string& a :
+         {std::string("--pd"), cluster->pd_address(), std::string("-s"), "local://" + backup,
+          std::string("--log-file"), cluster->dir() + "/" + log}) {
       argv.push_back(a);
     }
     return RunCommand(argv, 300s, cluster->dir());
@@ -96,9 +96,8 @@ TEST(StuckReplicaTest, ReplicaWithoutItsStagedFileCatchesUpBySnapshot) {
   while (stuck < 0 && Clock::now() < deadline) {
     bool all_staged = true;
     for (int i = 0; i < 3; ++i) {
-      all_staged = all_staged && !StagedFiles(cluster->dir() + "/kv-" + std::to_string(i) +
-                                              "/import")
-                                      .empty();
+      all_staged = all_staged &&
+                   !StagedFiles(cluster->dir() + "/kv-" + std::to_string(i) + "/import").empty();
     }
     if (all_staged) {
       auto region = cluster->pd()->GetRegion(keys::RawRegionKey("raw/k0000"));
@@ -133,10 +132,10 @@ TEST(StuckReplicaTest, ReplicaWithoutItsStagedFileCatchesUpBySnapshot) {
   ASSERT_TRUE(region.ok());
   auto stuck_store = cluster->KvStoreId(stuck);
   ASSERT_TRUE(stuck_store.ok());
-  auto t = RunCommand({BinPath("kvctl"), "--pd", cluster->pd_address(), "operator", "add",
-                       "transfer-leader", std::to_string(region->region.id()),
-                       std::to_string(*stuck_store)},
-                      60s, cluster->dir());
+  auto t = RunCommand(
+      {BinPath("kvctl"), "--pd", cluster->pd_address(), "operator", "add", "transfer-leader",
+       std::to_string(region->region.id()), std::to_string(*stuck_store)},
+      60s, cluster->dir());
   ASSERT_TRUE(t.ok() && t->exit.success()) << (t.ok() ? t->err : t.status().ToString());
   const auto lead_deadline = Clock::now() + 30s;
   while (Clock::now() < lead_deadline) {
