@@ -65,6 +65,22 @@ Status MemoryStorage::ApplySnapshot(const eraftpb::Snapshot& snap) {
   return Status::OK();
 }
 
+Status MemoryStorage::ApplySnapshotKeepingLog(const eraftpb::Snapshot& snap) {
+  const auto& meta = snap.metadata();
+  if (snapshot_.metadata().index() >= meta.index() && snapshot_.metadata().index() > 0) {
+    return Status::Aborted("raft: snapshot is out of date");
+  }
+  auto term = Term(meta.index());
+  if (!term.ok() || *term != meta.term()) {
+    return Status::InvalidArgument("raft: the log does not hold the snapshot's entry " +
+                                   std::to_string(meta.index()));
+  }
+  RETURN_IF_ERROR(Compact(meta.index()));
+  snapshot_ = snap;
+  if (hard_state_.commit() < meta.index()) hard_state_.set_commit(meta.index());
+  return Status::OK();
+}
+
 Result<eraftpb::Snapshot> MemoryStorage::CreateSnapshot(uint64_t i, const eraftpb::ConfState* cs,
                                                         const std::string& data) {
   if (i <= snapshot_.metadata().index()) return Status::Aborted("raft: snapshot is out of date");

@@ -32,6 +32,10 @@ class MemoryStorage : public Storage {
   // Replaces the contents with the snapshot. Returns ErrSnapshotOutOfDate-like Aborted when
   // the snapshot is older than the current one.
   Status ApplySnapshot(const eraftpb::Snapshot& snap);
+  // Takes a snapshot for the state machine only (Ready::snapshot_keeps_log): entries up to its
+  // index are dropped, those after it stay. Errors: Aborted when it is not newer than the
+  // current snapshot; InvalidArgument when the log does not hold the snapshot's entry.
+  Status ApplySnapshotKeepingLog(const eraftpb::Snapshot& snap);
   // Makes a snapshot at index i (<= last index) with the given membership and payload.
   Result<eraftpb::Snapshot> CreateSnapshot(uint64_t i, const eraftpb::ConfState* cs,
                                            const std::string& data);

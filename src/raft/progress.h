@@ -50,6 +50,14 @@ struct Progress {
   bool probe_sent = false;
   // Snapshot: the index of the snapshot being sent.
   uint64_t pending_snapshot = 0;
+  // The follower asked for a snapshot at or past this index (RawNode::RequestSnapshot): its
+  // state machine cannot apply an entry on its own. The next send is a snapshot of at least
+  // this index; 0 when nothing is asked. Cleared once such a snapshot is sent.
+  uint64_t pending_request_snapshot = 0;
+  // The follower says it waits for a snapshot at or past this index (its state machine is
+  // stuck); 0 once its heartbeat response says it no longer waits. Such a follower cannot
+  // serve, so it is no target for a leader transfer.
+  uint64_t waiting_snapshot = 0;
   // Heard from since the last check-quorum round.
   bool recent_active = false;
   bool is_learner = false;

@@ -54,6 +54,7 @@ std::string DescribeMessage(const Message& m) {
          std::to_string(m.entries(m.entries_size() - 1).index()) + "]";
   }
   if (m.reject()) s += " reject hint " + std::to_string(m.reject_hint());
+  if (m.request_snapshot() != 0) s += " request_snapshot " + std::to_string(m.request_snapshot());
   if (m.has_snapshot()) s += " snapshot " + std::to_string(m.snapshot().metadata().index());
   return s;
 }
@@ -134,6 +135,13 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
   if (pr == nullptr || pr->IsPaused()) return false;
   Message m;
   m.set_to(to);
+  // A follower that asked for a snapshot gets one as soon as this leader can make one at or
+  // past the index it asked for; until then it keeps getting entries (its log is sound).
+  if (pr->pending_request_snapshot != kNone && pr->recent_active &&
+      MaybeTakeRequestedSnapshot(pr, &m)) {
+    Send(std::move(m));
+    return true;
+  }
   auto term = log_.Term(pr->next_idx - 1);
   auto ents = log_.EntriesFrom(pr->next_idx, max_msg_size_);
   bool need_snapshot = !term.ok() || !ents.ok() ||
@@ -151,6 +159,7 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     m.set_msg_type(eraftpb::MsgSnapshot);
     *m.mutable_snapshot() = std::move(*snap);
     pr->BecomeSnapshot(m.snapshot().metadata().index());
+    pr->pending_request_snapshot = kNone;
   } else {
     m.set_msg_type(eraftpb::MsgAppend);
     m.set_index(pr->next_idx - 1);
@@ -168,6 +177,24 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     }
   }
   Send(std::move(m));
+  return true;
+}
+
+bool Raft::MaybeTakeRequestedSnapshot(Progress* pr, Message* m) {
+  const uint64_t want = pr->pending_request_snapshot;
+  // Not applied that far here yet: any snapshot this leader makes would be too old.
+  if (log_.applied() < want) return false;
+  auto snap = log_.Snapshot(want);
+  if (!snap.ok()) {
+    if (IsSnapshotTemporarilyUnavailable(snap.status())) return false;
+    RaftFatal("snapshot unavailable for " + std::to_string(m->to()) + ": " +
+              snap.status().ToString());
+  }
+  if (snap->metadata().index() < want) return false;  // older than asked: try again later
+  m->set_msg_type(eraftpb::MsgSnapshot);
+  *m->mutable_snapshot() = std::move(*snap);
+  pr->BecomeSnapshot(m->snapshot().metadata().index());
+  pr->pending_request_snapshot = kNone;
   return true;
 }
 
@@ -547,7 +574,9 @@ Status Raft::StepFollower(Message& m) {
       msgs.push_back(m);  // forwarded as is: `from` names the transferee
       break;
     case eraftpb::MsgTimeoutNow:
-      if (Promotable()) {
+      // A node waiting for a snapshot could not serve as leader: it does not take leadership
+      // by transfer (it still campaigns on an election timeout, or the group could stall).
+      if (Promotable() && pending_request_snapshot_ == kNone) {
         // Leadership transfer: campaign at once, skipping pre-vote and the vote lease.
         Campaign(CampaignType::kTransfer);
       }
@@ -576,6 +605,8 @@ Status Raft::StepFollower(Message& m) {
 }
 
 void Raft::HandleAppendEntries(const Message& m) {
+  // A node waiting for a snapshot still takes entries (its log is sound; only its state
+  // machine is stuck), so the group keeps its quorum.
   Message r;
   r.set_to(m.from());
   r.set_msg_type(eraftpb::MsgAppendResponse);
@@ -607,38 +638,85 @@ void Raft::HandleHeartbeat(const Message& m) {
   r.set_to(m.from());
   r.set_msg_type(eraftpb::MsgHeartbeatResponse);
   r.set_context(m.context());
+  // Tells the leader whether this node still waits for a snapshot (0: it does not; a request
+  // the leader remembers is then forgotten).
+  r.set_request_snapshot(pending_request_snapshot_);
   Send(std::move(r));
+  // The request may have been lost, or gone to an earlier leader.
+  if (pending_request_snapshot_ != kNone) SendRequestSnapshot();
+}
+
+Status Raft::RequestSnapshot(uint64_t index) {
+  if (state_ == StateRole::kLeader) {
+    return Status::Aborted("raft: the leader cannot request a snapshot");
+  }
+  if (pending_request_snapshot_ != kNone) return Status::OK();
+  if (index > log_.committed()) {
+    // Only a committed entry is known to be in the leader's log and state machine (soon).
+    return Status::InvalidArgument("raft: snapshot requested for entry " + std::to_string(index) +
+                                   " past the commit index " + std::to_string(log_.committed()));
+  }
+  pending_request_snapshot_ = index;
+  SendRequestSnapshot();
+  return Status::OK();
+}
+
+void Raft::SendRequestSnapshot() {
+  if (lead_ == kNone) return;  // sent with the reply to the next leader's append or heartbeat
+  Message m;
+  m.set_to(lead_);
+  m.set_msg_type(eraftpb::MsgAppendResponse);
+  m.set_index(log_.committed());
+  m.set_reject(true);
+  m.set_reject_hint(log_.LastIndex());
+  m.set_request_snapshot(pending_request_snapshot_);
+  Send(std::move(m));
 }
 
 void Raft::HandleSnapshot(const Message& m) {
   Message r;
   r.set_to(m.from());
   r.set_msg_type(eraftpb::MsgAppendResponse);
-  if (Restore(m.snapshot())) {
-    r.set_index(log_.LastIndex());
+  uint64_t restored = 0;
+  if (Restore(m.snapshot(), &restored)) {
+    // Only the snapshot's own entry is known to match the leader's log: a kept suffix after it
+    // may still conflict, so never claim more.
+    r.set_index(restored);
   } else {
     r.set_index(log_.committed());
   }
   Send(std::move(r));
 }
 
-bool Raft::Restore(const eraftpb::Snapshot& s) {
+bool Raft::Restore(const eraftpb::Snapshot& s, uint64_t* restored) {
   const auto& meta = s.metadata();
-  if (meta.index() <= log_.committed()) return false;
   if (state_ != StateRole::kFollower) return false;  // only a follower takes a snapshot
   const auto& cs = meta.conf_state();
   bool found = std::find(cs.voters().begin(), cs.voters().end(), id_) != cs.voters().end() ||
                std::find(cs.learners().begin(), cs.learners().end(), id_) != cs.learners().end();
   if (!found) return false;  // a snapshot of a membership we are not in: ignore it
-  if (log_.MatchTerm(meta.index(), meta.term())) {
-    // Our log already has the snapshot's last entry: fast-forward commit instead.
-    log_.CommitTo(meta.index());
-    return false;
+  if (pending_request_snapshot_ != kNone && meta.index() >= pending_request_snapshot_ &&
+      !log_.UnstableSnapshot() && log_.MatchTerm(meta.index(), meta.term())) {
+    // The snapshot this node asked for, and its log agrees with it: replace only the state
+    // machine. Entries after the snapshot stay; they may be acknowledged, i.e. part of a
+    // commit quorum, and dropping them could lose committed entries. (With a snapshot still
+    // to persist, the log is not on disk yet: the normal rules below apply.)
+    if (meta.index() > log_.persisted()) return false;  // not durable here yet: ask again later
+    log_.RestoreKeepingLog(s);
+  } else {
+    if (meta.index() <= log_.committed()) return false;
+    if (log_.MatchTerm(meta.index(), meta.term())) {
+      // Our log already has the snapshot's last entry: fast-forward commit instead.
+      log_.CommitTo(meta.index());
+      return false;
+    }
+    log_.Restore(s);
   }
-  log_.Restore(s);
+  pending_request_snapshot_ = kNone;
   prs_.Reset(cs, log_.LastIndex() + 1);
   is_learner_ = prs_.IsLearner(id_);
   if (Progress* self = prs_.Get(id_)) self->match = log_.persisted();
+  *restored = meta.index();
   return true;
 }
 
@@ -659,7 +737,13 @@ void Raft::OnPersistEntries(uint64_t index, uint64_t term) {
 
 void Raft::OnPersistSnapshot(uint64_t index) { log_.StableSnapTo(index); }
 
-void Raft::AppliedTo(uint64_t index) { log_.AppliedTo(index); }
+void Raft::AppliedTo(uint64_t index) {
+  log_.AppliedTo(index);
+  // The state machine got there on its own: the snapshot is no longer needed.
+  if (pending_request_snapshot_ != kNone && index >= pending_request_snapshot_) {
+    pending_request_snapshot_ = kNone;
+  }
+}
 
 Result<eraftpb::ConfState> Raft::ApplyConfChange(const eraftpb::ConfChange& cc) {
   uint64_t nid = cc.node_id();

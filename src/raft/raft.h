@@ -50,6 +50,16 @@ class Raft {
   void OnPersistSnapshot(uint64_t index);
   // The application applied entries up to index.
   void AppliedTo(uint64_t index);
+  // Asks the leader for a snapshot of index >= `index` because this node's state machine cannot
+  // apply entry `index` on its own (e.g. a file it needs is missing). Until a snapshot arrives
+  // (or the node applies up to `index` itself), the follower repeats the request with every
+  // heartbeat response; it keeps taking entries meanwhile (its log is sound, and the group
+  // keeps its quorum). The snapshot replaces
+  // only the state machine when the log matches it (see Restore), so entries after it that may
+  // be acknowledged are never dropped. A request already pending is kept (OK).
+  // Errors: Aborted on the leader (it must hand leadership on first); InvalidArgument when
+  // `index` is not committed (only then can the leader be expected to apply it).
+  Status RequestSnapshot(uint64_t index);
   // Applies a committed membership change; returns the resulting membership.
   // Errors: a change the single-step protocol does not allow (demoting a voter).
   Result<eraftpb::ConfState> ApplyConfChange(const eraftpb::ConfChange& cc);
@@ -64,6 +74,8 @@ class Raft {
   StateRole state() const { return state_; }
   uint64_t lead_transferee() const { return lead_transferee_; }
   uint64_t pending_conf_index() const { return pending_conf_index_; }
+  // The index a RequestSnapshot is pending for (kNone when none).
+  uint64_t pending_request_snapshot() const { return pending_request_snapshot_; }
   int election_elapsed() const { return election_elapsed_; }
   int randomized_election_timeout() const { return randomized_election_timeout_; }
   RaftLog& raft_log() { return log_; }
@@ -102,8 +114,11 @@ class Raft {
   void HandleAppendEntries(const eraftpb::Message& m);
   void HandleHeartbeat(const eraftpb::Message& m);
   void HandleSnapshot(const eraftpb::Message& m);
-  bool Restore(const eraftpb::Snapshot& s);
+  // Takes an incoming snapshot; on success *restored is its index.
+  bool Restore(const eraftpb::Snapshot& s, uint64_t* restored);
   void HandleAppendResponse(const eraftpb::Message& m, Progress* pr);
+  void HandleSnapshotRequest(const eraftpb::Message& m, Progress* pr);
+  void SendRequestSnapshot();
   void HandleHeartbeatResponse(const eraftpb::Message& m, Progress* pr);
   void HandleTransferLeader(const eraftpb::Message& m);
   void HandleReadIndex(const eraftpb::Message& m);
@@ -113,6 +128,8 @@ class Raft {
   void Send(eraftpb::Message m);
   void SendAppend(uint64_t to) { MaybeSendAppend(to, true); }
   bool MaybeSendAppend(uint64_t to, bool send_if_empty);
+  // Fills *m with a snapshot at or past pr's requested index if one can be made now.
+  bool MaybeTakeRequestedSnapshot(Progress* pr, eraftpb::Message* m);
   void SendHeartbeat(uint64_t to, const std::string& ctx);
   void SendTimeoutNow(uint64_t to);
   void BcastAppend();
@@ -135,6 +152,8 @@ class Raft {
   uint64_t lead_transferee_ = kNone;
   // Index of the latest membership change in the log (a new one waits until it is applied).
   uint64_t pending_conf_index_ = 0;
+  // RequestSnapshot's index while the request is pending (kept across terms and roles).
+  uint64_t pending_request_snapshot_ = kNone;
   ReadOnly read_only_;
   // ReadIndex requests that arrived before this leader committed an entry of its term.
   std::vector<eraftpb::Message> pending_read_index_msgs_;

@@ -79,6 +79,10 @@ Status Raft::StepLeader(Message& m) {
 
 void Raft::HandleAppendResponse(const Message& m, Progress* pr) {
   pr->recent_active = true;
+  if (m.reject() && m.request_snapshot() != kNone) {
+    HandleSnapshotRequest(m, pr);
+    return;
+  }
   if (m.reject()) {
     uint64_t next_probe = m.reject_hint();
     if (m.log_term() > 0) {
@@ -92,6 +96,16 @@ void Raft::HandleAppendResponse(const Message& m, Progress* pr) {
     return;
   }
   bool old_paused = pr->IsPaused();
+  if (pr->state == ProgressState::kSnapshot && m.index() >= pr->pending_snapshot &&
+      m.index() <= pr->match) {
+    // It took a snapshot it asked for but already held entries past it (it kept its log):
+    // nothing new is acknowledged, and replication resumes from its match.
+    pr->BecomeProbe();
+    pr->BecomeReplicate();
+    while (MaybeSendAppend(m.from(), false)) {
+    }
+    return;
+  }
   if (!pr->MaybeUpdate(m.index())) {
     // Even a stale response tells us the follower is alive; keep the pipe flowing.
     if (old_paused && !pr->IsPaused()) SendAppend(m.from());
@@ -125,9 +139,28 @@ void Raft::HandleAppendResponse(const Message& m, Progress* pr) {
   }
 }
 
+void Raft::HandleSnapshotRequest(const Message& m, Progress* pr) {
+  const uint64_t want = m.request_snapshot();
+  pr->waiting_snapshot = want;
+  // A snapshot that covers the request is already on its way.
+  if (pr->state == ProgressState::kSnapshot && pr->pending_snapshot >= want) return;
+  pr->pending_request_snapshot = want;
+  // Send it now if this leader can make one; otherwise the follower asks again with its next
+  // heartbeat response. Its match stays: what it acknowledged is still in its log (it keeps
+  // the entries after the snapshot), so the commit quorum is unchanged, and entries keep
+  // flowing to it meanwhile.
+  Message snap;
+  snap.set_to(m.from());
+  if (MaybeTakeRequestedSnapshot(pr, &snap)) Send(std::move(snap));
+}
+
 void Raft::HandleHeartbeatResponse(const Message& m, Progress* pr) {
   pr->recent_active = true;
   pr->Resume();
+  // Whether the follower still waits for a snapshot (it may have applied that far by itself,
+  // or taken one).
+  pr->waiting_snapshot = m.request_snapshot();
+  if (m.request_snapshot() == kNone) pr->pending_request_snapshot = kNone;
   if (pr->state == ProgressState::kReplicate && pr->ins.Full()) pr->ins.FreeFirstOne();
   if (pr->match < log_.LastIndex()) SendAppend(m.from());
   if (m.context().empty() || !prs_.IsVoter(m.from())) return;
@@ -179,6 +212,8 @@ void Raft::HandleTransferLeader(const Message& m) {
   uint64_t transferee = m.from();
   const Progress* pr = prs_.Get(transferee);
   if (pr == nullptr || pr->is_learner) return;  // only a voter can lead
+  // Nor one whose state machine is stuck (it asked for a snapshot and would refuse).
+  if (pr->waiting_snapshot != kNone) return;
   if (lead_transferee_ != kNone) {
     if (lead_transferee_ == transferee) return;  // already in progress
     AbortLeaderTransfer();

@@ -214,4 +214,15 @@ void RaftLog::Restore(const eraftpb::Snapshot& s) {
   unstable_.Restore(s);
 }
 
+void RaftLog::RestoreKeepingLog(const eraftpb::Snapshot& s) {
+  const auto& meta = s.metadata();
+  if (!MatchTerm(meta.index(), meta.term()) || meta.index() > persisted_) {
+    RaftFatal("snapshot " + std::to_string(meta.index()) + " (term " + std::to_string(meta.term()) +
+              ") cannot keep the log: entry not held or not " + "persisted (persisted " +
+              std::to_string(persisted_) + ")");
+  }
+  if (meta.index() > committed_) committed_ = meta.index();
+  unstable_.RestoreKeepingLog(s);
+}
+
 }  // namespace brkv::raft

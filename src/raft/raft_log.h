@@ -57,6 +57,8 @@ class RaftLog {
   bool HasNextCommittedEntries(uint64_t since) const;
   const std::vector<eraftpb::Entry>& UnstableEntries() const { return unstable_.entries; }
   const std::optional<eraftpb::Snapshot>& UnstableSnapshot() const { return unstable_.snapshot; }
+  // Whether the unstable snapshot keeps the log after its index (RestoreKeepingLog).
+  bool UnstableSnapshotKeepsLog() const { return unstable_.snapshot_keeps_log; }
   // The snapshot to send to a follower: the unstable one, else the storage's.
   Result<eraftpb::Snapshot> Snapshot(uint64_t request_index) const;
 
@@ -71,6 +73,12 @@ class RaftLog {
   void StableSnapTo(uint64_t i);
   // Replaces the log with an incoming snapshot (not yet persisted).
   void Restore(const eraftpb::Snapshot& s);
+  // Takes an incoming snapshot for the state machine only: entries after its index stay (they
+  // may be acknowledged to the leader, i.e. part of a commit quorum), entries up to it are
+  // covered by it, and committed rises to its index if lower.
+  // REQUIRES: the log holds the snapshot's (index, term) and that entry is persisted (fatal
+  // otherwise).
+  void RestoreKeepingLog(const eraftpb::Snapshot& s);
 
   uint64_t committed() const { return committed_; }
   uint64_t applied() const { return applied_; }

@@ -33,6 +33,11 @@ struct TestNode {
   std::unique_ptr<RawNode> node;
   std::vector<eraftpb::Entry> applied;  // normal entries with data, in apply order
   eraftpb::ConfState conf_state;
+  uint64_t applied_index = 0;
+  // A stuck state machine applies nothing: committed entries wait in `unapplied` (as a
+  // raftstore replica missing an SST to ingest) until a snapshot replaces the state machine.
+  bool stuck = false;
+  std::vector<eraftpb::Entry> unapplied;
 
   Raft& raft() { return node->raft(); }
 };
@@ -58,6 +63,7 @@ class Network {
     auto n = RawNode::Create(c, tn.storage.get());
     EXPECT_TRUE(n.ok()) << n.status().ToString();
     tn.node = std::move(*n);
+    tn.applied_index = tn.node->raft().raft_log().applied();
     nodes_[id] = std::move(tn);
   }
 
@@ -133,23 +139,41 @@ class Network {
   void HandleReady(TestNode& tn, std::vector<eraftpb::Message>* out) {
     Ready rd = tn.node->GetReady();
     if (rd.snapshot) {
-      EXPECT_TRUE(tn.storage->ApplySnapshot(*rd.snapshot).ok());
-      tn.conf_state = rd.snapshot->metadata().conf_state();
+      const auto& meta = rd.snapshot->metadata();
+      if (rd.snapshot_keeps_log) {
+        EXPECT_TRUE(tn.storage->ApplySnapshotKeepingLog(*rd.snapshot).ok());
+      } else {
+        EXPECT_TRUE(tn.storage->ApplySnapshot(*rd.snapshot).ok());
+      }
+      tn.conf_state = meta.conf_state();
+      tn.applied_index = meta.index();
+      tn.stuck = false;
+      // Entries handed out before but covered by the snapshot are skipped.
+      std::erase_if(tn.unapplied,
+                    [&](const eraftpb::Entry& e) { return e.index() <= meta.index(); });
     }
     EXPECT_TRUE(tn.storage->Append(rd.entries).ok());
     if (rd.hard_state) tn.storage->SetHardState(*rd.hard_state);
     for (auto& m : rd.messages) out->push_back(m);
-    for (const auto& e : rd.committed_entries) {
-      if (e.entry_type() == eraftpb::EntryConfChange) {
-        eraftpb::ConfChange cc;
-        cc.ParseFromString(e.data());
-        auto cs = tn.node->ApplyConfChange(cc);
-        if (cs.ok()) tn.conf_state = *cs;
-      } else if (!e.data().empty()) {
-        tn.applied.push_back(e);
+    tn.unapplied.insert(tn.unapplied.end(), rd.committed_entries.begin(),
+                        rd.committed_entries.end());
+    if (!tn.stuck) {
+      for (const auto& e : tn.unapplied) {
+        if (e.index() <= tn.applied_index) continue;
+        if (e.entry_type() == eraftpb::EntryConfChange) {
+          eraftpb::ConfChange cc;
+          cc.ParseFromString(e.data());
+          auto cs = tn.node->ApplyConfChange(cc);
+          if (cs.ok()) tn.conf_state = *cs;
+        } else if (!e.data().empty()) {
+          tn.applied.push_back(e);
+        }
+        tn.applied_index = e.index();
       }
+      tn.unapplied.clear();
     }
-    tn.node->Advance(rd);
+    tn.node->AdvanceAppend(rd);
+    tn.node->AdvanceApplyTo(tn.applied_index);
   }
 
   void Deliver(const eraftpb::Message& m) {

@@ -79,6 +79,10 @@ void RawNode::ReadIndex(const std::string& request_ctx) {
   (void)raft_->Step(std::move(m));
 }
 
+Status RawNode::RequestSnapshot() {
+  return raft_->RequestSnapshot(raft_->raft_log().applied() + 1);
+}
+
 void RawNode::ReportUnreachable(uint64_t id) {
   eraftpb::Message m;
   m.set_msg_type(eraftpb::MsgUnreachable);
@@ -126,6 +130,7 @@ Ready RawNode::GetReady() {
   if (!rd.entries.empty()) rd.must_sync = true;
   if (r.raft_log().UnstableSnapshot()) {
     rd.snapshot = *r.raft_log().UnstableSnapshot();
+    rd.snapshot_keeps_log = r.raft_log().UnstableSnapshotKeepsLog();
     rd.must_sync = true;
   }
   rd.committed_entries = r.raft_log().NextCommittedEntries(applying_, max_committed_size_);

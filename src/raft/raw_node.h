@@ -32,6 +32,12 @@ struct Ready {
   std::vector<ReadState> read_states;
   std::vector<eraftpb::Entry> entries;           // to persist
   std::optional<eraftpb::Snapshot> snapshot;     // to persist and apply
+  // With `snapshot`: it replaces only the state machine (the node asked for it with
+  // RequestSnapshot and its log holds the snapshot's last entry). The application keeps its log
+  // entries after the snapshot's index (they may be acknowledged), drops those up to it, and
+  // skips entries up to it that an earlier Ready handed out but it has not applied. Otherwise
+  // the snapshot replaces the whole log.
+  bool snapshot_keeps_log = false;
   std::vector<eraftpb::Entry> committed_entries; // to apply
   std::vector<eraftpb::Message> messages;        // to send after persisting
   // Whether the write of this Ready must be synced (entries, or a term/vote change).
@@ -55,6 +61,10 @@ class RawNode {
   void TransferLeader(uint64_t transferee);
   // Requests a linearizable read; a ReadState with this context comes back in a later Ready.
   void ReadIndex(const std::string& request_ctx);
+  // Asks the leader for a snapshot because the state machine cannot apply the next entry
+  // (applied + 1) on its own; see Raft::RequestSnapshot. Errors: Aborted on the leader,
+  // InvalidArgument when no committed entry waits to be applied.
+  Status RequestSnapshot();
   void ReportUnreachable(uint64_t id);
   void ReportSnapshot(uint64_t id, bool success);
   Result<eraftpb::ConfState> ApplyConfChange(const eraftpb::ConfChange& cc);

@@ -11,7 +11,8 @@ std::optional<uint64_t> Unstable::MaybeFirstIndex() const {
 
 std::optional<uint64_t> Unstable::MaybeLastIndex() const {
   if (!entries.empty()) return offset + entries.size() - 1;
-  if (snapshot) return snapshot->metadata().index();
+  // A snapshot that keeps the log does not end it: storage knows the last index.
+  if (snapshot && !snapshot_keeps_log) return snapshot->metadata().index();
   return std::nullopt;
 }
 
@@ -34,13 +35,23 @@ void Unstable::StableTo(uint64_t i, uint64_t t) {
 }
 
 void Unstable::StableSnapTo(uint64_t i) {
-  if (snapshot && snapshot->metadata().index() == i) snapshot.reset();
+  if (snapshot && snapshot->metadata().index() == i) {
+    snapshot.reset();
+    snapshot_keeps_log = false;
+  }
 }
 
 void Unstable::Restore(const eraftpb::Snapshot& s) {
   offset = s.metadata().index() + 1;
   entries.clear();
   snapshot = s;
+  snapshot_keeps_log = false;
+}
+
+void Unstable::RestoreKeepingLog(const eraftpb::Snapshot& s) {
+  assert(s.metadata().index() < offset);
+  snapshot = s;
+  snapshot_keeps_log = true;
 }
 
 void Unstable::TruncateAndAppend(const std::vector<eraftpb::Entry>& ents) {

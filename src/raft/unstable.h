@@ -16,6 +16,9 @@ class Unstable {
   uint64_t offset = 0;
   std::vector<eraftpb::Entry> entries;
   std::optional<eraftpb::Snapshot> snapshot;
+  // With `snapshot`: it replaces only the state machine; the log after its index stays (the
+  // entries from the snapshot's index + 1 to the last index are in storage and `entries`).
+  bool snapshot_keeps_log = false;
 
   // The first index if an unstable snapshot exists (its index + 1).
   std::optional<uint64_t> MaybeFirstIndex() const;
@@ -29,6 +32,9 @@ class Unstable {
   void StableSnapTo(uint64_t i);
   // Replaces everything with an incoming snapshot.
   void Restore(const eraftpb::Snapshot& s);
+  // Takes a snapshot that keeps the log after its index. REQUIRES: s's index < offset (its
+  // entry is persisted).
+  void RestoreKeepingLog(const eraftpb::Snapshot& s);
   // Appends entries, truncating any unstable suffix from ents[0].index() on.
   void TruncateAndAppend(const std::vector<eraftpb::Entry>& ents);
   // Entries in [lo, hi). REQUIRES: offset <= lo <= hi <= offset + entries.size().

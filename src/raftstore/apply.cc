@@ -48,6 +48,7 @@ void RaftStore::ApplyEntries(Peer* p, std::vector<eraftpb::Entry> ents, rocksdb:
                              ApplyResult* res, Deferred* d) {
   for (size_t i = 0; i < ents.size(); ++i) {
     const auto& e = ents[i];
+    if (e.index() <= p->storage->applied_index()) continue;  // a snapshot covered it
     raft_cmdpb::RaftCmdResponse resp;
     if (e.entry_type() == eraftpb::EntryConfChange) {
       ApplyConfChange(p, e, wb, res, &resp);
@@ -122,12 +123,13 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
   for (const auto& m : metas) {
     auto path = opts_.sst_locator(m);
     if (!path.ok()) {
-      if (p->unapplied.empty()) {
-        LOG_ERROR("raftstore: store {} region {} cannot apply entry {}: the SST to ingest ({} "
-                  "CF) is not on this store ({}); the replica stops applying and serving until "
-                  "the file is there",
-                  opts_.store_id, p->region_id(), e.index(), m.cf_name(),
-                  path.status().ToString());
+      if (p->stuck_at != e.index()) {
+        p->stuck_at = e.index();
+        LOG_ERROR(
+            "raftstore: store {} region {} is stuck at entry {}: the SST to ingest ({} "
+            "CF) is not on this store ({}); the replica stops applying and serving and "
+            "asks the leader for a snapshot",
+            opts_.store_id, p->region_id(), e.index(), m.cf_name(), path.status().ToString());
       }
       return false;
     }
@@ -180,6 +182,13 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
     }
   }
   resp->add_responses()->set_cmd_type(raft_cmdpb::IngestSST);
+  if (p->stuck_at == e.index()) {
+    LOG_INFO(
+        "raftstore: store {} region {} caught up: the SST of entry {} is on this store "
+        "now; it applies and serves again",
+        opts_.store_id, p->region_id(), e.index());
+    p->stuck_at = 0;
+  }
   return true;
 }
 

@@ -55,9 +55,13 @@ struct Peer {
   std::map<uint64_t, uint64_t> last_heard;
   // Committed entries handed out by Raft but not applied yet: the replica is blocked on the
   // first one (an IngestSST whose file is not on this store). It serves nothing and leads
-  // nothing until it can apply it.
+  // nothing until it can apply it or a snapshot from the leader covers it (it asks for one,
+  // raft::RawNode::RequestSnapshot).
   std::vector<eraftpb::Entry> unapplied;
   bool blocked() const { return !unapplied.empty(); }
+  // The index of the entry the replica got stuck on (0: not stuck), for the log lines that
+  // say when it got stuck and when it caught up.
+  uint64_t stuck_at = 0;
 
   uint64_t id() const { return meta.id(); }
   uint64_t region_id() const { return region.id(); }

@@ -173,14 +173,20 @@ void PeerStorage::SetHardStateToBatch(const eraftpb::HardState& hs, rocksdb::Wri
   PutRaftState(wb);
 }
 
-void PeerStorage::ApplySnapshotToBatch(const eraftpb::SnapshotMetadata& meta,
+void PeerStorage::ApplySnapshotToBatch(const eraftpb::SnapshotMetadata& meta, bool keep_log,
                                        rocksdb::WriteBatch* wb) {
-  wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0), keys::RaftLogKey(region_id_, UINT64_MAX));
-  raft_state_.set_last_index(meta.index());
+  if (keep_log && raft_state_.last_index() > meta.index()) {
+    // Entries after the snapshot may be acknowledged to the leader: they stay.
+    wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0),
+                    keys::RaftLogKey(region_id_, meta.index() + 1));
+  } else {
+    wb->DeleteRange(cf_, keys::RaftLogKey(region_id_, 0), keys::RaftLogKey(region_id_, UINT64_MAX));
+    raft_state_.set_last_index(meta.index());
+    last_term_ = meta.term();
+  }
   auto* hs = raft_state_.mutable_hard_state();
   if (hs->commit() < meta.index()) hs->set_commit(meta.index());
   if (hs->term() < meta.term()) hs->set_term(meta.term());
-  last_term_ = meta.term();
   apply_state_.set_applied_index(meta.index());
   apply_state_.mutable_truncated_state()->set_index(meta.index());
   apply_state_.mutable_truncated_state()->set_term(meta.term());

@@ -49,9 +49,12 @@ class PeerStorage : public raft::Storage {
   // Appends entries, deleting any persisted suffix they replace.
   void AppendToBatch(const std::vector<eraftpb::Entry>& entries, rocksdb::WriteBatch* wb);
   void SetHardStateToBatch(const eraftpb::HardState& hs, rocksdb::WriteBatch* wb);
-  // Installs a snapshot's Raft state: the log is emptied and starts after the snapshot.
-  // (The snapshot's data is ingested by the caller, in the same write or before it.)
-  void ApplySnapshotToBatch(const eraftpb::SnapshotMetadata& meta, rocksdb::WriteBatch* wb);
+  // Installs a snapshot's Raft state: the log is emptied and starts after the snapshot. With
+  // `keep_log` (raft::Ready::snapshot_keeps_log) only the entries up to the snapshot go; those
+  // after it stay. (The snapshot's data is ingested by the caller, in the same write or before
+  // it.)
+  void ApplySnapshotToBatch(const eraftpb::SnapshotMetadata& meta, bool keep_log,
+                            rocksdb::WriteBatch* wb);
   // Records the applied index; goes in the same batch as the data it applies.
   void SetAppliedToBatch(uint64_t applied, rocksdb::WriteBatch* wb);
   // Drops the log before compact_index (its term stays known). REQUIRES: compact_index <=

@@ -159,7 +159,7 @@ TEST(PeerStorageTest, SnapshotReplacesTheLog) {
   meta.set_term(3);
   *meta.mutable_conf_state() = Voters({1, 2, 4});
   rocksdb::WriteBatch wb;
-  ps->ApplySnapshotToBatch(meta, &wb);
+  ps->ApplySnapshotToBatch(meta, /*keep_log=*/false, &wb);
   d.Write(&wb);
   d.Reopen();
   ps = MustOpen(d, 4, meta.conf_state());

@@ -6,6 +6,7 @@
 #include "kv/keys.h"
 #include "raftstore/raft_keys.h"
 #include "raftstore/region_util.h"
+#include "raftstore/snapshot.h"
 
 namespace brkv::raftstore {
 
@@ -29,15 +30,6 @@ raft_cmdpb::RaftCmdResponse ErrResp(const errorpb::Error& e) {
 bool MayCreatePeer(eraftpb::MessageType t) {
   return t == eraftpb::MsgAppend || t == eraftpb::MsgHeartbeat || t == eraftpb::MsgSnapshot ||
          t == eraftpb::MsgRequestVote || t == eraftpb::MsgRequestPreVote;
-}
-
-// Data-key bounds of a region: ['z' + start, 'z' + end) with an empty end meaning the end of
-// the data keys ('z' + 1).
-std::pair<std::string, std::string> DataRange(const metapb::Region& r) {
-  std::string lo = ::brkv::keys::DataKey(r.start_key());
-  std::string hi = r.end_key().empty() ? std::string(1, ::brkv::keys::kDataPrefix + 1)
-                                       : ::brkv::keys::DataKey(r.end_key());
-  return {lo, hi};
 }
 
 bool RangesOverlap(const metapb::Region& a, const metapb::Region& b) {
@@ -120,49 +112,6 @@ Result<Peer*> RaftStore::CreatePeer(const metapb::Region& region, uint64_t peer_
   InstallSnapshotGenerator(raw);
   peers_[region.id()] = std::move(p);
   return raw;
-}
-
-void RaftStore::InstallSnapshotGenerator(Peer* p) {
-  p->storage->set_snapshot_generator([this, p]() -> Result<eraftpb::Snapshot> {
-    // Mid-apply the engine and the applied index disagree; Raft asks again later.
-    if (applying_) return raft::ErrSnapshotTemporarilyUnavailable();
-    uint64_t applied = p->storage->applied_index();
-    ASSIGN_OR_RETURN(uint64_t term, p->storage->Term(applied));
-    raft_serverpb::RaftSnapshotData data;
-    *data.mutable_region() = p->region;
-    const Engines& e = opts_.engines;
-    const rocksdb::Snapshot* snap = e.db->GetSnapshot();
-    auto [lo, hi] = DataRange(p->region);
-    uint64_t size = 0;
-    Status st;
-    std::pair<char, rocksdb::ColumnFamilyHandle*> cfs[] = {
-        {'d', e.cf_default}, {'w', e.cf_write}, {'l', e.cf_lock}};
-    for (auto [tag, cf] : cfs) {
-      rocksdb::ReadOptions ro;
-      ro.snapshot = snap;
-      rocksdb::Slice ub(hi);
-      ro.iterate_upper_bound = &ub;
-      std::unique_ptr<rocksdb::Iterator> it(e.db->NewIterator(ro, cf));
-      for (it->Seek(lo); it->Valid(); it->Next()) {
-        auto* kv = data.add_data();
-        std::string k(1, tag);
-        k.append(it->key().data(), it->key().size());
-        kv->set_key(std::move(k));
-        kv->set_value(it->value().ToString());
-        size += it->key().size() + it->value().size();
-      }
-      if (!it->status().ok()) st = FromRocks(it->status(), "snapshot scan");
-    }
-    e.db->ReleaseSnapshot(snap);
-    RETURN_IF_ERROR(st);
-    data.set_file_size(size);
-    eraftpb::Snapshot s;
-    s.mutable_metadata()->set_index(applied);
-    s.mutable_metadata()->set_term(term);
-    *s.mutable_metadata()->mutable_conf_state() = ConfStateFromRegion(p->region);
-    s.set_data(data.SerializeAsString());
-    return s;
-  });
 }
 
 Status RaftStore::BootstrapRegion(const metapb::Region& region) {
@@ -481,6 +430,12 @@ void RaftStore::HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& 
                         " is not a voter of region " + std::to_string(rid));
           return fail(e);
         }
+        if (pr->waiting_snapshot != raft::kNone) {
+          errorpb::Error e;
+          e.set_message("transfer leader: peer " + std::to_string(target.id()) +
+                        " is catching up by snapshot; try again when it caught up");
+          return fail(e);
+        }
         if (target.id() != p->id() && pr->match + kLeaderTransferMaxLogLag < last) {
           errorpb::Error e;
           e.set_message("transfer leader: peer " + std::to_string(target.id()) + " is " +
@@ -588,32 +543,28 @@ void RaftStore::ServeReads(Peer* p, Deferred* d) {
   p->reads = std::move(waiting);
 }
 
-Status RaftStore::PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, rocksdb::WriteBatch* wb) {
-  raft_serverpb::RaftSnapshotData data;
-  if (!data.ParseFromString(snap.data())) {
-    return Status::Corruption("snapshot of region " + std::to_string(p->region_id()) +
-                              " does not parse");
+void RaftStore::CatchUpBlocked(Peer* p) {
+  const raft::Raft& r = p->raft->raft();
+  if (p->IsLeader()) {
+    if (r.lead_transferee() != raft::kNone) return;
+    // To the voter with the longest log that can apply (the transfer waits until it has every
+    // entry); none: keep leading without serving until one can.
+    uint64_t best = raft::kNone, best_match = 0;
+    for (const auto& peer : p->region.peers()) {
+      const raft::Progress* pr = r.prs().Get(peer.id());
+      if (peer.id() == p->id() || peer.role() == metapb::Learner || pr == nullptr ||
+          pr->waiting_snapshot != raft::kNone) {
+        continue;
+      }
+      if (best == raft::kNone || pr->match > best_match) {
+        best = peer.id();
+        best_match = pr->match;
+      }
+    }
+    if (best != raft::kNone) p->raft->TransferLeader(best);
+    return;
   }
-  const Engines& e = opts_.engines;
-  // Whatever this replica held in the old and the new range is replaced by the snapshot.
-  for (const metapb::Region* r : {static_cast<const metapb::Region*>(&p->region), &data.region()}) {
-    if (r == &p->region && !p->initialized()) continue;
-    auto [lo, hi] = DataRange(*r);
-    for (auto* cf : {e.cf_default, e.cf_write, e.cf_lock}) wb->DeleteRange(cf, lo, hi);
-  }
-  for (const auto& kv : data.data()) {
-    if (kv.key().empty()) continue;
-    rocksdb::ColumnFamilyHandle* cf = kv.key()[0] == 'w'   ? e.cf_write
-                                      : kv.key()[0] == 'l' ? e.cf_lock
-                                                           : e.cf_default;
-    wb->Put(cf, rocksdb::Slice(kv.key().data() + 1, kv.key().size() - 1), kv.value());
-  }
-  p->storage->ApplySnapshotToBatch(snap.metadata(), wb);
-  PutRegionState(data.region(), raft_serverpb::Normal, wb);
-  p->region = data.region();
-  if (const metapb::Peer* me = FindPeer(p->region, p->id())) p->meta = *me;
-  p->storage->set_conf_state(snap.metadata().conf_state());
-  return Status::OK();
+  if (r.pending_request_snapshot() == raft::kNone) (void)p->raft->RequestSnapshot();
 }
 
 void RaftStore::MaybeCompactLog(Peer* p, rocksdb::WriteBatch* wb) {
@@ -659,7 +610,7 @@ bool RaftStore::RunOnce() {
       if (!p->raft->HasReady()) continue;
       raft::Ready rd = p->raft->GetReady();
       if (rd.snapshot) {
-        Status s = PersistSnapshot(p.get(), *rd.snapshot, &wb);
+        Status s = PersistSnapshot(p.get(), *rd.snapshot, rd.snapshot_keeps_log, &wb, &d);
         if (!s.ok()) LOG_ERROR("raftstore: {}", s.ToString());
       }
       p->storage->AppendToBatch(rd.entries, &wb);
@@ -742,15 +693,8 @@ bool RaftStore::RunOnce() {
     // Leadership lost: reads waiting for a ReadIndex will not get one here.
     for (auto& [id, p] : peers_) {
       bool leader = p->IsLeader();
-      if (leader && p->blocked() && p->raft->raft().lead_transferee() == raft::kNone) {
-        // A replica that cannot apply must not lead: hand leadership to another voter.
-        for (const auto& peer : p->region.peers()) {
-          if (peer.id() != p->id() && peer.role() != metapb::Learner) {
-            p->raft->TransferLeader(peer.id());
-            break;
-          }
-        }
-      }
+      // A replica that cannot apply must not lead; it catches up from a snapshot.
+      if (p->blocked()) CatchUpBlocked(p.get());
       if (p->was_leader && !leader && !p->reads.empty()) {
         errorpb::Error e = NotLeaderErr(id, p->Leader());
         for (auto& r : p->reads) {

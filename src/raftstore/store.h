@@ -13,6 +13,8 @@
 // Writes are raft_cmdpb.RaftCmdRequests proposed on the leader; a follower answers NotLeader
 // with the leader it knows. Reads go through ReadIndex on the leader (no lease), so a deposed
 // leader never serves a stale read. Snapshots carry the region's data (all three data CFs).
+// A replica that cannot apply a committed entry (an SST to ingest is missing on its store)
+// stops applying and serving, and catches up from a snapshot it asks its leader for.
 //
 // Inputs are thread-safe (queued); RunOnce and the introspection methods may be called from any
 // thread but RunOnce runs one turn at a time. Start() runs the loop and a ticker on a thread.
@@ -168,7 +170,14 @@ class RaftStore {
   void SendTombstone(const Peer& p, const metapb::Peer& to);
   void DestroyPeer(uint64_t region_id, Deferred* d);
   void FailAll(Peer* p, const errorpb::Error& e, Deferred* d);
-  Status PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, rocksdb::WriteBatch* wb);
+  // Installs a snapshot from a Ready: the region's data and Raft state. With keep_log
+  // (raft::Ready::snapshot_keeps_log) the log after the snapshot stays, and queued entries up
+  // to it are dropped (the snapshot covers them); a stuck replica is then caught up.
+  Status PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, bool keep_log,
+                         rocksdb::WriteBatch* wb, Deferred* d);
+  // A replica that cannot apply (blocked) asks its leader for a snapshot; a blocked leader
+  // first hands leadership to the most up-to-date voter that is not waiting for one itself.
+  void CatchUpBlocked(Peer* p);
   raft_serverpb::RaftMessage Wrap(const Peer& p, const eraftpb::Message& m, bool* ok) const;
   void ServeReads(Peer* p, Deferred* d);
   void MaybeCompactLog(Peer* p, rocksdb::WriteBatch* wb);

@@ -1,7 +1,7 @@
 // IngestSST through Raft, as a restore uses it: the SST is staged on every replica's store, the
 // leader proposes the ingest, and each replica checks uuid, region and both parts of the epoch
 // and ingests its own copy. A replica whose copy is missing never skips the entry: it stops
-// applying and serving until the file is there.
+// applying and serving until the file is there or it caught up from the leader's snapshot.
 #include <gtest/gtest.h>
 #include <rocksdb/sst_file_writer.h>
 
@@ -131,7 +131,90 @@ TEST(RaftStoreIngestTest, LeaderWithoutItsCopyRefusesToPropose) {
   EXPECT_TRUE(resp.header().error().has_stale_command());
 }
 
-TEST(RaftStoreIngestTest, ReplicaMissingItsCopyWaitsAndNeverDiverges) {
+raft_cmdpb::RaftCmdRequest PutReq(const metapb::Region& region, const std::string& cf,
+                                  const std::string& k, const std::string& v) {
+  raft_cmdpb::RaftCmdRequest put;
+  put.mutable_header()->set_region_id(region.id());
+  *put.mutable_header()->mutable_region_epoch() = region.region_epoch();
+  auto* r = put.add_requests();
+  r->set_cmd_type(raft_cmdpb::Put);
+  r->mutable_put()->set_cf(cf);
+  r->mutable_put()->set_key(k);
+  r->mutable_put()->set_value(v);
+  return put;
+}
+
+bool IsSnapshotTo(const raft_serverpb::RaftMessage& m, uint64_t store) {
+  return m.to_peer().store_id() == store && m.message().msg_type() == eraftpb::MsgSnapshot;
+}
+
+TEST(RaftStoreIngestTest, ReplicaMissingItsCopyStopsServingThenCatchesUpBySnapshot) {
+  Staging st;
+  auto c = MakeCluster(&st);
+  c->Bootstrap({1, 2, 3});
+  uint64_t l = c->WaitLeader(1);
+  uint64_t f = l == 3 ? 2 : 3;
+  auto region = c->Store(l).GetPeer(1)->region;
+  // Data in every CF before the ingest.
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "write", "a0", "w0"), l)));
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "lock", "a0", "l0"), l)));
+  std::string path = st.MakeSst("f1", {{"a1", "x"}, {"a2", "y"}});
+  for (uint64_t s = 1; s <= 3; ++s) {
+    if (s != f) st.staged[s][kUuid] = path;
+  }
+  // Hold the leader's snapshots back to see the stuck replica first.
+  c->drop = [f](const raft_serverpb::RaftMessage& m) { return IsSnapshotTo(m, f); };
+  ASSERT_TRUE(Ok(c->Call(IngestReq(Meta(region, kUuid)), l)));
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "default", "a9", "after"), l)));
+  c->Tick(5);
+  auto fp = c->Store(f).GetPeer(1);
+  ASSERT_TRUE(fp->blocked);
+  EXPECT_LT(fp->applied, c->Store(l).GetPeer(1)->applied);
+  EXPECT_EQ(fp->commit, c->Store(l).GetPeer(1)->commit);  // its log keeps up
+  EXPECT_EQ(c->Disk(f).Data().count("a9"), 0u);           // nothing applied past the missing file
+  // It asked for a snapshot, and serves nothing meanwhile: no read, no leadership.
+  bool read_refused = false, read_done = false;
+  c->Store(f).Read(1, region.region_epoch(),
+                   [&](const errorpb::Error* e, const metapb::Region&, uint64_t) {
+                     read_refused = e != nullptr;
+                     read_done = true;
+                   });
+  c->Pump();
+  EXPECT_TRUE(read_done && read_refused);
+  raft_cmdpb::AdminRequest t;
+  t.set_cmd_type(raft_cmdpb::TransferLeader);
+  t.mutable_transfer_leader()->mutable_peer()->set_id(f);
+  t.mutable_transfer_leader()->mutable_peer()->set_store_id(f);
+  auto tr = c->Admin(1, t);
+  EXPECT_TRUE(tr.header().has_error());
+  c->Tick(20);
+  EXPECT_NE(c->LeaderStore(1), f);
+  EXPECT_TRUE(c->Store(f).GetPeer(1)->blocked);
+
+  // Snapshots flow again: it catches up from the leader's, without its file.
+  c->drop = nullptr;
+  c->Tick(5);
+  l = c->LeaderStore(1);
+  fp = c->Store(f).GetPeer(1);
+  EXPECT_FALSE(fp->blocked);
+  EXPECT_EQ(fp->applied, c->Store(l).GetPeer(1)->applied);
+  EXPECT_TRUE(st.staged[f].empty());
+  auto want = c->Disk(l).AllData();
+  EXPECT_EQ(want.size(), 5u);  // a0 in write and lock; a1, a2 from the SST; a9
+  for (uint64_t s = 1; s <= 3; ++s) EXPECT_EQ(c->Disk(s).AllData(), want) << "store " << s;
+  // Later writes apply on every replica, the caught-up one included.
+  region = c->Store(l).GetPeer(1)->region;
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "default", "a5", "later"), l)));
+  c->Tick(3);
+  for (uint64_t s = 1; s <= 3; ++s) EXPECT_EQ(c->Disk(s).Data()["a5"], "later") << "store " << s;
+  // And it survives a restart with the kept log.
+  c->RestartStore(f);
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "default", "a6", "after-restart"), c->WaitLeader(1))));
+  c->Tick(3);
+  EXPECT_EQ(c->Disk(f).AllData(), c->Disk(c->LeaderStore(1)).AllData());
+}
+
+TEST(RaftStoreIngestTest, ReplicaWhoseCopyArrivesLaterAppliesItInOrder) {
   Staging st;
   auto c = MakeCluster(&st);
   c->Bootstrap({1, 2, 3});
@@ -141,36 +224,18 @@ TEST(RaftStoreIngestTest, ReplicaMissingItsCopyWaitsAndNeverDiverges) {
   for (uint64_t s = 1; s <= 3; ++s) {
     if (s != f) st.staged[s][kUuid] = path;
   }
+  c->drop = [f](const raft_serverpb::RaftMessage& m) { return IsSnapshotTo(m, f); };
   auto region = c->Store(l).GetPeer(1)->region;
   ASSERT_TRUE(Ok(c->Call(IngestReq(Meta(region, kUuid)), l)));
-  // A later write commits everywhere, but the replica without the file applies neither.
-  raft_cmdpb::RaftCmdRequest put;
-  put.mutable_header()->set_region_id(1);
-  *put.mutable_header()->mutable_region_epoch() = region.region_epoch();
-  auto* r = put.add_requests();
-  r->set_cmd_type(raft_cmdpb::Put);
-  r->mutable_put()->set_key("a9");
-  r->mutable_put()->set_value("after");
-  ASSERT_TRUE(Ok(c->Call(put, l)));
+  ASSERT_TRUE(Ok(c->Call(PutReq(region, "default", "a9", "after"), l)));
   c->Tick(5);
-  auto fp = c->Store(f).GetPeer(1);
-  auto lp = c->Store(l).GetPeer(1);
-  EXPECT_LT(fp->applied, lp->applied);
-  EXPECT_TRUE(c->Disk(f).Data().empty());  // nothing applied past the missing file
-  EXPECT_EQ(c->Disk(l).Data().size(), 2u);
-  // Even if asked to lead, it hands leadership on rather than serve.
-  raft_cmdpb::AdminRequest t;
-  t.set_cmd_type(raft_cmdpb::TransferLeader);
-  t.mutable_transfer_leader()->mutable_peer()->set_id(f);
-  t.mutable_transfer_leader()->mutable_peer()->set_store_id(f);
-  (void)c->Admin(1, t);
-  c->Tick(20);
-  EXPECT_NE(c->LeaderStore(1), f);
-  // The file arrives (downloaded again): the replica applies in order and catches up.
+  ASSERT_TRUE(c->Store(f).GetPeer(1)->blocked);
+  // The file is staged again (downloaded a second time): the replica applies in order.
   st.staged[f][kUuid] = path;
   c->Tick(5);
-  EXPECT_EQ(c->Disk(f).Data(), c->Disk(c->LeaderStore(1)).Data());
-  EXPECT_EQ(c->Store(f).GetPeer(1)->applied, c->Store(c->LeaderStore(1)).GetPeer(1)->applied);
+  EXPECT_FALSE(c->Store(f).GetPeer(1)->blocked);
+  EXPECT_EQ(c->Disk(f).AllData(), c->Disk(c->LeaderStore(1)).AllData());
+  EXPECT_TRUE(st.staged[f].empty());
 }
 
 }  // namespace

@@ -68,6 +68,19 @@ class TestDisk {
     wo.sync = true;
     ASSERT_TRUE(db_->Write(wo, wb).ok());
   }
+  // Every (CF, key) -> value of the data CFs (default, write, lock) with a data key.
+  std::map<std::pair<std::string, std::string>, std::string> AllData() {
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    const char* names[] = {"default", "write", "lock"};
+    for (int i = 0; i < 3; ++i) {
+      std::unique_ptr<rocksdb::Iterator> it(
+          db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<size_t>(i)]));
+      for (it->Seek("z"); it->Valid() && it->key().starts_with("z"); it->Next()) {
+        out[{names[i], it->key().ToString().substr(1)}] = it->value().ToString();
+      }
+    }
+    return out;
+  }
   // Every (key, value) of CF default with a data key ('z' prefix).
   std::map<std::string, std::string> Data() {
     std::map<std::string, std::string> out;
@@ -174,10 +187,14 @@ class Cluster {
   void Resume() { paused_.clear(); }
   bool Paused(uint64_t s) const { return paused_.count(s) > 0; }
 
+  // Drops the messages it returns true for (in addition to cut links).
+  std::function<bool(const raft_serverpb::RaftMessage&)> drop;
+
   void Deliver(uint64_t from, std::vector<raft_serverpb::RaftMessage> msgs) {
     for (auto& m : msgs) {
       uint64_t to = m.to_peer().store_id();
       if (cut_.count({from, to})) continue;
+      if (drop && drop(m)) continue;
       queues_[to].push_back(std::move(m));
     }
   }

@@ -58,6 +58,10 @@ struct Simulator::Node {
   std::vector<std::string> sm;
   uint64_t applied = 0;
   eraftpb::ConfState conf;
+  // The state machine cannot apply (like a replica missing a file): committed entries wait in
+  // `unapplied` until a requested snapshot replaces the state machine.
+  bool stuck = false;
+  std::vector<eraftpb::Entry> unapplied;
   // Reads granted by Raft, waiting for applied >= index: (index, ctx).
   std::vector<ReadState> granted_reads;
 };
@@ -137,6 +141,8 @@ void Simulator::Crash(uint64_t id) {
   n.raft.reset();
   n.sm.clear();
   n.granted_reads.clear();
+  n.stuck = false;  // restarted from disk, the state machine replays the log normally
+  n.unapplied.clear();
   n.down_until = now_ + 50 + Rand(300);
   ++res_.crashes;
 }
@@ -240,6 +246,113 @@ void Simulator::ApplyEntry(Node& n, const eraftpb::Entry& e) {
   }
 }
 
+void Simulator::InstallSnapshot(Node& n, const Ready& rd) {
+  const auto& meta = rd.snapshot->metadata();
+  const std::string id = std::to_string(n.id);
+  if (rd.snapshot_keeps_log) {
+    // Only the state machine is replaced: the log after the snapshot must survive.
+    uint64_t last_before = n.disk->LastIndex();
+    Status s = n.disk->ApplySnapshotKeepingLog(*rd.snapshot);
+    if (!s.ok()) {
+      Fail("node " + id + " could not keep its log under snapshot " + std::to_string(meta.index()) +
+           ": " + s.ToString());
+      return;
+    }
+    if (n.disk->LastIndex() != std::max(last_before, meta.index())) {
+      Fail("node " + id + " lost log entries under snapshot " + std::to_string(meta.index()));
+      return;
+    }
+    ++res_.snapshots_kept_log;
+  } else {
+    Status s = n.disk->ApplySnapshot(*rd.snapshot);
+    if (!s.ok()) {
+      Fail("node " + id + " could not persist snapshot " + std::to_string(meta.index()) + ": " +
+           s.ToString());
+      return;
+    }
+  }
+  if (meta.index() < n.applied) {
+    Fail("node " + id + " received snapshot " + std::to_string(meta.index()) +
+         " older than its applied index " + std::to_string(n.applied));
+    return;
+  }
+  // The snapshot's state must be exactly the agreed log's values up to its index.
+  std::vector<std::string> want;
+  for (auto& [idx, te] : applied_log_) {
+    if (idx > meta.index()) break;
+    if (te.second.rfind("cc:", 0) != 0 && !te.second.empty()) want.push_back(te.second);
+  }
+  auto got = DecodeValues(rd.snapshot->data());
+  if (got != want) {
+    Fail("node " + id + " received snapshot " + std::to_string(meta.index()) +
+         " whose state differs from the agreed log");
+    return;
+  }
+  n.sm = got;
+  n.applied = meta.index();
+  n.conf = meta.conf_state();
+  n.stuck = false;
+  // Entries handed out earlier but not applied: those the snapshot covers are skipped.
+  std::vector<eraftpb::Entry> rest;
+  for (auto& e : n.unapplied) {
+    if (e.index() > meta.index()) rest.push_back(std::move(e));
+  }
+  n.unapplied = std::move(rest);
+}
+
+void Simulator::ApplyQueued(Node& n) {
+  if (n.stuck) return;
+  auto ents = std::move(n.unapplied);
+  n.unapplied.clear();
+  for (const auto& e : ents) {
+    if (e.index() <= n.applied) continue;
+    ApplyEntry(n, e);
+    if (!res_.ok) return;
+  }
+}
+
+void Simulator::ReleaseStuckWithUnappliedConfChanges() {
+  // A stuck node may not campaign while it holds committed membership changes it has not
+  // applied (the core's rule). If it is also the only node whose log can win an election, no
+  // leader can ever send it the snapshot: the group waits for its state machine (in the
+  // raftstore, for the missing file to be staged again). Model that file arriving; every other
+  // stuck node must still catch up by snapshot.
+  for (auto& [id, n] : nodes_) {
+    if (!n->stuck) continue;
+    bool cc = std::any_of(n->unapplied.begin(), n->unapplied.end(), [](const eraftpb::Entry& e) {
+      return e.entry_type() == eraftpb::EntryConfChange;
+    });
+    if (!cc || !n->raft) continue;
+    n->stuck = false;
+    ++res_.stuck_released;
+    ApplyQueued(*n);
+    if (!res_.ok) return;
+    n->raft->AdvanceApplyTo(n->applied);
+    if (n->removed) n->raft.reset();
+  }
+}
+
+void Simulator::RequestSnapshot() {
+  auto ids = Ids();
+  uint64_t id = ids[Rand(ids.size())];
+  Node& n = *nodes_.at(id);
+  if (!n.raft || n.removed || n.raft->raft().state() == StateRole::kLeader) return;
+  if (Chance(50)) {
+    // Some voter must stay able to apply, or no node could ever make the snapshot.
+    bool healthy_voter = false;
+    for (uint64_t v : n.raft->raft().prs().voters()) {
+      auto it = nodes_.find(v);
+      if (v != id && it != nodes_.end() && !it->second->stuck && !it->second->removed) {
+        healthy_voter = true;
+      }
+    }
+    if (!healthy_voter) return;
+    n.stuck = true;  // it asks once it holds a committed entry it cannot apply (HandleReady)
+    return;
+  }
+  if (n.raft->RequestSnapshot().ok()) ++res_.snapshot_requests;
+}
+
 void Simulator::HandleReady(uint64_t id, bool crash_before_persist) {
   Node& n = *nodes_.at(id);
   if (!n.raft || !n.raft->HasReady()) return;
@@ -250,28 +363,8 @@ void Simulator::HandleReady(uint64_t id, bool crash_before_persist) {
   }
   // 1. Persist atomically.
   if (rd.snapshot) {
-    const auto& meta = rd.snapshot->metadata();
-    Status s = n.disk->ApplySnapshot(*rd.snapshot);
-    if (!s.ok()) {
-      Fail("node " + std::to_string(id) + " could not persist snapshot " +
-           std::to_string(meta.index()) + ": " + s.ToString());
-      return;
-    }
-    // The snapshot's state must be exactly the agreed log's values up to its index.
-    std::vector<std::string> want;
-    for (auto& [idx, te] : applied_log_) {
-      if (idx > meta.index()) break;
-      if (te.second.rfind("cc:", 0) != 0 && !te.second.empty()) want.push_back(te.second);
-    }
-    auto got = DecodeValues(rd.snapshot->data());
-    if (got != want) {
-      Fail("node " + std::to_string(id) + " received snapshot " + std::to_string(meta.index()) +
-           " whose state differs from the agreed log");
-      return;
-    }
-    n.sm = got;
-    n.applied = meta.index();
-    n.conf = meta.conf_state();
+    InstallSnapshot(n, rd);
+    if (!res_.ok) return;
   }
   Status s = n.disk->Append(rd.entries);
   if (!s.ok()) {
@@ -298,19 +391,39 @@ void Simulator::HandleReady(uint64_t id, bool crash_before_persist) {
   // A crash after persisting but before sending loses only messages.
   bool lose_messages = faults_ && o_.crashes && Chance(1) && Chance(20);
   if (lose_messages) {
-    n.raft->Advance(rd);  // state is durable; the crash below discards the rest
+    n.raft->AdvanceAppend(rd);  // state is durable; the crash below discards the rest
     Crash(id);
     return;
   }
   // 2. Send.
   for (const auto& m : rd.messages) Send(m);
-  // 3. Apply.
-  for (const auto& e : rd.committed_entries) {
-    ApplyEntry(n, e);
-    if (!res_.ok) return;
-  }
+  // 3. Apply (a stuck state machine queues; entries a snapshot covered are skipped).
+  n.unapplied.insert(n.unapplied.end(), rd.committed_entries.begin(), rd.committed_entries.end());
+  ApplyQueued(n);
+  if (!res_.ok) return;
   for (const auto& rs : rd.read_states) n.granted_reads.push_back(rs);
-  n.raft->Advance(rd);
+  n.raft->AdvanceAppend(rd);
+  n.raft->AdvanceApplyTo(n.applied);
+  // A stuck node must not lead (it could not serve); it asks for a snapshot as a follower.
+  if (n.stuck) {
+    const Raft& r = n.raft->raft();
+    if (r.state() == StateRole::kLeader) {
+      // To the voter with the longest log: the transfer waits until it has all entries.
+      uint64_t best = kNone, best_match = 0;
+      for (uint64_t v : r.prs().voters()) {
+        const Progress* pr = r.prs().Get(v);
+        if (v != id && pr && pr->waiting_snapshot == kNone &&
+            (best == kNone || pr->match > best_match)) {
+          best = v;
+          best_match = pr->match;
+        }
+      }
+      if (best != kNone && r.lead_transferee() == kNone) n.raft->TransferLeader(best);
+    } else if (r.pending_request_snapshot() == kNone && !n.unapplied.empty()) {
+      // Stuck on a committed entry: the leader has it, so it can make a snapshot past it.
+      if (n.raft->RequestSnapshot().ok()) ++res_.snapshot_requests;
+    }
+  }
   // 4. Serve reads that the state machine has caught up with.
   std::vector<ReadState> waiting;
   for (auto& rs : n.granted_reads) {
@@ -500,6 +613,8 @@ void Simulator::Step() {
     if (o_.transfers) Transfer();
   } else if (roll < 940) {
     if (o_.conf_changes) ChangeMembership();
+  } else if (roll < 944) {
+    if (faults_ && o_.snapshot_requests) RequestSnapshot();
   } else {
     DeliverDue(false);
   }
@@ -540,6 +655,7 @@ SimResult Simulator::Run() {
   int proposed_final = 0;
   for (int i = 0; i < o_.converge_steps && res_.ok; ++i) {
     ++now_;
+    if (i == o_.converge_steps / 2) ReleaseStuckWithUnappliedConfChanges();
     DeliverDue(true);
     for (auto id : Ids()) {
       while (res_.ok && nodes_.at(id)->raft && nodes_.at(id)->raft->HasReady()) {

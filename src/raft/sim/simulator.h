@@ -9,7 +9,8 @@
 //
 // After every step the simulator checks Raft's safety properties and records the first
 // violation: election safety (one leader per term), no double vote in a term across crashes,
-// state machine safety (every node applies the same entry at each index), durability of
+// state machine safety (every node applies the same entry at each index, and a snapshot carries
+// exactly the agreed log's state at its index), durability of
 // acknowledged proposals, linearizable ReadIndex reads, and (periodically) log matching. At the
 // end it heals the cluster and checks liveness: a leader emerges and every node converges.
 // Thread-safety: none.
@@ -44,6 +45,10 @@ struct SimOptions {
   bool transfers = true;
   bool reads = true;
   bool conf_changes = false;
+  // A random follower asks the leader for a snapshot (RawNode::RequestSnapshot) at random
+  // times; half of the time its state machine is also stuck (it applies nothing more until the
+  // snapshot arrives, as a replica missing an SST to ingest).
+  bool snapshot_requests = true;
   bool pre_vote = true;
   bool check_quorum = true;
   // Steps allowed for the healed cluster to converge at the end.
@@ -57,6 +62,11 @@ struct SimResult {
   uint64_t reads_served = 0;
   uint64_t crashes = 0;
   uint64_t snapshots_sent = 0;
+  uint64_t snapshot_requests = 0;
+  uint64_t snapshots_kept_log = 0;  // snapshots installed under a kept log (after a request)
+  // Stuck nodes let go halfway through convergence because they held unapplied membership
+  // changes (see Simulator::ReleaseStuckWithUnappliedConfChanges).
+  uint64_t stuck_released = 0;
   uint64_t leaders_elected = 0;
   uint64_t conf_changes = 0;
   uint64_t final_applied = 0;
@@ -86,6 +96,10 @@ class Simulator {
   void TickAll();
   void HandleReady(uint64_t id, bool crash_before_persist);
   void ApplyEntry(Node& n, const eraftpb::Entry& e);
+  void InstallSnapshot(Node& n, const Ready& rd);
+  void RequestSnapshot();
+  void ApplyQueued(Node& n);
+  void ReleaseStuckWithUnappliedConfChanges();
   void DeliverDue(bool all);
   void Send(const eraftpb::Message& m);
   void Propose();
