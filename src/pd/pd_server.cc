@@ -21,6 +21,7 @@
 #include "common/logging.h"
 #include "pd/cluster.h"
 #include "pd/id_allocator.h"
+#include "pd/pd_admin_service.h"
 #include "pd/pd_service.h"
 #include "pd/region_scheduler.h"
 #include "pd/safe_point.h"
@@ -77,6 +78,7 @@ struct PdServer::Impl {
   std::unique_ptr<Coordinator> coordinator;
   std::unique_ptr<RegionScheduler> scheduler;
   std::unique_ptr<PdService> service;
+  std::unique_ptr<PdAdminService> admin_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::string host;
@@ -164,6 +166,8 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   impl->service = std::make_unique<PdService>(
       PdComponents{impl->cluster.get(), impl->tso.get(), impl->ids.get(),
                    impl->safe_points.get(), impl->scheduler.get(), impl->coordinator.get()});
+  impl->admin_service =
+      std::make_unique<PdAdminService>(impl->cluster.get(), impl->coordinator.get());
 
   grpc::ServerBuilder builder;
   // Refuse to share the port with another process (gRPC enables SO_REUSEPORT by default).
@@ -171,6 +175,7 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   builder.SetMaxReceiveMessageSize(-1);
   builder.AddListeningPort(options.addr, grpc::InsecureServerCredentials(), &impl->port);
   builder.RegisterService(impl->service.get());
+  builder.RegisterService(impl->admin_service.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {
     return Status::Unavailable("cannot listen on " + options.addr +
@@ -193,6 +198,7 @@ void PdServer::Shutdown() {
   if (!impl_ || impl_->shut_down) return;
   impl_->shut_down = true;
   if (impl_->server) {
+    impl_->service->StopStreams();
     impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     impl_->server->Wait();
   }

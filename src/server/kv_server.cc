@@ -167,7 +167,8 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
   // silently share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.addr, grpc::InsecureServerCredentials(), &d->port);
-  builder.RegisterService(d->service.get());
+  builder.RegisterService(static_cast<tikvpb::Tikv::Service*>(d->service.get()));
+  builder.RegisterService(static_cast<brkvpb::Debug::Service*>(d->service.get()));
   for (const auto& extra : d->extra_services) builder.RegisterService(extra.get());
   d->grpc_server = builder.BuildAndStart();
   if (!d->grpc_server || d->port == 0) {
