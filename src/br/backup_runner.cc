@@ -61,11 +61,11 @@ bool IsIncremental(const BackupConfig& c) { return !c.last_backup_ts.empty(); }
 
 Status CheckStores(BackupJob* job) {
   client::PdClient* pd = job->cluster->pd();
-  ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> stores, pd->GetAllStores());
+  ASSIGN_OR_RETURN(std::vector<brkvpb::StoreInfo> stores, pd->GetAllStores());
   std::vector<std::string> down;
   std::set<uint64_t> down_ids;
   std::string version;
-  for (const pdpb::StoreInfo& s : stores) {
+  for (const brkvpb::StoreInfo& s : stores) {
     if (s.store().state() == metapb::Tombstone) continue;
     if (version.empty() || (!s.store().version().empty() && s.store().version() < version)) {
       version = s.store().version();

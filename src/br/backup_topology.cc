@@ -16,10 +16,10 @@ class PdBackupTopology final : public BackupTopology {
   explicit PdBackupTopology(client::PdClient* pd) : pd_(pd) {}
 
   Result<std::vector<StoreTarget>> Stores() override {
-    ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> infos, pd_->GetAllStores());
+    ASSIGN_OR_RETURN(std::vector<brkvpb::StoreInfo> infos, pd_->GetAllStores());
     std::vector<StoreTarget> out;
     std::lock_guard<std::mutex> l(mu_);
-    for (const pdpb::StoreInfo& info : infos) {
+    for (const brkvpb::StoreInfo& info : infos) {
       const metapb::Store& s = info.store();
       if (s.state() == metapb::Tombstone) continue;
       addresses_[s.id()] = s.address();

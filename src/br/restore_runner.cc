@@ -122,10 +122,10 @@ Status ForEachGroup(const RestoreJob& job,
 }
 
 Status CheckStores(RestoreJob* job) {
-  ASSIGN_OR_RETURN(std::vector<pdpb::StoreInfo> stores, job->cluster->pd()->GetAllStores());
+  ASSIGN_OR_RETURN(std::vector<brkvpb::StoreInfo> stores, job->cluster->pd()->GetAllStores());
   std::vector<std::string> down;
   size_t up = 0;
-  for (const pdpb::StoreInfo& s : stores) {
+  for (const brkvpb::StoreInfo& s : stores) {
     if (s.store().state() == metapb::Tombstone) continue;
     if (s.is_down() || s.store().state() != metapb::Up) {
       down.push_back(std::to_string(s.store().id()) + " (" + s.store().address() + ")");

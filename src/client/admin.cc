@@ -12,6 +12,7 @@
 #include "common/codec.h"
 #include "common/logging.h"
 #include "kv/keys.h"
+#include "proto/brkvpb_debug.pb.h"
 
 namespace brkv::client {
 
@@ -150,7 +151,7 @@ Result<brkv::Checksum> Admin::Checksum(const std::vector<KeyRange>& ranges, uint
     bool progress = false;
     RETURN_IF_ERROR(ParallelFor(tasks.size(), cluster_->options().concurrency, [&](size_t t) {
       const auto& [loc, pieces] = tasks[t];
-      kvrpcpb::ChecksumRequest req;
+      brkvpb::ChecksumRequest req;
       req.set_start_ts(ts);
       for (const auto& p : pieces) {
         auto* kr = req.add_ranges();
@@ -161,7 +162,7 @@ Result<brkv::Checksum> Admin::Checksum(const std::vector<KeyRange>& ranges, uint
         req.mutable_rule()->set_old_prefix(rule->old_prefix);
         req.mutable_rule()->set_new_prefix(rule->new_prefix);
       }
-      kvrpcpb::ChecksumResponse resp;
+      brkvpb::ChecksumResponse resp;
       Status s =
           cluster_->sender()->SendOnce(loc, &req, &resp, cluster_->options().long_rpc_timeout_ms);
       std::lock_guard<std::mutex> lock(mu);

@@ -26,6 +26,7 @@
 #include "common/checksum.h"
 #include "kv/keys.h"
 #include "kv/txn_types.h"
+#include "proto/brkvpb_debug.pb.h"
 #include "proto/kvrpcpb.pb.h"
 
 namespace brkv::client::testing {
@@ -544,8 +545,8 @@ class FakeTikv {
         }
       }
     } else if (method == "ChecksumRequest") {
-      auto& q = static_cast<const kvrpcpb::ChecksumRequest&>(req);
-      auto& p = static_cast<kvrpcpb::ChecksumResponse&>(*resp);
+      auto& q = static_cast<const brkvpb::ChecksumRequest&>(req);
+      auto& p = static_cast<brkvpb::ChecksumResponse&>(*resp);
       Checksum sum;
       for (const auto& range : q.ranges()) {
         for (const auto& k : KeysIn(locks_, region, range.start_key(), range.end_key())) {

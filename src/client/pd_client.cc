@@ -4,6 +4,10 @@
 // retried with a Backoffer until options.retry_budget_ms is spent; each attempt's deadline is
 // min(rpc_timeout_ms, what is left of the budget). Errors reported by PD in the response header
 // are never retried here: they are mapped to a Status and returned to the caller.
+// Tso and RegionHeartbeat go over PD's bidirectional streams (OrderedStream): one request and
+// its answer make an attempt, with the same deadline and retries as a unary call; a broken
+// stream is reopened by the next attempt. Concurrent GetTS calls share one request
+// (TsoBatcher).
 #include "client/pd_client.h"
 
 #include <grpcpp/grpcpp.h>
@@ -13,8 +17,11 @@
 #include <functional>
 #include <mutex>
 
+#include "client/ordered_stream.h"
+#include "client/tso_batcher.h"
 #include "common/backoff.h"
 #include "common/logging.h"
+#include "proto/brkvpb_pd.grpc.pb.h"
 #include "proto/pdpb.grpc.pb.h"
 
 namespace brkv::client {
@@ -92,7 +99,12 @@ struct PdClient::Impl {
   PdClientOptions options;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<pdpb::PD::Stub> stub;
+  std::unique_ptr<brkvpb::PDAdmin::Stub> admin_stub;
   uint64_t cluster_id = 0;
+  std::unique_ptr<OrderedStream<pdpb::TsoRequest, pdpb::TsoResponse>> tso_stream;
+  std::unique_ptr<OrderedStream<pdpb::RegionHeartbeatRequest, pdpb::RegionHeartbeatResponse>>
+      heartbeat_stream;
+  std::unique_ptr<TsoBatcher> tso;
 
   explicit Impl(PdClientOptions o) : options(std::move(o)) {
     grpc::ChannelArguments args;
@@ -103,34 +115,93 @@ struct PdClient::Impl {
     args.SetMaxReceiveMessageSize(-1);
     channel = grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
     stub = pdpb::PD::NewStub(channel);
+    admin_stub = brkvpb::PDAdmin::NewStub(channel);
+    tso_stream = std::make_unique<OrderedStream<pdpb::TsoRequest, pdpb::TsoResponse>>(
+        "PD Tso stream to " + options.address,
+        [this](grpc::ClientContext* ctx, std::chrono::system_clock::time_point deadline) {
+          return OpenWhenConnected(deadline, [&] { return stub->Tso(ctx); });
+        });
+    heartbeat_stream = std::make_unique<
+        OrderedStream<pdpb::RegionHeartbeatRequest, pdpb::RegionHeartbeatResponse>>(
+        "PD RegionHeartbeat stream to " + options.address,
+        [this](grpc::ClientContext* ctx, std::chrono::system_clock::time_point deadline) {
+          return OpenWhenConnected(deadline, [&] { return stub->RegionHeartbeat(ctx); });
+        });
+    tso = std::make_unique<TsoBatcher>([this](uint32_t count) { return FetchTS(count); });
   }
+
+  // Opening a stream blocks until the channel is connected (the call's initial metadata is
+  // sent synchronously), so it waits for that first, with the attempt's deadline.
+  template <typename Open>
+  auto OpenWhenConnected(std::chrono::system_clock::time_point deadline, Open open)
+      -> decltype(open()) {
+    if (!channel->WaitForConnected(deadline)) return nullptr;
+    return open();
+  }
+
+  pdpb::PD::Stub* StubFor(pdpb::PD::Stub*) const { return stub.get(); }
+  brkvpb::PDAdmin::Stub* StubFor(brkvpb::PDAdmin::Stub*) const { return admin_stub.get(); }
 
   template <typename Req>
   void FillHeader(Req* req) const {
     req->mutable_header()->set_cluster_id(cluster_id);
   }
 
-  // Runs one RPC with retries on transport failures, then maps the response header.
-  // `admin`: long-running split/scatter — admin_timeout_ms per attempt and no re-send after a
-  // deadline, since the first attempt may still be running on PD.
-  template <typename Req, typename Resp>
+  // Runs one unary RPC (of pdpb.PD or brkvpb.PDAdmin) with retries on transport failures,
+  // then maps the response header. `admin`: long-running split/scatter — admin_timeout_ms per
+  // attempt and no re-send after a deadline, since the first attempt may still be running on PD.
+  template <typename StubT, typename Req, typename Resp>
   Status Call(const char* rpc, Req req,
-              grpc::Status (pdpb::PD::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-              Resp* resp, bool admin = false) {
+              grpc::Status (StubT::*method)(grpc::ClientContext*, const Req&, Resp*), Resp* resp,
+              bool admin = false) {
     FillHeader(&req);
+    StubT* s = StubFor(static_cast<StubT*>(nullptr));
+    return Retry(rpc, resp, admin, [&](std::chrono::system_clock::time_point deadline) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(deadline);
+      return (s->*method)(&ctx, req, resp);
+    });
+  }
+
+  // One request and its answer on a stream, with the retries of a unary call.
+  template <typename Req, typename Resp>
+  Status CallStream(const char* rpc, Req req, OrderedStream<Req, Resp>* stream, Resp* resp) {
+    FillHeader(&req);
+    return Retry(rpc, resp, /*admin=*/false, [&](std::chrono::system_clock::time_point deadline) {
+      return stream->Call(req, resp, deadline);
+    });
+  }
+
+  Result<uint64_t> FetchTS(uint32_t count) {
+    pdpb::TsoRequest req;
+    req.set_count(count);
+    pdpb::TsoResponse resp;
+    RETURN_IF_ERROR(CallStream("Tso", std::move(req), tso_stream.get(), &resp));
+    const auto& ts = resp.timestamp();
+    if (ts.physical() <= 0) return Status::Internal("PD Tso: empty timestamp");
+    if (resp.count() != count) {
+      return Status::Internal("PD Tso: asked for " + std::to_string(count) + " timestamps, got " +
+                              std::to_string(resp.count()));
+    }
+    return (static_cast<uint64_t>(ts.physical()) << 18) + static_cast<uint64_t>(ts.logical());
+  }
+
+  // Runs attempt(deadline) until it succeeds, fails for good or the retry budget is spent;
+  // then maps resp's header.
+  template <typename Resp, typename Attempt>
+  Status Retry(const char* rpc, Resp* resp, bool admin, Attempt attempt) {
     BackoffOptions bo_opts;
     bo_opts.base_ms = 50;
     bo_opts.max_ms = 1000;
     bo_opts.budget_ms = std::max<int64_t>(options.retry_budget_ms, 0);
     Backoffer bo(bo_opts);
     while (true) {
-      grpc::ClientContext ctx;
       int64_t attempt_ms = admin ? options.admin_timeout_ms
                                  : std::min(options.rpc_timeout_ms, bo.RemainingMs());
       attempt_ms = std::max(attempt_ms, kMinAttemptMs);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(attempt_ms));
       resp->Clear();
-      grpc::Status gs = (stub.get()->*method)(&ctx, req, resp);
+      grpc::Status gs =
+          attempt(std::chrono::system_clock::now() + std::chrono::milliseconds(attempt_ms));
       Status s = FromGrpc(gs, rpc, options.address);
       if (s.ok()) return FromHeader(resp->header(), rpc);
       if (!s.retryable()) return s;
@@ -161,9 +232,9 @@ Result<std::unique_ptr<PdClient>> PdClient::Connect(const PdClientOptions& optio
 uint64_t PdClient::cluster_id() const { return impl_->cluster_id; }
 
 Result<bool> PdClient::IsBootstrapped() {
-  pdpb::GetClusterInfoResponse resp;
-  RETURN_IF_ERROR(impl_->Call("GetClusterInfo", pdpb::GetClusterInfoRequest(),
-                              &pdpb::PD::Stub::GetClusterInfo, &resp));
+  pdpb::IsBootstrappedResponse resp;
+  RETURN_IF_ERROR(impl_->Call("IsBootstrapped", pdpb::IsBootstrappedRequest(),
+                              &pdpb::PD::Stub::IsBootstrapped, &resp));
   return resp.bootstrapped();
 }
 
@@ -175,15 +246,7 @@ Status PdClient::Bootstrap(const metapb::Store& store, const metapb::Region& reg
   return impl_->Call("Bootstrap", std::move(req), &pdpb::PD::Stub::Bootstrap, &resp);
 }
 
-Result<uint64_t> PdClient::GetTS(uint32_t count) {
-  pdpb::TsoRequest req;
-  req.set_count(count == 0 ? 1 : count);
-  pdpb::TsoResponse resp;
-  RETURN_IF_ERROR(impl_->Call("Tso", std::move(req), &pdpb::PD::Stub::Tso, &resp));
-  const auto& ts = resp.timestamp();
-  if (ts.physical() <= 0) return Status::Internal("PD Tso: empty timestamp");
-  return (static_cast<uint64_t>(ts.physical()) << 18) + static_cast<uint64_t>(ts.logical());
-}
+Result<uint64_t> PdClient::GetTS(uint32_t count) { return impl_->tso->GetTS(count); }
 
 Result<uint64_t> PdClient::AllocID() {
   pdpb::AllocIDResponse resp;
@@ -218,17 +281,17 @@ Result<metapb::Store> PdClient::GetStore(uint64_t store_id) {
   return resp.store();
 }
 
-Result<std::vector<pdpb::StoreInfo>> PdClient::GetAllStores() {
+Result<std::vector<brkvpb::StoreInfo>> PdClient::GetAllStores() {
   pdpb::GetAllStoresRequest req;
   req.set_exclude_tombstone_stores(false);
   pdpb::GetAllStoresResponse resp;
   RETURN_IF_ERROR(
       impl_->Call("GetAllStores", std::move(req), &pdpb::PD::Stub::GetAllStores, &resp));
-  std::vector<pdpb::StoreInfo> out(resp.infos().begin(), resp.infos().end());
+  std::vector<brkvpb::StoreInfo> out(resp.infos().begin(), resp.infos().end());
   if (out.empty()) {
     // Tolerate a server that fills only `stores`.
     for (const auto& s : resp.stores()) {
-      pdpb::StoreInfo info;
+      brkvpb::StoreInfo info;
       *info.mutable_store() = s;
       out.push_back(std::move(info));
     }
@@ -246,7 +309,12 @@ Result<pdpb::RegionHeartbeatResponse> PdClient::RegionHeartbeat(const RegionInfo
   for (const auto& p : info.pending_peers) *req.add_pending_peers() = p;
   pdpb::RegionHeartbeatResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("RegionHeartbeat", std::move(req), &pdpb::PD::Stub::RegionHeartbeat, &resp));
+      impl_->CallStream("RegionHeartbeat", std::move(req), impl_->heartbeat_stream.get(), &resp));
+  if (resp.region_id() != info.region.id()) {
+    return Status::Internal("PD RegionHeartbeat: answer for region " +
+                            std::to_string(resp.region_id()) + ", sent region " +
+                            std::to_string(info.region.id()));
+  }
   return resp;
 }
 
@@ -350,33 +418,33 @@ Result<pdpb::GetOperatorResponse> PdClient::GetOperator(uint64_t region_id) {
   return resp;
 }
 
-Result<std::vector<pdpb::OperatorInfo>> PdClient::ListOperators(uint64_t region_id) {
-  pdpb::ListOperatorsRequest req;
+Result<std::vector<brkvpb::OperatorInfo>> PdClient::ListOperators(uint64_t region_id) {
+  brkvpb::ListOperatorsRequest req;
   req.set_region_id(region_id);
-  pdpb::ListOperatorsResponse resp;
+  brkvpb::ListOperatorsResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("ListOperators", std::move(req), &pdpb::PD::Stub::ListOperators, &resp));
-  return std::vector<pdpb::OperatorInfo>(resp.operators().begin(), resp.operators().end());
+      impl_->Call("ListOperators", std::move(req), &brkvpb::PDAdmin::Stub::ListOperators, &resp));
+  return std::vector<brkvpb::OperatorInfo>(resp.operators().begin(), resp.operators().end());
 }
 
-Result<pdpb::OperatorInfo> PdClient::AddOperator(pdpb::OperatorType type, uint64_t region_id,
-                                                 uint64_t store_id) {
-  pdpb::AddOperatorRequest req;
+Result<brkvpb::OperatorInfo> PdClient::AddOperator(brkvpb::OperatorType type, uint64_t region_id,
+                                                   uint64_t store_id) {
+  brkvpb::AddOperatorRequest req;
   req.set_type(type);
   req.set_region_id(region_id);
   req.set_store_id(store_id);
-  pdpb::AddOperatorResponse resp;
+  brkvpb::AddOperatorResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("AddOperator", std::move(req), &pdpb::PD::Stub::AddOperator, &resp));
+      impl_->Call("AddOperator", std::move(req), &brkvpb::PDAdmin::Stub::AddOperator, &resp));
   return resp.info();
 }
 
 Result<metapb::Store> PdClient::DeleteStore(uint64_t store_id) {
-  pdpb::DeleteStoreRequest req;
+  brkvpb::DeleteStoreRequest req;
   req.set_store_id(store_id);
-  pdpb::DeleteStoreResponse resp;
+  brkvpb::DeleteStoreResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call("DeleteStore", std::move(req), &pdpb::PD::Stub::DeleteStore, &resp));
+      impl_->Call("DeleteStore", std::move(req), &brkvpb::PDAdmin::Stub::DeleteStore, &resp));
   return resp.store();
 }
 

@@ -5,6 +5,9 @@
 // (Unavailable / DEADLINE_EXCEEDED) with a Backoffer up to options.retry_budget_ms; gRPC
 // reconnects the channel by itself. Errors: Unavailable when PD cannot be reached within the
 // budget; the PD error type mapped to a Status otherwise.
+// GetTS and RegionHeartbeat are synchronous calls too, carried by PD's Tso and RegionHeartbeat
+// streams (kvproto's shape); a stream that breaks (PD restart) is reopened by the next attempt.
+// Concurrent GetTS calls are batched into one TSO request.
 // Thread-safety: thread-safe; share one instance.
 #pragma once
 
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "proto/brkvpb_pd.pb.h"
 #include "proto/metapb.pb.h"
 #include "proto/pdpb.pb.h"
 
@@ -61,18 +65,20 @@ class PdClient {
   Result<bool> IsBootstrapped();
   Status Bootstrap(const metapb::Store& store, const metapb::Region& region);
 
-  // One timestamp, or the last of `count` consecutive ones.
+  // One timestamp, or the last of `count` consecutive ones (no other caller gets any of them).
   Result<uint64_t> GetTS(uint32_t count = 1);
   Result<uint64_t> AllocID();
 
   Status PutStore(const metapb::Store& store);
   Status StoreHeartbeat(const pdpb::StoreStats& stats);
   Result<metapb::Store> GetStore(uint64_t store_id);
-  Result<std::vector<pdpb::StoreInfo>> GetAllStores();
+  Result<std::vector<brkvpb::StoreInfo>> GetAllStores();
 
   // Reports a region as its leader sees it. Returns PD's answer: at most one command for the
   // leader (change_peer or transfer_leader, for region_id at region_epoch), or an empty
   // response when there is nothing to do. Aborted when PD knows a newer epoch.
+  // Our pd-server answers every heartbeat on the stream; a PD that answers only with commands
+  // (kvproto's) would make this call wait out its deadline.
   Result<pdpb::RegionHeartbeatResponse> RegionHeartbeat(const RegionInfo& info);
   // The region containing region_key (region key space). NotFound if none.
   Result<RegionInfo> GetRegion(const std::string& region_key);
@@ -102,13 +108,13 @@ class PdClient {
   Result<pdpb::GetOperatorResponse> GetOperator(uint64_t region_id);
   // Running operators, then finished ones newest first; region_id 0 = every region. NotFound
   // for an unknown region.
-  Result<std::vector<pdpb::OperatorInfo>> ListOperators(uint64_t region_id = 0);
+  Result<std::vector<brkvpb::OperatorInfo>> ListOperators(uint64_t region_id = 0);
   // Starts an operator on a region's peer on `store_id` (kvctl operator add). Errors carry
   // PD's one-line reason: NotFound (unknown region / store), InvalidArgument (no peer there,
   // the only voter, ...), AlreadyExists (already so), Unavailable (store down / offline),
   // Aborted (the region runs another operator).
-  Result<pdpb::OperatorInfo> AddOperator(pdpb::OperatorType type, uint64_t region_id,
-                                         uint64_t store_id);
+  Result<brkvpb::OperatorInfo> AddOperator(brkvpb::OperatorType type, uint64_t region_id,
+                                           uint64_t store_id);
   // Marks a store Offline (PD then moves its replicas away and makes it a Tombstone); returns
   // the store as it is now. NotFound, or Aborted (already a tombstone / nowhere to move to).
   Result<metapb::Store> DeleteStore(uint64_t store_id);

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "proto/brkvpb_debug.grpc.pb.h"
 #include "proto/tikvpb.grpc.pb.h"
 
 namespace brkv::client {
@@ -55,7 +56,8 @@ class GrpcTikvTransport : public TikvTransport {
   Status Call(const std::string& address, const google::protobuf::Message& req,
               google::protobuf::Message* resp,
               std::chrono::steady_clock::time_point deadline) override {
-    auto stub = tikvpb::Tikv::NewStub(channels_->Get(address));
+    auto channel = channels_->Get(address);
+    auto stub = tikvpb::Tikv::NewStub(channel);
     grpc::ClientContext ctx;
     auto remaining = deadline - std::chrono::steady_clock::now();
     if (remaining < std::chrono::milliseconds(1)) remaining = std::chrono::milliseconds(1);
@@ -83,10 +85,15 @@ class GrpcTikvTransport : public TikvTransport {
     BRKV_TIKV_RPC(RawDeleteRequest, RawDeleteResponse, RawDelete)
     BRKV_TIKV_RPC(RawScanRequest, RawScanResponse, RawScan)
     BRKV_TIKV_RPC(SplitRegionRequest, SplitRegionResponse, SplitRegion)
-    BRKV_TIKV_RPC(ChecksumRequest, ChecksumResponse, Checksum)
-    BRKV_TIKV_RPC(TransferOutRequest, TransferOutResponse, TransferOut)
 #undef BRKV_TIKV_RPC
-    return Status::NotSupported("no tikvpb.Tikv RPC takes " + d->full_name());
+    // What TiKV does not have is in brkvpb.Debug.
+    if (d == brkvpb::ChecksumRequest::descriptor()) {
+      auto debug = brkvpb::Debug::NewStub(channel);
+      return FromGrpc(debug->Checksum(&ctx, static_cast<const brkvpb::ChecksumRequest&>(req),
+                                      static_cast<brkvpb::ChecksumResponse*>(resp)),
+                      "Checksum", address);
+    }
+    return Status::NotSupported("no tikvpb.Tikv or brkvpb.Debug RPC takes " + d->full_name());
   }
 
   void ResetConnection(const std::string& address) override { channels_->Reset(address); }

@@ -44,8 +44,9 @@ class ChannelCache {
 class TikvTransport {
  public:
   virtual ~TikvTransport() = default;
-  // Sends the tikvpb.Tikv RPC whose request type is req's (kvrpcpb::GetRequest → KvGet, …,
-  // kvrpcpb::ChecksumRequest → Checksum) to the store at address, to finish by deadline.
+  // Sends the tikvpb.Tikv (or brkvpb.Debug) RPC whose request type is req's
+  // (kvrpcpb::GetRequest → KvGet, …, brkvpb::ChecksumRequest → Checksum) to the store at
+  // address, to finish by deadline.
   // OK: *resp holds the answer (which may carry a region or key error).
   // Unavailable (retryable): the store did not answer (down, refused, deadline passed).
   // NotSupported / Internal: any other gRPC failure, or an unknown request type.

@@ -11,13 +11,25 @@ namespace brkv::pd {
 
 namespace {
 
-// What is persisted of a region: everything but the leader's view of its peers' health.
+// What is persisted of a region: everything but the leader's view of its peers' health, in
+// PD's own record layout (pdpb.Region is a wire message and follows kvproto's numbers).
 std::string DurableBytes(const pdpb::Region& r) {
-  if (r.down_peers_size() == 0 && r.pending_peers_size() == 0) return r.SerializeAsString();
-  pdpb::Region copy = r;
-  copy.clear_down_peers();
-  copy.clear_pending_peers();
-  return copy.SerializeAsString();
+  brkvpb::RegionRecord rec;
+  *rec.mutable_region() = r.region();
+  *rec.mutable_leader() = r.leader();
+  rec.set_approximate_size(r.approximate_size());
+  rec.set_approximate_keys(r.approximate_keys());
+  return rec.SerializeAsString();
+}
+
+bool ParseDurable(std::string_view bytes, pdpb::Region* r) {
+  brkvpb::RegionRecord rec;
+  if (!rec.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  *r->mutable_region() = std::move(*rec.mutable_region());
+  *r->mutable_leader() = std::move(*rec.mutable_leader());
+  r->set_approximate_size(rec.approximate_size());
+  r->set_approximate_keys(rec.approximate_keys());
+  return true;
 }
 
 const char* StateName(metapb::StoreState s) {
@@ -70,7 +82,7 @@ Status Cluster::LoadLocked() {
   RETURN_IF_ERROR(decode);
   RETURN_IF_ERROR(storage_->Scan(keys::kRegionPrefix, [&](std::string_view k, std::string_view v) {
     pdpb::Region r;
-    if (!r.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+    if (!ParseDurable(v, &r)) {
       decode = Status::Corruption("cannot parse " + std::string(k));
       return false;
     }
@@ -129,7 +141,7 @@ Status Cluster::Bootstrap(const metapb::Store& store, const metapb::Region& regi
 
   StorageBatch batch;
   batch.Put(keys::StoreKey(store.id()), stored.SerializeAsString());
-  batch.Put(keys::RegionKey(region.id()), item.SerializeAsString());
+  batch.Put(keys::RegionKey(region.id()), DurableBytes(item));
   batch.Put(std::string(keys::kCluster), meta.SerializeAsString());
   RETURN_IF_ERROR(storage_->Write(batch).WithContext("persist bootstrap"));
   stores_ = std::move(stores);
@@ -163,8 +175,8 @@ Status Cluster::StoreHeartbeat(const pdpb::StoreStats& stats) {
   return Status::OK();
 }
 
-pdpb::StoreInfo Cluster::InfoLocked(uint64_t id, int64_t now) const {
-  pdpb::StoreInfo info = stores_.Info(id, now);
+brkvpb::StoreInfo Cluster::InfoLocked(uint64_t id, int64_t now) const {
+  brkvpb::StoreInfo info = stores_.Info(id, now);
   auto counts = regions_.LeaderCountByStore();
   auto it = counts.find(id);
   info.set_region_count(it == counts.end() ? 0 : it->second);
@@ -174,7 +186,7 @@ pdpb::StoreInfo Cluster::InfoLocked(uint64_t id, int64_t now) const {
   return info;
 }
 
-Result<pdpb::StoreInfo> Cluster::GetStore(uint64_t store_id) const {
+Result<brkvpb::StoreInfo> Cluster::GetStore(uint64_t store_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (stores_.Get(store_id) == nullptr) {
     return Status::NotFound("store " + std::to_string(store_id) + " not found");
@@ -182,12 +194,12 @@ Result<pdpb::StoreInfo> Cluster::GetStore(uint64_t store_id) const {
   return InfoLocked(store_id, clock_->NowMs());
 }
 
-std::vector<pdpb::StoreInfo> Cluster::GetAllStores(bool exclude_tombstone) const {
+std::vector<brkvpb::StoreInfo> Cluster::GetAllStores(bool exclude_tombstone) const {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = clock_->NowMs();
-  std::vector<pdpb::StoreInfo> out;
+  std::vector<brkvpb::StoreInfo> out;
   for (uint64_t id : stores_.Ids()) {
-    pdpb::StoreInfo info = InfoLocked(id, now);
+    brkvpb::StoreInfo info = InfoLocked(id, now);
     if (exclude_tombstone && info.store().state() == metapb::Tombstone) continue;
     out.push_back(std::move(info));
   }

@@ -52,8 +52,8 @@ class Cluster {
   Status PutStore(const metapb::Store& store);
   Status StoreHeartbeat(const pdpb::StoreStats& stats);
   // NotFound for an unknown store.
-  Result<pdpb::StoreInfo> GetStore(uint64_t store_id) const;
-  std::vector<pdpb::StoreInfo> GetAllStores(bool exclude_tombstone) const;
+  Result<brkvpb::StoreInfo> GetStore(uint64_t store_id) const;
+  std::vector<brkvpb::StoreInfo> GetAllStores(bool exclude_tombstone) const;
   // Address of a store that can serve requests now. NotFound if unknown; Unavailable if down,
   // offline or a tombstone.
   Result<std::string> ServingStoreAddress(uint64_t store_id) const;
@@ -99,7 +99,7 @@ class Cluster {
   Status LoadLocked();
   // Applies one region to the table and adds the resulting changes to `batch`.
   Status ApplyRegionLocked(const pdpb::Region& item, StorageBatch* batch);
-  pdpb::StoreInfo InfoLocked(uint64_t id, int64_t now) const;
+  brkvpb::StoreInfo InfoLocked(uint64_t id, int64_t now) const;
 
   PdStorage* const storage_;
   IdAllocator* const ids_;

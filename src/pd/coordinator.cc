@@ -155,7 +155,7 @@ pdpb::RegionHeartbeatResponse Coordinator::OnRegionHeartbeat(const pdpb::Region&
   return ops_.Dispatch(view.region, view.leader, now);
 }
 
-Result<Operator> Coordinator::AddAdminOperator(pdpb::OperatorType type, uint64_t region_id,
+Result<Operator> Coordinator::AddAdminOperator(brkvpb::OperatorType type, uint64_t region_id,
                                                uint64_t store_id) {
   const int64_t now = clock_->NowMs();
   std::lock_guard<std::mutex> lock(mu_);
@@ -171,7 +171,7 @@ Result<Operator> Coordinator::AddAdminOperator(pdpb::OperatorType type, uint64_t
   Operator op;
   bool alloc_failed = false;
   switch (type) {
-    case pdpb::OPERATOR_TRANSFER_LEADER: {
+    case brkvpb::OPERATOR_TRANSFER_LEADER: {
       if (peer == nullptr) {
         return Status::InvalidArgument(region_name + " has no peer on " + store_name);
       }
@@ -187,7 +187,7 @@ Result<Operator> Coordinator::AddAdminOperator(pdpb::OperatorType type, uint64_t
       op.steps.push_back({StepKind::kTransferLeader, *peer});
       break;
     }
-    case pdpb::OPERATOR_ADD_PEER: {
+    case brkvpb::OPERATOR_ADD_PEER: {
       if (peer != nullptr) {
         return Status::AlreadyExists(region_name + " already has a peer on " + store_name);
       }
@@ -198,7 +198,7 @@ Result<Operator> Coordinator::AddAdminOperator(pdpb::OperatorType type, uint64_t
       AppendAddVoter(&op, alloc_failed ? 0 : *peer_id, store_id);
       break;
     }
-    case pdpb::OPERATOR_REMOVE_PEER: {
+    case brkvpb::OPERATOR_REMOVE_PEER: {
       if (peer == nullptr) {
         return Status::InvalidArgument(region_name + " has no peer on " + store_name);
       }

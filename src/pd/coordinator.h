@@ -70,7 +70,7 @@ class Coordinator {
   // Unavailable when the store cannot take it (down, offline, tombstone) or no voter can take
   // over from a leader being removed; Aborted when the region runs a repair or another admin
   // operator (a balance or scatter operator is replaced).
-  Result<Operator> AddAdminOperator(pdpb::OperatorType type, uint64_t region_id, uint64_t store_id);
+  Result<Operator> AddAdminOperator(brkvpb::OperatorType type, uint64_t region_id, uint64_t store_id);
 
   // Scatters regions with more than one peer by starting a scatter-region operator for each
   // (does not wait for them); each plan counts the ones before it, so a batch spreads out.

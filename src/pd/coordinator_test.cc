@@ -370,31 +370,31 @@ TEST_F(CoordinatorTest, AdminOperatorsAndTheirErrors) {
   MakeRegions(1, {1, 2, 3});
   uint64_t id = OnlyRegion();
   RunUntilQuiet();
-  auto code = [&](pdpb::OperatorType t, uint64_t region, uint64_t store) {
+  auto code = [&](brkvpb::OperatorType t, uint64_t region, uint64_t store) {
     return coord_->AddAdminOperator(t, region, store).status().code();
   };
   using C = Status::Code;
-  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, 999, 2), C::kNotFound);
-  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, id, 99), C::kNotFound);
-  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, id, 4), C::kInvalidArgument);  // no peer
-  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, id, 1), C::kAlreadyExists);
-  EXPECT_EQ(code(pdpb::OPERATOR_ADD_PEER, id, 2), C::kAlreadyExists);
-  EXPECT_EQ(code(pdpb::OPERATOR_REMOVE_PEER, id, 4), C::kInvalidArgument);
-  EXPECT_EQ(code(pdpb::OPERATOR_UNKNOWN, id, 4), C::kInvalidArgument);
+  EXPECT_EQ(code(brkvpb::OPERATOR_TRANSFER_LEADER, 999, 2), C::kNotFound);
+  EXPECT_EQ(code(brkvpb::OPERATOR_TRANSFER_LEADER, id, 99), C::kNotFound);
+  EXPECT_EQ(code(brkvpb::OPERATOR_TRANSFER_LEADER, id, 4), C::kInvalidArgument);  // no peer
+  EXPECT_EQ(code(brkvpb::OPERATOR_TRANSFER_LEADER, id, 1), C::kAlreadyExists);
+  EXPECT_EQ(code(brkvpb::OPERATOR_ADD_PEER, id, 2), C::kAlreadyExists);
+  EXPECT_EQ(code(brkvpb::OPERATOR_REMOVE_PEER, id, 4), C::kInvalidArgument);
+  EXPECT_EQ(code(brkvpb::OPERATOR_UNKNOWN, id, 4), C::kInvalidArgument);
 
   // transfer-leader
-  auto tl = coord_->AddAdminOperator(pdpb::OPERATOR_TRANSFER_LEADER, id, 2);
+  auto tl = coord_->AddAdminOperator(brkvpb::OPERATOR_TRANSFER_LEADER, id, 2);
   ASSERT_TRUE(tl.ok()) << tl.status().ToString();
   EXPECT_EQ(tl->desc, "admin-transfer-leader");
   EXPECT_EQ(tl->kind, kOpKindAdmin);
   EXPECT_EQ(tl->timeout_ms, opts.leader_operator_timeout_ms);
   // A second admin operator on a busy region is refused.
-  EXPECT_EQ(code(pdpb::OPERATOR_ADD_PEER, id, 4), C::kAborted);
+  EXPECT_EQ(code(brkvpb::OPERATOR_ADD_PEER, id, 4), C::kAborted);
   RunUntilQuiet();
   EXPECT_EQ(regions_.at(id).leader.store_id(), 2u);
 
   // add-peer: a fourth voter; the replica checker then trims back to three.
-  auto add = coord_->AddAdminOperator(pdpb::OPERATOR_ADD_PEER, id, 4);
+  auto add = coord_->AddAdminOperator(brkvpb::OPERATOR_ADD_PEER, id, 4);
   ASSERT_TRUE(add.ok()) << add.status().ToString();
   Round();
   Round();
@@ -405,7 +405,7 @@ TEST_F(CoordinatorTest, AdminOperatorsAndTheirErrors) {
 
   // remove-peer of the leader hands leadership over first; the checker then re-adds a replica.
   uint64_t leader_store = regions_.at(id).leader.store_id();
-  auto rm = coord_->AddAdminOperator(pdpb::OPERATOR_REMOVE_PEER, id, leader_store);
+  auto rm = coord_->AddAdminOperator(brkvpb::OPERATOR_REMOVE_PEER, id, leader_store);
   ASSERT_TRUE(rm.ok()) << rm.status().ToString();
   ASSERT_EQ(rm->steps.size(), 2u);
   EXPECT_EQ(rm->steps[0].kind, StepKind::kTransferLeader);
@@ -431,10 +431,10 @@ TEST_F(CoordinatorTest, AdminOperatorsAndTheirErrors) {
     clock_.Advance(1000);
     StoreHeartbeats();
   }
-  auto down = coord_->AddAdminOperator(pdpb::OPERATOR_TRANSFER_LEADER, id, follower);
+  auto down = coord_->AddAdminOperator(brkvpb::OPERATOR_TRANSFER_LEADER, id, follower);
   EXPECT_EQ(down.status().code(), C::kUnavailable);
   EXPECT_NE(down.status().message().find("is down"), std::string::npos) << down.status().message();
-  EXPECT_EQ(code(pdpb::OPERATOR_ADD_PEER, id, missing), C::kUnavailable);
+  EXPECT_EQ(code(brkvpb::OPERATOR_ADD_PEER, id, missing), C::kUnavailable);
 }
 
 TEST_F(CoordinatorTest, AdminOperatorReplacesABalanceOperatorButNotARepair) {
@@ -449,7 +449,7 @@ TEST_F(CoordinatorTest, AdminOperatorReplacesABalanceOperatorButNotARepair) {
     if (op.status == OpStatus::kRunning) busy = op.region_id;
   }
   ASSERT_NE(busy, 0u);
-  auto add = coord_->AddAdminOperator(pdpb::OPERATOR_TRANSFER_LEADER, busy,
+  auto add = coord_->AddAdminOperator(brkvpb::OPERATOR_TRANSFER_LEADER, busy,
                                       regions_.at(busy).region.peers(1).store_id());
   ASSERT_TRUE(add.ok()) << add.status().ToString();
   auto ops = coord_->ListOperators(busy);
@@ -466,7 +466,7 @@ TEST_F(CoordinatorTest, LeaderTransferToAStoreThatWentDownIsCancelledAndRepairFo
   MakeRegions(1, {1, 2, 3});
   const uint64_t id = OnlyRegion();
   RunUntilQuiet();  // PD learns the region
-  auto add = coord_->AddAdminOperator(pdpb::OPERATOR_TRANSFER_LEADER, id, 3);
+  auto add = coord_->AddAdminOperator(brkvpb::OPERATOR_TRANSFER_LEADER, id, 3);
   ASSERT_TRUE(add.ok()) << add.status().ToString();
   // Store 3 dies before the transfer happened: the leader keeps refusing it.
   ignore_commands_ = true;
@@ -496,12 +496,12 @@ TEST_F(CoordinatorTest, AdminOperatorWaitsForARepair) {
   uint64_t id = OnlyRegion();
   ignore_commands_ = true;
   ASSERT_TRUE(Heartbeat(id).has_change_peer());  // add-replica runs
-  auto add = coord_->AddAdminOperator(pdpb::OPERATOR_ADD_PEER, id, 3);
+  auto add = coord_->AddAdminOperator(brkvpb::OPERATOR_ADD_PEER, id, 3);
   EXPECT_EQ(add.status().code(), Status::Code::kAborted);
   EXPECT_NE(add.status().message().find("add-replica"), std::string::npos)
       << add.status().message();
   // The only voter cannot be removed.
-  EXPECT_EQ(coord_->AddAdminOperator(pdpb::OPERATOR_REMOVE_PEER, id, 1).status().code(),
+  EXPECT_EQ(coord_->AddAdminOperator(brkvpb::OPERATOR_REMOVE_PEER, id, 1).status().code(),
             Status::Code::kInvalidArgument);
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/failpoint.h"
 #include "pd/store_client.h"
+#include "proto/brkvpb_debug.grpc.pb.h"
 #include "proto/tikvpb.grpc.pb.h"
 
 namespace brkv::pd {
@@ -56,7 +57,8 @@ class GrpcStoreClient : public StoreClient {
     kvrpcpb::SplitRegionResponse resp;
     grpc::ClientContext cc;
     SetDeadline(&cc);
-    RETURN_IF_ERROR(FromGrpc(Stub(address)->SplitRegion(&cc, req, &resp), "SplitRegion", address));
+    RETURN_IF_ERROR(
+        FromGrpc(Stubs(address).tikv->SplitRegion(&cc, req, &resp), "SplitRegion", address));
     if (resp.has_region_error()) {
       return FromRegionError(resp.region_error(), "SplitRegion", current_regions);
     }
@@ -67,12 +69,13 @@ class GrpcStoreClient : public StoreClient {
 
   Status TransferOut(const std::string& address, const kvrpcpb::Context& ctx) override {
     FAIL_POINT("pd.store-client.transfer-out");
-    kvrpcpb::TransferOutRequest req;
+    brkvpb::TransferOutRequest req;
     *req.mutable_context() = ctx;
-    kvrpcpb::TransferOutResponse resp;
+    brkvpb::TransferOutResponse resp;
     grpc::ClientContext cc;
     SetDeadline(&cc);
-    RETURN_IF_ERROR(FromGrpc(Stub(address)->TransferOut(&cc, req, &resp), "TransferOut", address));
+    RETURN_IF_ERROR(
+        FromGrpc(Stubs(address).debug->TransferOut(&cc, req, &resp), "TransferOut", address));
     if (resp.has_region_error()) return FromRegionError(resp.region_error(), "TransferOut", nullptr);
     if (!resp.error().empty()) return Status::Aborted("TransferOut: " + resp.error());
     return Status::OK();
@@ -80,12 +83,13 @@ class GrpcStoreClient : public StoreClient {
 
   Status TransferIn(const std::string& address, const metapb::Region& region) override {
     FAIL_POINT("pd.store-client.transfer-in");
-    kvrpcpb::TransferInRequest req;
+    brkvpb::TransferInRequest req;
     *req.mutable_region() = region;
-    kvrpcpb::TransferInResponse resp;
+    brkvpb::TransferInResponse resp;
     grpc::ClientContext cc;
     SetDeadline(&cc);
-    RETURN_IF_ERROR(FromGrpc(Stub(address)->TransferIn(&cc, req, &resp), "TransferIn", address));
+    RETURN_IF_ERROR(
+        FromGrpc(Stubs(address).debug->TransferIn(&cc, req, &resp), "TransferIn", address));
     if (!resp.error().empty()) return Status::Aborted("TransferIn: " + resp.error());
     return Status::OK();
   }
@@ -96,24 +100,31 @@ class GrpcStoreClient : public StoreClient {
                      std::chrono::milliseconds(options_.rpc_timeout_ms));
   }
 
-  tikvpb::Tikv::Stub* Stub(const std::string& address) {
+  // tikvpb.Tikv (split) and brkvpb.Debug (region moves) on one channel per store.
+  struct StoreStubs {
+    std::unique_ptr<tikvpb::Tikv::Stub> tikv;
+    std::unique_ptr<brkvpb::Debug::Stub> debug;
+  };
+
+  const StoreStubs& Stubs(const std::string& address) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto& stub = stubs_[address];
-    if (!stub) {
+    auto& stubs = stubs_[address];
+    if (!stubs.tikv) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
       args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
       args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
       args.SetMaxReceiveMessageSize(-1);
-      stub = tikvpb::Tikv::NewStub(
-          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+      auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+      stubs.tikv = tikvpb::Tikv::NewStub(channel);
+      stubs.debug = brkvpb::Debug::NewStub(channel);
     }
-    return stub.get();
+    return stubs;
   }
 
   const GrpcStoreClientOptions options_;
   std::mutex mu_;
-  std::map<std::string, std::unique_ptr<tikvpb::Tikv::Stub>> stubs_;  // guarded by mu_
+  std::map<std::string, StoreStubs> stubs_;  // guarded by mu_; entries never removed
 };
 
 }  // namespace

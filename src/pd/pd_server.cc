@@ -24,6 +24,7 @@
 #include "common/logging.h"
 #include "pd/cluster.h"
 #include "pd/id_allocator.h"
+#include "pd/pd_admin_service.h"
 #include "pd/pd_service.h"
 #include "pd/region_scheduler.h"
 #include "pd/safe_point.h"
@@ -80,6 +81,7 @@ struct PdServer::Impl {
   std::unique_ptr<Coordinator> coordinator;
   std::unique_ptr<RegionScheduler> scheduler;
   std::unique_ptr<PdService> service;
+  std::unique_ptr<PdAdminService> admin_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<status::StatusServer> status_server;
   std::vector<metrics::CallbackHandle> gauges;
@@ -169,6 +171,8 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
   impl->service = std::make_unique<PdService>(
       PdComponents{impl->cluster.get(), impl->tso.get(), impl->ids.get(),
                    impl->safe_points.get(), impl->scheduler.get(), impl->coordinator.get()});
+  impl->admin_service =
+      std::make_unique<PdAdminService>(impl->cluster.get(), impl->coordinator.get());
 
   grpc::ServerBuilder builder;
   // Refuse to share the port with another process (gRPC enables SO_REUSEPORT by default).
@@ -181,6 +185,7 @@ Result<std::unique_ptr<PdServer>> PdServer::Start(const PdServerOptions& options
     builder.experimental().SetInterceptorCreators(std::move(ic));
   }
   builder.RegisterService(impl->service.get());
+  builder.RegisterService(impl->admin_service.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {
     return Status::Unavailable("cannot listen on " + options.addr +
@@ -235,6 +240,7 @@ void PdServer::Shutdown() {
   impl_->status_server.reset();
   impl_->gauges.clear();
   if (impl_->server) {
+    impl_->service->StopStreams();
     impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     impl_->server->Wait();
   }

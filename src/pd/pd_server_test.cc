@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "client/pd_client.h"
 #include "pd/pd_test_util.h"
@@ -177,10 +179,149 @@ TEST(PdServerTest, WrongClusterIdIsRefused) {
   pdpb::TsoResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  ASSERT_TRUE(stub->Tso(&ctx, req, &resp).ok());
+  auto stream = stub->Tso(&ctx);
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&resp));
   EXPECT_EQ(resp.header().error().type(), pdpb::CLUSTER_MISMATCH);
   EXPECT_EQ(resp.header().cluster_id(), server->cluster_id());
   EXPECT_EQ(resp.timestamp().physical(), 0);
+  // The stream stays usable for a request with the right id.
+  req.mutable_header()->set_cluster_id(server->cluster_id());
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&resp));
+  EXPECT_FALSE(resp.header().has_error());
+  EXPECT_GT(resp.timestamp().physical(), 0);
+  ASSERT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// What a kvproto client sees: one Tso stream carrying several requests, each answered in order
+// with `count` timestamps ending at the answer's; and a RegionHeartbeat stream answering every
+// heartbeat with its region id.
+TEST(PdServerTest, StreamsAnswerEveryRequestInOrder) {
+  testing::ScratchDir dir;
+  auto server = StartServer(dir.path());
+  ASSERT_NE(server, nullptr);
+  auto pd = ConnectTo(server->address());
+  ASSERT_NE(pd, nullptr);
+  metapb::Region region;
+  region.set_id(pd->AllocID().value());
+  region.mutable_region_epoch()->set_conf_ver(1);
+  region.mutable_region_epoch()->set_version(1);
+  auto* peer = region.add_peers();
+  peer->set_id(pd->AllocID().value());
+  peer->set_store_id(1);
+  ASSERT_TRUE(pd->Bootstrap(MakeStore(1, "127.0.0.1:1"), region).ok());
+
+  auto stub =
+      pdpb::PD::NewStub(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto tso = stub->Tso(&ctx);
+  uint64_t last = 0;
+  for (uint32_t count : {1u, 5u, 3u}) {
+    pdpb::TsoRequest req;
+    req.set_count(count);
+    ASSERT_TRUE(tso->Write(req));
+    pdpb::TsoResponse resp;
+    ASSERT_TRUE(tso->Read(&resp));
+    EXPECT_EQ(resp.count(), count);
+    uint64_t ts = ComposeTs(resp.timestamp().physical(), resp.timestamp().logical());
+    EXPECT_GE(ts, last + count);  // the whole batch lies after the previous answer
+    last = ts;
+  }
+  ASSERT_TRUE(tso->WritesDone());
+  EXPECT_TRUE(tso->Finish().ok());
+
+  grpc::ClientContext hctx;
+  hctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto hb = stub->RegionHeartbeat(&hctx);
+  pdpb::RegionHeartbeatRequest req;
+  *req.mutable_region() = region;
+  *req.mutable_leader() = region.peers(0);
+  req.set_approximate_size(777);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(hb->Write(req));
+    pdpb::RegionHeartbeatResponse resp;
+    ASSERT_TRUE(hb->Read(&resp));
+    EXPECT_FALSE(resp.header().has_error()) << resp.header().ShortDebugString();
+    EXPECT_EQ(resp.region_id(), region.id());
+  }
+  ASSERT_TRUE(hb->WritesDone());
+  EXPECT_TRUE(hb->Finish().ok());
+  EXPECT_EQ(pd->GetRegionByID(region.id())->approximate_size, 777u);
+}
+
+// PdClient's streams outlive a PD restart: the next call reopens them. Shutdown does not wait
+// for open streams (StopStreams ends them).
+TEST(PdServerTest, ClientStreamsReconnectAfterRestart) {
+  testing::ScratchDir dir;
+  auto server = StartServer(dir.path());
+  ASSERT_NE(server, nullptr);
+  int port = server->port();
+  auto pd = ConnectTo(server->address(), 10000);
+  ASSERT_NE(pd, nullptr);
+  metapb::Region region;
+  region.set_id(pd->AllocID().value());
+  region.mutable_region_epoch()->set_conf_ver(1);
+  region.mutable_region_epoch()->set_version(1);
+  auto* peer = region.add_peers();
+  peer->set_id(pd->AllocID().value());
+  peer->set_store_id(1);
+  ASSERT_TRUE(pd->Bootstrap(MakeStore(1, "127.0.0.1:1"), region).ok());
+  RegionInfo hb;
+  hb.region = region;
+  hb.leader = region.peers(0);
+  ASSERT_TRUE(pd->RegionHeartbeat(hb).ok());
+  uint64_t ts1 = pd->GetTS().value();
+
+  auto start = std::chrono::steady_clock::now();
+  server->Shutdown();
+  auto shutdown_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+  EXPECT_LT(shutdown_ms, 1500);  // a graceful shutdown with open streams would take 2 s
+  server.reset();
+  server = StartServer(dir.path(), port);
+  ASSERT_NE(server, nullptr);
+
+  uint64_t ts2 = pd->GetTS().value();
+  EXPECT_GT(ts2, ts1);
+  hb.approximate_size = 99;
+  ASSERT_TRUE(pd->RegionHeartbeat(hb).ok());
+  EXPECT_EQ(pd->GetRegionByID(region.id())->approximate_size, 99u);
+}
+
+// Concurrent GetTS calls share stream requests but never a timestamp.
+TEST(PdServerTest, ConcurrentGetTsAreUniqueAndIncreasing) {
+  testing::ScratchDir dir;
+  auto server = StartServer(dir.path());
+  ASSERT_NE(server, nullptr);
+  auto pd = ConnectTo(server->address());
+  ASSERT_NE(pd, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 50;
+  std::vector<std::vector<uint64_t>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        auto ts = pd->GetTS(1 + static_cast<uint32_t>(i % 3));
+        ASSERT_TRUE(ts.ok()) << ts.status().ToString();
+        got[t].push_back(*ts);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> all;
+  for (const auto& v : got) {
+    ASSERT_EQ(v.size(), static_cast<size_t>(kCalls));
+    for (size_t i = 1; i < v.size(); ++i) EXPECT_GT(v[i], v[i - 1]);
+    for (size_t i = 0; i < v.size(); ++i) {
+      // Each call owns count = 1 + i % 3 timestamps ending at v[i].
+      for (uint64_t k = 0; k < 1 + i % 3; ++k) EXPECT_TRUE(all.insert(v[i] - k).second);
+    }
+  }
 }
 
 TEST(PdServerTest, ClientToClosedPortFailsWithinBudget) {
@@ -400,24 +541,24 @@ TEST(PdServerTest, ReplicationOperatorsAndStoreDeletionOverGrpc) {
   ASSERT_TRUE(pd->RegionHeartbeat(r).ok());
 
   // Admin operators: errors keep their codes and one-line messages.
-  auto code = [&](pdpb::OperatorType t, uint64_t region, uint64_t store) {
+  auto code = [&](brkvpb::OperatorType t, uint64_t region, uint64_t store) {
     return pd->AddOperator(t, region, store).status();
   };
-  Status unknown_region = code(pdpb::OPERATOR_TRANSFER_LEADER, 99, 2);
+  Status unknown_region = code(brkvpb::OPERATOR_TRANSFER_LEADER, 99, 2);
   EXPECT_EQ(unknown_region.code(), Status::Code::kNotFound);
   EXPECT_NE(unknown_region.message().find("region 99 not found"), std::string::npos)
       << unknown_region.ToString();
-  EXPECT_EQ(code(pdpb::OPERATOR_TRANSFER_LEADER, 2, 9).code(), Status::Code::kNotFound);
-  Status twice = code(pdpb::OPERATOR_ADD_PEER, 2, 2);
+  EXPECT_EQ(code(brkvpb::OPERATOR_TRANSFER_LEADER, 2, 9).code(), Status::Code::kNotFound);
+  Status twice = code(brkvpb::OPERATOR_ADD_PEER, 2, 2);
   EXPECT_EQ(twice.code(), Status::Code::kAlreadyExists);
   EXPECT_NE(twice.message().find("already has a peer on store 2"), std::string::npos);
-  EXPECT_EQ(code(pdpb::OPERATOR_REMOVE_PEER, 2, 7).code(), Status::Code::kNotFound);
-  auto tl = pd->AddOperator(pdpb::OPERATOR_TRANSFER_LEADER, 2, 3);
+  EXPECT_EQ(code(brkvpb::OPERATOR_REMOVE_PEER, 2, 7).code(), Status::Code::kNotFound);
+  auto tl = pd->AddOperator(brkvpb::OPERATOR_TRANSFER_LEADER, 2, 3);
   ASSERT_TRUE(tl.ok()) << tl.status().ToString();
   EXPECT_EQ(tl->desc(), "admin-transfer-leader");
   EXPECT_EQ(tl->status(), pdpb::RUNNING);
   ASSERT_EQ(tl->steps_size(), 1);
-  EXPECT_EQ(code(pdpb::OPERATOR_REMOVE_PEER, 2, 2).code(), Status::Code::kAborted);
+  EXPECT_EQ(code(brkvpb::OPERATOR_REMOVE_PEER, 2, 2).code(), Status::Code::kAborted);
   auto cmd = pd->RegionHeartbeat(r);
   ASSERT_TRUE(cmd.ok());
   ASSERT_TRUE(cmd->has_transfer_leader());

@@ -1,63 +1,10 @@
 #include "pd/pd_service.h"
 
 #include "common/logging.h"
+#include "pd/pd_service_util.h"
 
 namespace brkv::pd {
 namespace {
-
-void SetError(pdpb::ResponseHeader* h, pdpb::ErrorType type, const std::string& msg) {
-  h->mutable_error()->set_type(type);
-  h->mutable_error()->set_message(msg);
-}
-
-// Maps a component Status onto the header. `not_found` is the error type for NotFound.
-void SetStatus(pdpb::ResponseHeader* h, const Status& s,
-               pdpb::ErrorType not_found = pdpb::UNKNOWN) {
-  if (s.ok()) return;
-  pdpb::ErrorType type = pdpb::UNKNOWN;
-  if (s.code() == Status::Code::kNotFound) type = not_found;
-  SetError(h, type, s.ToString());
-}
-
-// For the operator and store RPCs: keeps the Status code in the error type and the message
-// clean, so a client can show one readable line.
-void SetTypedStatus(pdpb::ResponseHeader* h, const Status& s, pdpb::ErrorType not_found) {
-  if (s.ok()) return;
-  pdpb::ErrorType type = pdpb::UNKNOWN;
-  switch (s.code()) {
-    case Status::Code::kNotFound: type = not_found; break;
-    case Status::Code::kInvalidArgument: type = pdpb::INVALID_VALUE; break;
-    case Status::Code::kAlreadyExists: type = pdpb::ALREADY_EXISTS; break;
-    case Status::Code::kUnavailable: type = pdpb::UNAVAILABLE; break;
-    case Status::Code::kAborted: type = pdpb::ABORTED; break;
-    default: break;
-  }
-  SetError(h, type, type == pdpb::UNKNOWN ? s.ToString() : s.message());
-}
-
-pdpb::OperatorStatus ToProto(OpStatus s) {
-  switch (s) {
-    case OpStatus::kRunning: return pdpb::RUNNING;
-    case OpStatus::kFinished: return pdpb::SUCCESS;
-    case OpStatus::kTimedOut: return pdpb::TIMEOUT;
-    case OpStatus::kCancelled: return pdpb::CANCEL;
-    case OpStatus::kReplaced: return pdpb::REPLACE;
-  }
-  return pdpb::CANCEL;
-}
-
-pdpb::OperatorInfo ToInfo(const Operator& op) {
-  pdpb::OperatorInfo info;
-  info.set_region_id(op.region_id);
-  info.set_desc(op.desc);
-  info.set_kind(op.kind);
-  info.set_status(ToProto(op.status));
-  for (const auto& s : op.steps) info.add_steps(s.ToString());
-  info.set_current_step(static_cast<uint32_t>(op.current));
-  info.set_created_ms(op.created_ms);
-  info.set_finished_ms(op.finished_ms);
-  return info;
-}
 
 void FillRegion(const pdpb::Region& r, pdpb::GetRegionResponse* resp) {
   *resp->mutable_region() = r.region();
@@ -71,15 +18,7 @@ void FillRegion(const pdpb::Region& r, pdpb::GetRegionResponse* resp) {
 }  // namespace
 
 bool PdService::CheckHeader(const pdpb::RequestHeader& req, pdpb::ResponseHeader* resp) const {
-  uint64_t mine = c_.cluster->cluster_id();
-  resp->set_cluster_id(mine);
-  if (req.cluster_id() != 0 && req.cluster_id() != mine) {
-    SetError(resp, pdpb::CLUSTER_MISMATCH,
-             "request is for cluster " + std::to_string(req.cluster_id()) + ", this PD serves " +
-                 std::to_string(mine));
-    return false;
-  }
-  return true;
+  return CheckClusterId(req.cluster_id(), c_.cluster->cluster_id(), resp);
 }
 
 bool PdService::CheckBootstrapped(pdpb::ResponseHeader* resp) const {
@@ -88,26 +27,71 @@ bool PdService::CheckBootstrapped(pdpb::ResponseHeader* resp) const {
   return false;
 }
 
+void PdService::StopStreams() {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  streams_stopped_ = true;
+  for (auto* ctx : streams_) ctx->TryCancel();
+}
+
+template <typename Req, typename Resp, typename Handle>
+grpc::Status PdService::ServeStream(const char* name, grpc::ServerContext* ctx,
+                                    grpc::ServerReaderWriter<Resp, Req>* stream, Handle handle) {
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    if (streams_stopped_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "PD is stopping");
+    streams_.insert(ctx);
+  }
+  LOG_DEBUG("{} stream from {} opened", name, ctx->peer());
+  Req req;
+  while (stream->Read(&req)) {
+    Resp resp;
+    handle(req, &resp);
+    if (!stream->Write(resp)) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    streams_.erase(ctx);
+  }
+  LOG_DEBUG("{} stream from {} closed", name, ctx->peer());
+  return grpc::Status::OK;
+}
+
 grpc::Status PdService::GetClusterInfo(grpc::ServerContext*, const pdpb::GetClusterInfoRequest* req,
                                        pdpb::GetClusterInfoResponse* resp) {
+  // kvproto types this request's header as a ResponseHeader; only the cluster id is read.
+  if (!CheckClusterId(req->header().cluster_id(), c_.cluster->cluster_id(),
+                      resp->mutable_header())) {
+    return grpc::Status::OK;
+  }
+  resp->add_servicemodes(pdpb::PD_SVC_MODE);
+  return grpc::Status::OK;
+}
+
+grpc::Status PdService::IsBootstrapped(grpc::ServerContext*, const pdpb::IsBootstrappedRequest* req,
+                                       pdpb::IsBootstrappedResponse* resp) {
   if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
   resp->set_bootstrapped(c_.cluster->IsBootstrapped());
   return grpc::Status::OK;
 }
 
-grpc::Status PdService::Tso(grpc::ServerContext*, const pdpb::TsoRequest* req,
-                            pdpb::TsoResponse* resp) {
-  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
-  uint32_t count = req->count() == 0 ? 1 : req->count();
+grpc::Status PdService::Tso(grpc::ServerContext* ctx,
+                            grpc::ServerReaderWriter<pdpb::TsoResponse, pdpb::TsoRequest>* stream) {
+  return ServeStream(
+      "Tso", ctx, stream,
+      [this](const pdpb::TsoRequest& req, pdpb::TsoResponse* resp) { TsoOnce(req, resp); });
+}
+
+void PdService::TsoOnce(const pdpb::TsoRequest& req, pdpb::TsoResponse* resp) {
+  if (!CheckHeader(req.header(), resp->mutable_header())) return;
+  uint32_t count = req.count() == 0 ? 1 : req.count();
   auto ts = c_.tso->GetTS(count);
   if (!ts.ok()) {
     SetStatus(resp->mutable_header(), ts.status());
-    return grpc::Status::OK;
+    return;
   }
   resp->set_count(count);
   resp->mutable_timestamp()->set_physical(TsPhysical(*ts));
   resp->mutable_timestamp()->set_logical(TsLogical(*ts));
-  return grpc::Status::OK;
 }
 
 grpc::Status PdService::Bootstrap(grpc::ServerContext*, const pdpb::BootstrapRequest* req,
@@ -169,6 +153,10 @@ grpc::Status PdService::GetStore(grpc::ServerContext*, const pdpb::GetStoreReque
     return grpc::Status::OK;
   }
   *resp->mutable_store() = info->store();
+  // kvproto's stats as far as PD keeps them; the liveness view is the `info` extension.
+  resp->mutable_stats()->set_store_id(info->store().id());
+  resp->mutable_stats()->set_region_count(info->peer_count());
+  resp->mutable_stats()->set_used_size(info->used_size());
   *resp->mutable_info() = *info;
   return grpc::Status::OK;
 }
@@ -183,29 +171,39 @@ grpc::Status PdService::GetAllStores(grpc::ServerContext*, const pdpb::GetAllSto
   return grpc::Status::OK;
 }
 
-grpc::Status PdService::RegionHeartbeat(grpc::ServerContext*,
-                                        const pdpb::RegionHeartbeatRequest* req,
-                                        pdpb::RegionHeartbeatResponse* resp) {
-  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
-  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
+grpc::Status PdService::RegionHeartbeat(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<pdpb::RegionHeartbeatResponse, pdpb::RegionHeartbeatRequest>* stream) {
+  return ServeStream(
+      "RegionHeartbeat", ctx, stream,
+      [this](const pdpb::RegionHeartbeatRequest& req, pdpb::RegionHeartbeatResponse* resp) {
+        HeartbeatOnce(req, resp);
+        // Every answer names its region, so a client can match it to its heartbeat.
+        if (resp->region_id() == 0) resp->set_region_id(req.region().id());
+      });
+}
+
+void PdService::HeartbeatOnce(const pdpb::RegionHeartbeatRequest& req,
+                              pdpb::RegionHeartbeatResponse* resp) {
+  if (!CheckHeader(req.header(), resp->mutable_header())) return;
+  if (!CheckBootstrapped(resp->mutable_header())) return;
   pdpb::Region item;
-  *item.mutable_region() = req->region();
-  *item.mutable_leader() = req->leader();
-  item.set_approximate_size(req->approximate_size());
-  item.set_approximate_keys(req->approximate_keys());
-  *item.mutable_down_peers() = req->down_peers();
-  *item.mutable_pending_peers() = req->pending_peers();
+  *item.mutable_region() = req.region();
+  *item.mutable_leader() = req.leader();
+  item.set_approximate_size(req.approximate_size());
+  item.set_approximate_keys(req.approximate_keys());
+  *item.mutable_down_peers() = req.down_peers();
+  *item.mutable_pending_peers() = req.pending_peers();
   Status s = c_.cluster->RegionHeartbeat(item);
   if (!s.ok()) {
-    LOG_DEBUG("region heartbeat {}: {}", req->region().id(), s.ToString());
+    LOG_DEBUG("region heartbeat {}: {}", req.region().id(), s.ToString());
     SetStatus(resp->mutable_header(), s);
-    return grpc::Status::OK;
+    return;
   }
   // At most one command for the leader: the next step of the region's operator.
   pdpb::ResponseHeader header = resp->header();
   *resp = c_.coordinator->OnRegionHeartbeat(item);
   *resp->mutable_header() = std::move(header);
-  return grpc::Status::OK;
 }
 
 grpc::Status PdService::GetRegion(grpc::ServerContext*, const pdpb::GetRegionRequest* req,
@@ -354,50 +352,6 @@ grpc::Status PdService::GetOperator(grpc::ServerContext*, const pdpb::GetOperato
   resp->set_desc(op->desc);
   resp->set_status(ToProto(op->status));
   resp->set_kind(op->kind);
-  return grpc::Status::OK;
-}
-
-grpc::Status PdService::ListOperators(grpc::ServerContext*,
-                                      const pdpb::ListOperatorsRequest* req,
-                                      pdpb::ListOperatorsResponse* resp) {
-  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
-  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
-  if (req->region_id() != 0) {
-    auto r = c_.cluster->GetRegionById(req->region_id());
-    if (!r.ok()) {
-      SetTypedStatus(resp->mutable_header(), r.status(), pdpb::REGION_NOT_FOUND);
-      return grpc::Status::OK;
-    }
-  }
-  for (const auto& op : c_.coordinator->ListOperators(req->region_id())) {
-    *resp->add_operators() = ToInfo(op);
-  }
-  return grpc::Status::OK;
-}
-
-grpc::Status PdService::AddOperator(grpc::ServerContext*, const pdpb::AddOperatorRequest* req,
-                                    pdpb::AddOperatorResponse* resp) {
-  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
-  if (!CheckBootstrapped(resp->mutable_header())) return grpc::Status::OK;
-  auto op = c_.coordinator->AddAdminOperator(req->type(), req->region_id(), req->store_id());
-  if (!op.ok()) {
-    // Which of region or store was not found is in the message; the type says "not found".
-    SetTypedStatus(resp->mutable_header(), op.status(), pdpb::REGION_NOT_FOUND);
-    return grpc::Status::OK;
-  }
-  *resp->mutable_info() = ToInfo(*op);
-  return grpc::Status::OK;
-}
-
-grpc::Status PdService::DeleteStore(grpc::ServerContext*, const pdpb::DeleteStoreRequest* req,
-                                    pdpb::DeleteStoreResponse* resp) {
-  if (!CheckHeader(req->header(), resp->mutable_header())) return grpc::Status::OK;
-  auto store = c_.coordinator->DeleteStore(req->store_id());
-  if (!store.ok()) {
-    SetTypedStatus(resp->mutable_header(), store.status(), pdpb::STORE_NOT_FOUND);
-    return grpc::Status::OK;
-  }
-  *resp->mutable_store() = *store;
   return grpc::Status::OK;
 }
 

@@ -79,8 +79,8 @@ bool StoreTable::IsServing(uint64_t id, int64_t now_ms) const {
   return it->second.store.state() == metapb::Up && !IsDown(id, now_ms);
 }
 
-pdpb::StoreInfo StoreTable::Info(uint64_t id, int64_t now_ms) const {
-  pdpb::StoreInfo info;
+brkvpb::StoreInfo StoreTable::Info(uint64_t id, int64_t now_ms) const {
+  brkvpb::StoreInfo info;
   auto it = stores_.find(id);
   if (it == stores_.end()) return info;
   *info.mutable_store() = it->second.store;

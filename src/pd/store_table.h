@@ -38,7 +38,7 @@ class StoreTable {
   // True when the store exists, is Up (not Offline/Tombstone) and is not down.
   bool IsServing(uint64_t id, int64_t now_ms) const;
   // StoreInfo of one store (region_count left for the caller to fill).
-  pdpb::StoreInfo Info(uint64_t id, int64_t now_ms) const;
+  brkvpb::StoreInfo Info(uint64_t id, int64_t now_ms) const;
   std::vector<uint64_t> Ids() const;
 
   void set_down_threshold_ms(int64_t ms) { down_threshold_ms_ = ms; }

@@ -184,7 +184,8 @@ Result<std::unique_ptr<KvServer>> KvServer::Start(const ServerConfig& config,
     ic.push_back(status::NewGrpcLatencyFactory(status::GrpcLatencyNaming::kTikv));
     builder.experimental().SetInterceptorCreators(std::move(ic));
   }
-  builder.RegisterService(d->service.get());
+  builder.RegisterService(static_cast<tikvpb::Tikv::Service*>(d->service.get()));
+  builder.RegisterService(static_cast<brkvpb::Debug::Service*>(d->service.get()));
   builder.RegisterService(d->consistency.get());
   for (const auto& extra : d->extra_services) builder.RegisterService(extra.get());
   d->grpc_server = builder.BuildAndStart();

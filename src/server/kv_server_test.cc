@@ -13,6 +13,7 @@
 #include "client/pd_client.h"
 #include "common/failpoint.h"
 #include "kv/keys.h"
+#include "proto/brkvpb_debug.grpc.pb.h"
 #include "proto/tikvpb.grpc.pb.h"
 #include "server/server_test_util.h"
 
@@ -70,6 +71,7 @@ class KvServerTest : public ::testing::Test {
     kv_ = std::move(kv).value();
     auto ch = grpc::CreateChannel(kv_->advertise_address(), grpc::InsecureChannelCredentials());
     stub_ = tikvpb::Tikv::NewStub(ch);
+    debug_ = brkvpb::Debug::NewStub(ch);
   }
 
   // The region containing region_key, as PD sees it (waits for heartbeats to converge on
@@ -121,6 +123,7 @@ class KvServerTest : public ::testing::Test {
   std::unique_ptr<client::PdClient> pd_client_;
   std::unique_ptr<KvServer> kv_;
   std::unique_ptr<tikvpb::Tikv::Stub> stub_;
+  std::unique_ptr<brkvpb::Debug::Stub> debug_;
 };
 
 TEST_F(KvServerTest, BootstrapsAndServesRawKv) {
@@ -240,14 +243,14 @@ TEST_F(KvServerTest, TransactionsCommitAndSurviveRestart) {
   EXPECT_EQ(get_resp.value(), "v-t_key2");
 
   // Checksum over everything sees both keys.
-  kvrpcpb::ChecksumRequest ck;
+  brkvpb::ChecksumRequest ck;
   *ck.mutable_context() = Ctx(r);
   ck.set_start_ts(*read_ts);
   ck.add_ranges();  // ["", "")
-  kvrpcpb::ChecksumResponse ck_resp;
+  brkvpb::ChecksumResponse ck_resp;
   {
     grpc::ClientContext cc;
-    ASSERT_TRUE(stub_->Checksum(&cc, ck, &ck_resp).ok());
+    ASSERT_TRUE(debug_->Checksum(&cc, ck, &ck_resp).ok());
   }
   EXPECT_FALSE(ck_resp.has_error());
   EXPECT_EQ(ck_resp.total_kvs(), 2u);
@@ -296,12 +299,12 @@ TEST_F(KvServerTest, SplitOnRequestAndTransfer) {
   EXPECT_FALSE(RawPut(left, "k", "v").has_region_error());
 
   // TransferOut refuses the non-empty left region, moves the empty right one.
-  kvrpcpb::TransferOutRequest out;
+  brkvpb::TransferOutRequest out;
   *out.mutable_context() = Ctx(left);
-  kvrpcpb::TransferOutResponse out_resp;
+  brkvpb::TransferOutResponse out_resp;
   {
     grpc::ClientContext cc;
-    ASSERT_TRUE(stub_->TransferOut(&cc, out, &out_resp).ok());
+    ASSERT_TRUE(debug_->TransferOut(&cc, out, &out_resp).ok());
   }
   EXPECT_EQ(out_resp.error(), "region is not empty");
 
@@ -309,19 +312,19 @@ TEST_F(KvServerTest, SplitOnRequestAndTransfer) {
   out_resp.Clear();
   {
     grpc::ClientContext cc;
-    ASSERT_TRUE(stub_->TransferOut(&cc, out, &out_resp).ok());
+    ASSERT_TRUE(debug_->TransferOut(&cc, out, &out_resp).ok());
   }
   EXPECT_FALSE(out_resp.has_region_error());
   EXPECT_TRUE(out_resp.error().empty()) << out_resp.error();
   // The replica was destroyed: the store no longer knows the region.
   EXPECT_TRUE(RawGet(right, "x").region_error().has_region_not_found());
 
-  kvrpcpb::TransferInRequest in;
+  brkvpb::TransferInRequest in;
   *in.mutable_region() = right;
-  kvrpcpb::TransferInResponse in_resp;
+  brkvpb::TransferInResponse in_resp;
   {
     grpc::ClientContext cc;
-    ASSERT_TRUE(stub_->TransferIn(&cc, in, &in_resp).ok());
+    ASSERT_TRUE(debug_->TransferIn(&cc, in, &in_resp).ok());
   }
   EXPECT_TRUE(in_resp.error().empty()) << in_resp.error();
   kvrpcpb::GetRequest get2;

@@ -1,5 +1,7 @@
-// TikvService: the gRPC face of the storage node (tikvpb.Tikv). Private to src/server: only
-// kv_server.cc and tests include it (it pulls in grpc++).
+// TikvService: the gRPC face of the storage node: tikvpb.Tikv (kvproto's service and
+// signatures) and brkvpb.Debug (what TiKV does not have: table checksum and region moves).
+// kv_server.cc registers it as both. Private to src/server: only kv_server.cc and tests
+// include it (it pulls in grpc++).
 //
 // Every handler first routes the request: the region named by the context must be hosted
 // here with the same epoch, and every key must lie in it (region key space, kv/keys.h);
@@ -9,8 +11,8 @@
 //   - transactional writes take the region's write latch, let TxnStore append to a batch and
 //     hand the batch to RegionManager::Propose (which re-checks the epoch);
 //   - raw KV lives in CF default at 'z' + 'r' + user key, without MVCC;
-//   - SplitRegion, Checksum, TransferOut and TransferIn serve admin flows (restore split,
-//     table checksum, PD's scatter);
+//   - SplitRegion, and brkvpb.Debug's Checksum, TransferOut and TransferIn, serve admin flows
+//     (restore split, table checksum, PD's scatter);
 //   - Raft and BatchRaft carry other stores' Raft messages to this store's RaftStore.
 // Only a region's leader serves it; reads wait for a ReadIndex (linearizable).
 // Internal failures (engine I/O, injected faults) are returned as gRPC status INTERNAL, or
@@ -18,14 +20,15 @@
 // Thread-safety: handlers run concurrently on gRPC's thread pool.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
+#include "proto/brkvpb_debug.grpc.pb.h"
 #include "proto/tikvpb.grpc.pb.h"
 #include "server/region_manager.h"
 #include "server/splitter.h"
@@ -33,7 +36,7 @@
 
 namespace brkv::server {
 
-class TikvService final : public tikvpb::Tikv::Service {
+class TikvService final : public tikvpb::Tikv::Service, public brkvpb::Debug::Service {
  public:
   // All must outlive the service. `splitter` may be null until SetSplitter (SplitRegion fails
   // meanwhile): the node binds its port before it has joined PD.
@@ -78,12 +81,14 @@ class TikvService final : public tikvpb::Tikv::Service {
 
   grpc::Status SplitRegion(grpc::ServerContext*, const kvrpcpb::SplitRegionRequest*,
                            kvrpcpb::SplitRegionResponse*) override;
-  grpc::Status Checksum(grpc::ServerContext*, const kvrpcpb::ChecksumRequest*,
-                        kvrpcpb::ChecksumResponse*) override;
-  grpc::Status TransferOut(grpc::ServerContext*, const kvrpcpb::TransferOutRequest*,
-                           kvrpcpb::TransferOutResponse*) override;
-  grpc::Status TransferIn(grpc::ServerContext*, const kvrpcpb::TransferInRequest*,
-                          kvrpcpb::TransferInResponse*) override;
+
+  // brkvpb.Debug.
+  grpc::Status Checksum(grpc::ServerContext*, const brkvpb::ChecksumRequest*,
+                        brkvpb::ChecksumResponse*) override;
+  grpc::Status TransferOut(grpc::ServerContext*, const brkvpb::TransferOutRequest*,
+                           brkvpb::TransferOutResponse*) override;
+  grpc::Status TransferIn(grpc::ServerContext*, const brkvpb::TransferInRequest*,
+                          brkvpb::TransferInResponse*) override;
 
   // Store-to-store Raft messages, handed to the RaftStore (UNAVAILABLE before it runs).
   grpc::Status Raft(grpc::ServerContext*, grpc::ServerReader<raft_serverpb::RaftMessage>*,

@@ -1,5 +1,5 @@
-// TikvService: admin handlers — split on request, table checksum, and the TransferOut /
-// TransferIn pair PD uses to scatter empty regions.
+// TikvService: admin handlers — split on request (tikvpb.Tikv), and brkvpb.Debug's table
+// checksum and the TransferOut / TransferIn pair PD uses to scatter empty regions.
 #include "common/logging.h"
 #include "server/tikv_service.h"
 
@@ -36,8 +36,8 @@ grpc::Status TikvService::SplitRegion(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status TikvService::Checksum(grpc::ServerContext*, const kvrpcpb::ChecksumRequest* req,
-                                  kvrpcpb::ChecksumResponse* resp) {
+grpc::Status TikvService::Checksum(grpc::ServerContext*, const brkvpb::ChecksumRequest* req,
+                                  brkvpb::ChecksumResponse* resp) {
   metapb::Region region;
   if (!Admit(req->context(), &region, resp, /*read=*/true)) return grpc::Status::OK;
   brkv::Checksum sum;
@@ -58,8 +58,8 @@ grpc::Status TikvService::Checksum(grpc::ServerContext*, const kvrpcpb::Checksum
 }
 
 grpc::Status TikvService::TransferOut(grpc::ServerContext*,
-                                      const kvrpcpb::TransferOutRequest* req,
-                                      kvrpcpb::TransferOutResponse* resp) {
+                                      const brkvpb::TransferOutRequest* req,
+                                      brkvpb::TransferOutResponse* resp) {
   metapb::Region region;
   if (!Admit(req->context(), &region, resp)) return grpc::Status::OK;
   errorpb::Error err;
@@ -74,8 +74,8 @@ grpc::Status TikvService::TransferOut(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status TikvService::TransferIn(grpc::ServerContext*, const kvrpcpb::TransferInRequest* req,
-                                     kvrpcpb::TransferInResponse* resp) {
+grpc::Status TikvService::TransferIn(grpc::ServerContext*, const brkvpb::TransferInRequest* req,
+                                     brkvpb::TransferInResponse* resp) {
   if (shutting_down_.load(std::memory_order_relaxed)) {
     resp->set_error("store is shutting down");
     return grpc::Status::OK;

@@ -135,7 +135,7 @@ void TxnStore::ScanLock(const kvrpcpb::ScanLockRequest& req, std::string_view lo
   }
 }
 
-Status TxnStore::Checksum(const kvrpcpb::ChecksumRequest& req, std::string_view lower,
+Status TxnStore::Checksum(const brkvpb::ChecksumRequest& req, std::string_view lower,
                           std::string_view upper, brkv::Checksum* out, kvrpcpb::LockInfo* lock) {
   *out = brkv::Checksum();
   const bool has_rule = req.has_rule() && !req.rule().new_prefix().empty();

@@ -27,6 +27,7 @@
 
 #include "common/checksum.h"
 #include "common/status.h"
+#include "proto/brkvpb_debug.pb.h"
 #include "proto/kvrpcpb.pb.h"
 #include "server/engine.h"
 
@@ -115,7 +116,7 @@ class TxnStore {
   // InvalidArgument) and old_prefix ‖ rest is hashed; total_bytes counts the old prefix length.
   // On success *out holds the partial checksum of this region (to be merged by the caller).
   // KeyLocked (with *lock filled when non-null) if a lock <= start_ts blocks.
-  Status Checksum(const kvrpcpb::ChecksumRequest& req, std::string_view lower,
+  Status Checksum(const brkvpb::ChecksumRequest& req, std::string_view lower,
                   std::string_view upper, brkv::Checksum* out, kvrpcpb::LockInfo* lock);
 
   // MVCC GC of [lower, upper) up to safe_point. Per key: keeps every record newer than

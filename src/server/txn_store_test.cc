@@ -709,7 +709,7 @@ class TxnChecksumTest : public TxnStoreTest {
              const std::string& old_prefix, const std::string& new_prefix, brkv::Checksum* out,
              const std::string& lower = "", const std::string& upper = "",
              kvrpcpb::LockInfo* lock = nullptr) {
-    kvrpcpb::ChecksumRequest req;
+    brkvpb::ChecksumRequest req;
     req.set_start_ts(ts);
     auto* r = req.add_ranges();
     r->set_start_key(start);

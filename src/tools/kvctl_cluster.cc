@@ -27,7 +27,7 @@ std::string StateName(metapb::StoreState s) {
 
 // What kvctl needs to judge replication: every store by id and PD's target replica count.
 struct ReplicationView {
-  std::map<uint64_t, pdpb::StoreInfo> stores;
+  std::map<uint64_t, brkvpb::StoreInfo> stores;
   uint32_t target = 0;
 };
 

@@ -33,7 +33,7 @@ const char* StatusName(pdpb::OperatorStatus s) {
 }
 
 // The steps, the one in progress in brackets: "[add learner 9 on store 4], promote ...".
-std::string Steps(const pdpb::OperatorInfo& op) {
+std::string Steps(const brkvpb::OperatorInfo& op) {
   std::string out;
   for (int i = 0; i < op.steps_size(); ++i) {
     if (i > 0) out += ", ";
@@ -71,9 +71,9 @@ struct AddFlags {
   uint64_t store = 0;
 };
 
-Status RunAdd(KvctlContext* ctx, pdpb::OperatorType type, const AddFlags& f) {
+Status RunAdd(KvctlContext* ctx, brkvpb::OperatorType type, const AddFlags& f) {
   ASSIGN_OR_RETURN(client::PdClient * pd, ctx->Pd());
-  ASSIGN_OR_RETURN(pdpb::OperatorInfo op, pd->AddOperator(type, f.region, f.store));
+  ASSIGN_OR_RETURN(brkvpb::OperatorInfo op, pd->AddOperator(type, f.region, f.store));
   std::string steps;
   for (int i = 0; i < op.steps_size(); ++i) steps += (i ? ", " : "") + op.steps(i);
   std::fprintf(ctx->out(), "added operator %s for region %llu: %s\n", op.desc().c_str(),
@@ -117,21 +117,21 @@ void AddOperatorCommands(CLI::App* app, KvctlContext* ctx) {
   add->require_subcommand(1);
   struct Kind {
     const char* name;
-    pdpb::OperatorType type;
+    brkvpb::OperatorType type;
     const char* help;
   };
   for (const Kind& k :
-       {Kind{"transfer-leader", pdpb::OPERATOR_TRANSFER_LEADER,
+       {Kind{"transfer-leader", brkvpb::OPERATOR_TRANSFER_LEADER,
              "Make the region's peer on STORE its leader"},
-        Kind{"add-peer", pdpb::OPERATOR_ADD_PEER,
+        Kind{"add-peer", brkvpb::OPERATOR_ADD_PEER,
              "Add a voter on STORE (a learner first, promoted once it caught up)"},
-        Kind{"remove-peer", pdpb::OPERATOR_REMOVE_PEER,
+        Kind{"remove-peer", brkvpb::OPERATOR_REMOVE_PEER,
              "Remove the region's peer on STORE (leadership moves first if it leads)"}}) {
     auto af = std::make_shared<AddFlags>();
     auto* sub = add->add_subcommand(k.name, k.help);
     sub->add_option("region", af->region, "region id")->required();
     sub->add_option("store", af->store, "store id")->required();
-    pdpb::OperatorType type = k.type;
+    brkvpb::OperatorType type = k.type;
     sub->callback(
         [ctx, af, type] { ctx->set_action([ctx, af, type] { return RunAdd(ctx, type, *af); }); });
   }

@@ -340,7 +340,7 @@ TEST_F(KvctlOperatorTest, ScatterRefusalWithoutABusyRegionFailsAtOnce) {
 }
 
 TEST(ReplicaReportTest, MarksPeersAndCountsHealthyVoters) {
-  std::map<uint64_t, pdpb::StoreInfo> stores;
+  std::map<uint64_t, brkvpb::StoreInfo> stores;
   for (uint64_t id = 1; id <= 5; ++id) stores[id].mutable_store()->set_id(id);
   stores[3].set_is_down(true);
   stores[4].mutable_store()->set_state(metapb::Offline);

@@ -5,7 +5,7 @@
 namespace brkv::tools {
 
 RegionReplicas DescribeReplicas(const client::RegionInfo& region,
-                                const std::map<uint64_t, pdpb::StoreInfo>& stores,
+                                const std::map<uint64_t, brkvpb::StoreInfo>& stores,
                                 uint32_t target_replicas) {
   RegionReplicas out;
   for (const auto& p : region.region.peers()) {

@@ -29,7 +29,7 @@ struct RegionReplicas {
 
 // `stores` by id, as GetAllStores returns them.
 RegionReplicas DescribeReplicas(const client::RegionInfo& region,
-                                const std::map<uint64_t, pdpb::StoreInfo>& stores,
+                                const std::map<uint64_t, brkvpb::StoreInfo>& stores,
                                 uint32_t target_replicas);
 
 // "N regions under-replicated (target R replicas)".

@@ -174,7 +174,7 @@ class ReplicationFaultTest : public ::testing::Test {
     return -1;
   }
 
-  Result<pdpb::StoreInfo> StoreInfo(uint64_t store_id) {
+  Result<brkvpb::StoreInfo> StoreInfo(uint64_t store_id) {
     ASSIGN_OR_RETURN(auto stores, cluster_->pd()->GetAllStores());
     for (const auto& s : stores) {
       if (s.store().id() == store_id) return s;

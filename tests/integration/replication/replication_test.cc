@@ -289,7 +289,7 @@ TEST_F(ReplicationTest, BankTotalNeverChangesUnderNemesisAndNoAcknowledgedTransf
         log.push_back("transfer leader of " + acct + " to kv" + std::to_string(node));
         if (r.ok() && to.ok()) {
           // Refused when it already leads there or another operator runs: fine.
-          (void)cluster_->pd()->AddOperator(pdpb::OPERATOR_TRANSFER_LEADER, r->region.id(), *to);
+          (void)cluster_->pd()->AddOperator(brkvpb::OPERATOR_TRANSFER_LEADER, r->region.id(), *to);
         }
         break;
       }

@@ -155,7 +155,7 @@ TEST_F(RestoreNemesisTest, RestoreWhileLeadersMoveAndANodeIsKilledGivesExactData
         }
         if (!others.empty()) {
           // Refused when the region runs another operator or the store is down: fine.
-          auto op = procs->pd()->AddOperator(pdpb::OPERATOR_TRANSFER_LEADER, r.region.id(),
+          auto op = procs->pd()->AddOperator(brkvpb::OPERATOR_TRANSFER_LEADER, r.region.id(),
                                              others[rng() % others.size()]);
           if (op.ok()) ++transfers;
         }
