@@ -86,6 +86,9 @@ void DumpLogTails(const std::string& dir, size_t n, std::FILE* out) {
   for (auto it = fs::recursive_directory_iterator(dir, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec) || it->path().extension() != ".log") continue;
+    // RocksDB's write-ahead logs (000004.log) are binary, not something a person reads.
+    const std::string stem = it->path().stem().string();
+    if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos) continue;
     std::ifstream in(it->path());
     std::deque<std::string> tail;
     std::string line;
