@@ -26,8 +26,20 @@ Status WriteAtomically(const std::string& path, const nlohmann::json& j) {
   return Status::OK();
 }
 
-double Speed(uint64_t bytes, std::chrono::milliseconds take) {
-  return static_cast<double>(bytes) / std::max(0.001, take.count() / 1000.0);
+// The fields backup and restore summaries share.
+template <typename Summary>
+void FillCommon(const Summary& s, nlohmann::json* j) {
+  (*j)["command"] = s.title;
+  (*j)["status"] = "success";
+  (*j)["ranges"] = s.ranges;
+  (*j)["files"] = s.files;
+  (*j)["total_kvs"] = s.total_kvs;
+  (*j)["total_bytes"] = s.total_bytes;
+  (*j)["data_size"] = s.data_size;
+  (*j)["backup_ts"] = s.backup_ts;
+  (*j)["take_ms"] = s.take.count();
+  (*j)["average_speed_bytes_per_second"] =
+      static_cast<double>(s.total_bytes) / std::max(0.001, s.take.count() / 1000.0);
 }
 
 }  // namespace
@@ -41,18 +53,8 @@ Status WriteBackupSummaryJson(const std::string& path, const std::string& title,
     j["error"] = result.status().ToString();
     return WriteAtomically(path, j);
   }
-  const BackupSummary& s = *result;
-  j["command"] = s.title;
-  j["status"] = "success";
-  j["ranges"] = s.ranges;
-  j["files"] = s.files;
-  j["total_kvs"] = s.total_kvs;
-  j["total_bytes"] = s.total_bytes;
-  j["data_size"] = s.data_size;
-  j["backup_ts"] = s.backup_ts;
-  j["last_backup_ts"] = s.last_backup_ts;
-  j["take_ms"] = s.take.count();
-  j["average_speed_bytes_per_second"] = Speed(s.total_bytes, s.take);
+  FillCommon(*result, &j);
+  j["last_backup_ts"] = result->last_backup_ts;
   return WriteAtomically(path, j);
 }
 
@@ -66,22 +68,13 @@ Status WriteRestoreSummaryJson(const std::string& path, const std::string& title
     return WriteAtomically(path, j);
   }
   const RestoreSummary& s = *result;
-  j["command"] = s.title;
-  j["status"] = "success";
-  j["ranges"] = s.ranges;
-  j["files"] = s.files;
-  j["total_kvs"] = s.total_kvs;
-  j["total_bytes"] = s.total_bytes;
-  j["data_size"] = s.data_size;
+  FillCommon(s, &j);
   j["databases"] = s.databases;
   j["tables"] = s.tables;
-  j["backup_ts"] = s.backup_ts;
   j["restore_ts"] = s.restore_ts;
   j["checksum_verified"] = s.checksum_verified;
   j["resumed"] = s.resumed;
   j["reused_ranges"] = s.reused_ranges;
-  j["take_ms"] = s.take.count();
-  j["average_speed_bytes_per_second"] = Speed(s.total_bytes, s.take);
   return WriteAtomically(path, j);
 }
 

@@ -9,16 +9,26 @@ namespace {
 constexpr uint64_t kDefaultWaitMs = 10000;
 constexpr uint64_t kMaxWaitMs = 60000;
 
-// Fills the response's error fields from a failed call; true when it failed.
+// Fills the response from a replica's hash (or its failure): region errors, other errors and
+// a failed scan go to the error fields, a hash to the result fields.
 template <typename Resp>
-bool Failed(const Status& s, const errorpb::Error& err, Resp* resp) {
-  if (s.ok()) return false;
-  if (s.IsRegionError()) {
-    *resp->mutable_region_error() = err;
-  } else {
-    resp->set_error(s.ToString());
+void FillAnswer(const Result<raftstore::RegionHash>& h, const errorpb::Error& err, Resp* resp) {
+  if (!h.ok()) {
+    if (h.status().IsRegionError()) {
+      *resp->mutable_region_error() = err;
+    } else {
+      resp->set_error(h.status().ToString());
+    }
+    return;
   }
-  return true;
+  if (!h->error.empty()) {
+    resp->set_error(h->error);
+    return;
+  }
+  resp->set_index(h->index);
+  resp->set_hash(h->hash);
+  resp->set_total_kvs(h->kvs);
+  resp->set_total_bytes(h->bytes);
 }
 
 }  // namespace
@@ -32,16 +42,8 @@ grpc::Status ConsistencyService::ComputeHash(grpc::ServerContext*,
   }
   errorpb::Error err;
   auto h = regions_->ComputeHash(req->region_id(), req->check_id(), &err);
-  if (Failed(h.status(), err, resp)) return grpc::Status::OK;
-  if (!h->error.empty()) {
-    resp->set_error(h->error);
-    return grpc::Status::OK;
-  }
-  *resp->mutable_region() = h->region;
-  resp->set_index(h->index);
-  resp->set_hash(h->hash);
-  resp->set_total_kvs(h->kvs);
-  resp->set_total_bytes(h->bytes);
+  FillAnswer(h, err, resp);
+  if (h.ok() && h->error.empty()) *resp->mutable_region() = h->region;
   return grpc::Status::OK;
 }
 
@@ -52,15 +54,7 @@ grpc::Status ConsistencyService::GetHash(grpc::ServerContext*,
       std::min(req->wait_ms() == 0 ? kDefaultWaitMs : req->wait_ms(), kMaxWaitMs);
   errorpb::Error err;
   auto h = regions_->WaitHash(req->region_id(), req->check_id(), static_cast<int64_t>(wait), &err);
-  if (Failed(h.status(), err, resp)) return grpc::Status::OK;
-  if (!h->error.empty()) {
-    resp->set_error(h->error);
-    return grpc::Status::OK;
-  }
-  resp->set_index(h->index);
-  resp->set_hash(h->hash);
-  resp->set_total_kvs(h->kvs);
-  resp->set_total_bytes(h->bytes);
+  FillAnswer(h, err, resp);
   return grpc::Status::OK;
 }
 
