@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -15,24 +16,28 @@ namespace brkv::backup {
 
 namespace {
 
-// utime + stime (fields 14 and 15) of a /proc stat file, in seconds; 0 when unreadable.
+// utime + stime (fields 14 and 15) of a /proc stat file, in seconds; -1 when unreadable (a
+// freshly started process may well have used 0 ticks, so 0 is a valid answer).
 double StatCpuSeconds(const std::string& path) {
   std::ifstream f(path);
   std::string line;
-  if (!std::getline(f, line)) return 0;
+  if (!std::getline(f, line)) return -1;
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos || close + 2 > line.size()) return -1;
   std::istringstream rest(line.substr(close + 2));
   std::string field;
   double utime = 0, stime = 0;
+  bool complete = false;
   for (int i = 3; rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
+    if (i == 14) utime = std::strtod(field.c_str(), nullptr);
     if (i == 15) {
-      stime = std::stod(field);
+      stime = std::strtod(field.c_str(), nullptr);
+      complete = true;
       break;
     }
   }
+  if (!complete) return -1;
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   return (utime + stime) / ticks;
 }
@@ -42,9 +47,10 @@ class ProcCpuSampler : public CpuSampler {
   Result<CpuTimes> Sample(const std::vector<pid_t>& tids) override {
     CpuTimes t;
     t.process_s = StatCpuSeconds("/proc/self/stat");
-    if (t.process_s == 0) return Status::IOError("cannot read /proc/self/stat");
+    if (t.process_s < 0) return Status::IOError("cannot read /proc/self/stat");
     for (pid_t tid : tids) {
-      t.tracked_s += StatCpuSeconds("/proc/self/task/" + std::to_string(tid) + "/stat");
+      // A thread that has exited has no stat file any more: it counts as 0.
+      t.tracked_s += std::max(0.0, StatCpuSeconds("/proc/self/task/" + std::to_string(tid) + "/stat"));
     }
     return t;
   }
