@@ -60,8 +60,11 @@ ratios = {
     "backup / logical dump (throughput)": (ratio(thr("backup_local_s"), thr("dump_s")), ">= 3"),
     "restore / physical extract (throughput)": (ratio(thr("restore_local_s"), thr("physical_extract_s")), ">= 0.8"),
     "restore / logical reload (throughput)": (ratio(thr("restore_local_s"), thr("logical_reload_s")), ">= 10"),
-    "churn during unthrottled backup / alone": (ratio(num("churn_during_unthrottled_ops"), num("churn_alone_ops")), ">= 0.8"),
-    "churn during --ratelimit backup / alone": (ratio(num("churn_during_ratelimit_ops"), num("churn_alone_ops")), "(info)"),
+    "churn during auto-tuned backup / alone before it": (ratio(num("churn_during_autotune_ops"), num("churn_before_autotune_ops")), ">= 0.8"),
+    "auto-tuned backup time under churn / idle backup time": (ratio(num("backup_autotune_with_churn_s"), num("backup_local_s")), "<= 2"),
+    "churn during unthrottled backup (auto-tune off) / alone before it": (ratio(num("churn_during_unthrottled_ops"), num("churn_before_unthrottled_ops")), "(info)"),
+    "unthrottled backup time under churn / idle backup time": (ratio(num("backup_unthrottled_with_churn_s"), num("backup_local_s")), "(info)"),
+    "churn during --ratelimit backup / alone before it": (ratio(num("churn_during_ratelimit_ops"), num("churn_before_ratelimit_ops")), "(info)"),
     "br peak RSS, many-tables backup (MiB)": (num("many_backup_br_rss_mib"), "<= 512"),
     "br peak RSS, many-tables restore (MiB)": (num("many_restore_br_rss_mib"), "<= 512"),
 }
@@ -143,13 +146,20 @@ for k in ["backup_local", "backup_s3", "restore_local", "restore_s3", "many_back
     if f"{k}_br_rss_mib" in raw:
         L.append(f"| {k} | {raw.get(k + '_br_rss_mib')} | {raw.get(k + '_node_rss_mib', '')} |")
 L.append("")
-L.append("Online impact (kvctl churn, chunks of 200 ops; rate = ops / churn's own reported seconds):")
+L.append("Online impact (kvctl churn on the source, chunks of 200 ops; rate = ops / churn's own reported seconds;"
+         " each backup preceded by 15 s of churn alone on the same cluster; idle backup: "
+         f"{raw.get('backup_local_s')} s):")
 L.append("")
-L.append(f"- alone: {raw.get('churn_alone_ops')} ops/s")
-L.append(f"- during unthrottled backup: {raw.get('churn_during_unthrottled_ops')} ops/s "
-         f"(backup took {raw.get('backup_unthrottled_with_churn_s')} s)")
-L.append(f"- during backup --ratelimit {raw.get('ratelimit_mib')} MiB/s per node: {raw.get('churn_during_ratelimit_ops')} ops/s "
-         f"(backup took {raw.get('backup_ratelimit_with_churn_s')} s)")
+L.append("| backup mode | churn alone before (ops/s) | churn during (ops/s) | kept | backup seconds under churn |")
+L.append("|---|---:|---:|---:|---:|")
+for mode, name in [("autotune", "auto-tuned (default: backup.enable-auto-tune = true)"),
+                   ("unthrottled", "unthrottled (enable-auto-tune = false)"),
+                   ("ratelimit", f"--ratelimit {raw.get('ratelimit_mib')} MiB/s per node (auto-tune on)")]:
+    b, d = num(f"churn_before_{mode}_ops"), num(f"churn_during_{mode}_ops")
+    kept = f"{d / b:.0%}" if b and d is not None else ""
+    L.append(f"| {name} | {b} | {d} | {kept} | {raw.get(f'backup_{mode}_with_churn_s')} |")
+L.append("")
+L.append("![churn over time](churn.png)")
 L.append("")
 mt = raw.get("many_tables")
 ms = num("many_restore_s")
@@ -205,5 +215,29 @@ plot '{dat}' u 1:2 w lp t 'backup local', '' u 1:3 w lp t 'restore local', '' u 
      '' u 1:5 w lp t 'restore s3', '' u 1:6 w lp dt 2 t 'tar|zstd -1', '' u 1:7 w lp dt 2 t 'zstd -d|tar x'
 """
     subprocess.run(["gnuplot"], input=gp, text=True, check=False, stderr=subprocess.DEVNULL)
+    # churn rate over time around each backup (t = 0 at the backup's start)
+    series = []
+    for m in ["autotune", "unthrottled", "ratelimit"]:
+        rawf, start = os.path.join(run, f"churn-{m}.raw"), num(f"backup_{m}_start_unix")
+        if not os.path.exists(rawf) or start is None:
+            continue
+        f = os.path.join(run, f"churn-{m}.dat")
+        with open(rawf) as src, open(f, "w") as dst:
+            for line in src:
+                t, r = line.split()
+                dst.write(f"{float(t) - start:.2f} {r}\n")
+        series.append((m, f, num(f"backup_{m}_with_churn_s")))
+    if series:
+        plots = ", ".join(f"'{f}' u 1:2 w lp t '{m} (backup {d:.0f} s)'" if d else f"'{f}' u 1:2 w lp t '{m}'"
+                          for m, f, d in series)
+        ends = "".join(f"set arrow from {d},graph 0 to {d},graph 1 nohead dt 3\n" for _, _, d in series if d)
+        gp = f"""set terminal png size 900,540
+set output '{os.path.join(run, "churn.png")}'
+set title 'kvctl churn rate around a backup (t = 0: backup start; vertical lines: backup ends)'
+set xlabel 'seconds since backup start'; set ylabel 'churn ops/s'; set grid; set key outside right
+set yrange [0:*]
+{ends}plot {plots}
+"""
+        subprocess.run(["gnuplot"], input=gp, text=True, check=False, stderr=subprocess.DEVNULL)
 else:
     print("report: gnuplot missing (scripts/deps.sh installs gnuplot-nox); no plot")

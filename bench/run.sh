@@ -50,6 +50,7 @@ RAW="$RUN/raw.txt"
 : >"$RAW"
 WORK=$(mktemp -d /tmp/brkv-bench.XXXXXX)
 export TMPDIR="$WORK"  # br's default log files (br.log.<time>) land here and go with it
+CFG_ARGS=()  # extra playground arguments for the next start_cluster
 PIDS=()  # every background process we started (playgrounds, s3rver, pollers)
 
 cleanup() {
@@ -76,7 +77,7 @@ mbps() { python3 -c "import sys; b,s=float(sys.argv[1]),float(sys.argv[2]); prin
 # start_cluster NAME PORT -> CL_PID (playground pid), CL_PD
 start_cluster() {
   local name=$1 port=$2 i
-  "$BIN/playground" --kv 3 --data-dir "$WORK/$name" --port-base "$port" >"$WORK/$name.out" 2>&1 &
+  "$BIN/playground" --kv 3 --data-dir "$WORK/$name" --port-base "$port" "${CFG_ARGS[@]}" >"$WORK/$name.out" 2>&1 &
   CL_PID=$!
   PIDS+=("$CL_PID")
   CL_PD="127.0.0.1:$port"
@@ -133,7 +134,9 @@ timed_br() {
 }
 
 # churn for a while: chunks of --ops 200 until the given pid exits (or for SECS seconds when
-# pid=0); the rate is ops / the seconds churn itself reports, so kvctl start-up is not counted
+# pid=0); the rate is ops / the seconds churn itself reports, so kvctl start-up is not counted.
+# With SERIES set, each chunk appends "unix-time-at-its-end ops/s" to that file (the plot).
+SERIES=""
 churn_loop() {
   local pd=$1 pid=$2 secs=$3 seed=$4 ops=0 tsum=0 n s t0 i out
   t0=$(now)
@@ -148,6 +151,7 @@ churn_loop() {
     s=$(echo "$out" | sed -n 's/^churn: \([0-9]*\) ops.* in \([0-9.]*\) s:.*/\2/p')
     [ -n "$n" ] && [ -n "$s" ] || continue
     ops=$((ops + n)); tsum=$(python3 -c "print(float('$tsum')+float('$s'))")
+    [ -n "$SERIES" ] && python3 -c "import sys; print(f'{float(sys.argv[1]):.2f} {int(sys.argv[2])/float(sys.argv[3]):.1f}')" "$(now)" "$n" "$s" >>"$SERIES"
   done
   python3 -c "import sys; t=float(sys.argv[2]); print(f'{int(sys.argv[1])/t:.1f}' if t>0 else 'n/a')" "$ops" "$tsum"
 }
@@ -234,22 +238,38 @@ rec dump_s "$(since "$t0")"
 rec dump_size_bytes "$(du -sb "$WORK/dump" | cut -f1)"
 log "logical dump: $(grep dump_s= "$RAW" | cut -d= -f2) s"
 
-# 4b) churn during an unthrottled backup and during a --ratelimit backup
-for mode in unthrottled ratelimit; do
-  args=(backup full --pd "$SRC_PD" -s "local://$WORK/bk-churn-$mode")
-  [ $mode = ratelimit ] && args+=(--ratelimit 20)
-  t0=$(now)
-  "$BIN/br" "${args[@]}" >"$WORK/bk-churn-$mode.log" 2>&1 &
-  BPID=$!
-  ops=$(churn_loop "$SRC_PD" "$BPID" 0 $((2000 + ${#mode})))
-  wait "$BPID"; brc=$?
+# 4b) churn during backups: auto-tuned (the nodes' default), --ratelimit, and unthrottled (the
+# source restarted with backup.enable-auto-tune = false); before each, 15 s of churn alone on the
+# same incarnation of the cluster. The series (10 s alone, the backup, 10 s after) feed the plot.
+churn_during_backup() {  # MODE [br args...]
+  local mode=$1; shift
+  SERIES="$RUN/churn-$mode.raw"; : >"$SERIES"
+  rec "churn_before_${mode}_ops" "$(churn_loop "$SRC_PD" 0 15 $((3000 + ${#mode})))"
+  rec "backup_${mode}_start_unix" "$(now)"
+  # br's own wall time is taken beside it (churn only notices its end between chunks)
+  ( t0=$(now); "$BIN/br" backup full --pd "$SRC_PD" -s "local://$WORK/bk-churn-$mode" "$@" >"$WORK/bk-churn-$mode.log" 2>&1
+    rc=$?; echo "$(since "$t0") $rc" >"$WORK/bk-churn-$mode.done"; exit $rc ) &
+  local bpid=$! ops brc
+  ops=$(churn_loop "$SRC_PD" "$bpid" 0 $((2000 + ${#mode})))
+  wait "$bpid"; brc=$?
+  rec "backup_${mode}_with_churn_s" "$(cut -d' ' -f1 "$WORK/bk-churn-$mode.done")"
   rec "churn_during_${mode}_ops" "$ops"
-  rec "backup_${mode}_with_churn_s" "$(since "$t0")"
-  [ $brc = 0 ] || rec "backup_${mode}_with_churn_error" "br exit $brc"
+  churn_loop "$SRC_PD" 0 10 $((4000 + ${#mode})) >/dev/null
+  SERIES=""
+  [ $brc = 0 ] || rec "backup_${mode}_with_churn_error" "br exit $brc: $(tail -1 "$WORK/bk-churn-$mode.log")"
   rm -rf "$WORK/bk-churn-$mode"
-  log "churn during $mode backup: $ops ops/s"
-done
+  log "churn during $mode backup: $ops ops/s (before: $(grep "^churn_before_${mode}_ops=" "$RAW" | cut -d= -f2))"
+}
+churn_during_backup autotune
+churn_during_backup ratelimit --ratelimit 20
 rec ratelimit_mib 20
+stop_pid "$SRC_PID"
+printf '[backup]\nenable-auto-tune = false\n' >"$WORK/no-auto-tune.toml"
+CFG_ARGS=(--kv-config "$WORK/no-auto-tune.toml")
+start_cluster src "$PORT_BASE" || exit 1
+CFG_ARGS=()
+SRC_PID=$CL_PID; SRC_PD=$CL_PD
+churn_during_backup unthrottled
 
 # physical copy: stop the source, tar its data dirs through zstd -1
 stop_pid "$SRC_PID"
