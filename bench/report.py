@@ -84,6 +84,8 @@ for p in sorted(glob.glob(os.path.join(out, "*", "results.json"))):
         continue
     try:
         j = json.load(open(p))
+        if j.get("raw", {}).get("impact_only"):
+            continue  # a partial run (--impact-only): not a point of the size plot
         sizes[j["size"]] = j
     except Exception:
         pass
@@ -94,7 +96,8 @@ res = {
     "ratios": {k: {"measured": v, "target": tg, "met": met(v, tg)} for k, (v, tg) in ratios.items()},
     "raw": raw,
 }
-sizes[res["size"]] = res
+if not raw.get("impact_only"):
+    sizes[res["size"]] = res
 order = ["SMALL", "MEDIUM", "LARGE"]
 scal = {}
 for a, b in [("SMALL", "MEDIUM"), ("MEDIUM", "LARGE")]:

@@ -3,7 +3,9 @@
 # same data, the machine's own limits, peak memory, online impact and a many-tables case.
 # Not part of the test suite. See bench/README.md.
 #
-#   bench/run.sh [--size SMALL|MEDIUM|LARGE] [--out DIR]
+#   bench/run.sh [--size SMALL|MEDIUM|LARGE] [--out DIR] [--impact-only]
+#
+# --impact-only: load, the idle backup, and the online-impact runs only (auto-tune work).
 #
 # Results go to DIR/<SIZE>-<UTC date>/ (results.json, results.md, raw.txt, machine.txt and
 # throughput.png); DIR defaults to bench/results. The plot uses every */results.json under DIR.
@@ -13,11 +15,13 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SIZE=SMALL
 OUT=bench/results
+IMPACT_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) SIZE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    --impact-only) IMPACT_ONLY=1; shift ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +48,7 @@ done
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-RUN="$OUT/$SIZE-$(date -u +%Y%m%d-%H%M)"
+RUN="$OUT/$SIZE$([ $IMPACT_ONLY = 1 ] && echo -impact)-$(date -u +%Y%m%d-%H%M)"
 mkdir -p "$RUN"
 RAW="$RUN/raw.txt"
 : >"$RAW"
@@ -196,6 +200,10 @@ rec backup_local_node_rss_mib "$(nodes_hwm "$SRC_PID")"
 rec backup_local_size_bytes "$(du -sb "$WORK/bk-local" | cut -f1)"
 log "backup local: $(grep backup_local_s= "$RAW" | cut -d= -f2) s"
 
+if [ $IMPACT_ONLY = 1 ]; then
+  S3_OK=0
+  "$BIN/kvctl" --pd "$SRC_PD" tables sbtest >"$WORK/tables.txt"
+else
 # br backup to s3:// (s3rver)
 S3_OK=0
 S3RVER="$ROOT/tests/storage_servers/node_modules/s3rver/bin/s3rver.js"
@@ -237,6 +245,7 @@ sync
 rec dump_s "$(since "$t0")"
 rec dump_size_bytes "$(du -sb "$WORK/dump" | cut -f1)"
 log "logical dump: $(grep dump_s= "$RAW" | cut -d= -f2) s"
+fi
 
 # 4b) churn during backups: auto-tuned (the nodes' default), --ratelimit, and unthrottled (the
 # source restarted with backup.enable-auto-tune = false); before each, 15 s of churn alone on the
@@ -270,6 +279,12 @@ start_cluster src "$PORT_BASE" || exit 1
 CFG_ARGS=()
 SRC_PID=$CL_PID; SRC_PD=$CL_PD
 churn_during_backup unthrottled
+if [ $IMPACT_ONLY = 1 ]; then
+  rec impact_only 1
+  python3 "$ROOT/bench/report.py" "$RUN" "$OUT" && cat "$RUN/results.md"
+  log "done: $RUN"
+  exit 0
+fi
 
 # physical copy: stop the source, tar its data dirs through zstd -1
 stop_pid "$SRC_PID"
