@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   backup_options.auto_tune_interval =
       std::chrono::milliseconds(cfg->backup_auto_tune_refresh_interval_ms);
   backup_options.auto_tune_remain_cores = cfg->backup_auto_tune_remain_threads;
+  backup_options.auto_tune_machine_wide = cfg->backup_auto_tune_scope == "machine";
   backup_options.storage_factory = brkv::backup::NodeBackupStorageFactory(
       {.default_timeout = backup_options.storage_timeout, .sync = backup_options.storage_sync});
   brkv::import::SstImporterOptions import_options;

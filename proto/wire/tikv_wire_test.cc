@@ -41,6 +41,7 @@ TEST(TikvWireTest, ServiceMatchesKvproto) {
       {"RawScan", kv("RawScanRequest", "RawScanResponse")},
       {"Raft", {"raft_serverpb.RaftMessage", "raft_serverpb.Done", true, false}},
       {"BatchRaft", {"tikvpb.BatchRaftMessage", "raft_serverpb.Done", true, false}},
+      {"Snapshot", {"raft_serverpb.SnapshotChunk", "raft_serverpb.Done", true, false}},
       {"SplitRegion", kv("SplitRegionRequest", "SplitRegionResponse")},
   };
   ExpectServiceMatches("tikvpb.Tikv", tikv);
@@ -175,6 +176,42 @@ TEST(TikvWireTest, BatchRaftMessage) {
   EXPECT_EQ(m.message().commit(), 20u);
   EXPECT_EQ(batch.last_observed_time(), 123456u);
   EXPECT_EQ(batch.SerializeAsString(), golden);
+}
+
+TEST(TikvWireTest, SnapshotChunkAndSnapshotMeta) {
+  // kvproto raft_serverpb.SnapshotChunk: message = 1, data = 2. RaftSnapshotData: region = 1,
+  // file_size = 2, version = 4, meta = 5 (SnapshotMeta: cf_files = 1 (SnapshotCFFile: cf = 1,
+  // size = 2, checksum = 3), for_balance = 2, start = 4).
+  std::string payload =
+      WireBuilder()
+          .Message(1, WireBuilder().Varint(1, 6))
+          .Varint(2, 300)
+          .Varint(4, 1)
+          .Message(5, WireBuilder()
+                          .Message(1, WireBuilder().Bytes(1, "default").Varint(2, 300).Varint(
+                                          3, 0xdeadbeef))
+                          .Varint(2, 1)
+                          .Varint(4, 1700000000))
+          .str();
+  raft_serverpb::RaftSnapshotData data;
+  ASSERT_TRUE(data.ParseFromString(payload));
+  EXPECT_EQ(data.region().id(), 6u);
+  EXPECT_EQ(data.file_size(), 300u);
+  ASSERT_EQ(data.meta().cf_files_size(), 1);
+  EXPECT_EQ(data.meta().cf_files(0).cf(), "default");
+  EXPECT_EQ(data.meta().cf_files(0).size(), 300u);
+  EXPECT_EQ(data.meta().cf_files(0).checksum(), 0xdeadbeefu);
+  EXPECT_TRUE(data.meta().for_balance());
+  EXPECT_EQ(data.meta().start(), 1700000000u);
+  EXPECT_EQ(data.SerializeAsString(), payload);
+
+  std::string golden =
+      WireBuilder().Message(1, WireBuilder().Varint(1, 6)).Bytes(2, "sst bytes").str();
+  raft_serverpb::SnapshotChunk chunk;
+  ASSERT_TRUE(chunk.ParseFromString(golden));
+  EXPECT_EQ(chunk.message().region_id(), 6u);
+  EXPECT_EQ(chunk.data(), "sst bytes");
+  EXPECT_EQ(chunk.SerializeAsString(), golden);
 }
 
 }  // namespace

@@ -42,10 +42,27 @@ double StatCpuSeconds(const std::string& path) {
   return (utime + stime) / ticks;
 }
 
+// Busy CPU seconds of the whole machine from /proc/stat's first line
+// ("cpu user nice system idle iowait irq softirq steal ..."); -1 when unreadable.
+double MachineBusySeconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  double v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  if (!(f >> cpu) || cpu != "cpu") return -1;
+  for (double& x : v) {
+    if (!(f >> x)) return -1;
+  }
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  // user + nice + system + irq + softirq + steal (idle and iowait are not busy)
+  return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / ticks;
+}
+
 class ProcCpuSampler : public CpuSampler {
  public:
   Result<CpuTimes> Sample(const std::vector<pid_t>& tids) override {
     CpuTimes t;
+    t.machine_busy_s = MachineBusySeconds();
+    if (t.machine_busy_s < 0) return Status::IOError("cannot read /proc/stat");
     t.process_s = StatCpuSeconds("/proc/self/stat");
     if (t.process_s < 0) return Status::IOError("cannot read /proc/self/stat");
     for (pid_t tid : tids) {
@@ -128,6 +145,7 @@ void BackupAutoTuner::Step(double elapsed_s) {
   if (workers_.empty()) {
     // Idle: the next backup starts at full size and is measured afresh.
     have_prev_ = false;
+    foreground_ = -1;
     threads_ = std::max<uint32_t>(1, options_.max_threads);
     share_ = 1;
     return;
@@ -142,13 +160,18 @@ void BackupAutoTuner::Step(double elapsed_s) {
   }
   if (have_prev_ && elapsed_s > 0) {
     // A worker that exited between samples takes its CPU time with it: never negative.
-    const double process = std::max(0.0, cur->process_s - prev_.process_s);
+    const double busy = options_.machine_wide ? cur->machine_busy_s - prev_.machine_busy_s
+                                              : cur->process_s - prev_.process_s;
     const double backup = std::max(0.0, cur->tracked_s - prev_.tracked_s);
-    const double foreground = std::max(0.0, process - backup) / elapsed_s;
+    const double sample = std::max(0.0, std::max(0.0, busy) - backup) / elapsed_s;
+    const double w = std::clamp(options_.smoothing, 0.01, 1.0);
+    foreground_ = foreground_ < 0 ? sample : w * sample + (1 - w) * foreground_;
+    const double foreground = foreground_;
     const TuneDecision d = DecideBackupLimits(foreground, options_);
     if (d.threads != threads_.load() || std::fabs(d.share - share_.load()) >= 0.1) {
-      LOG_INFO("backup auto-tune: foreground uses {:.2f} of {:.0f} cores: {} scan(s), {:.0f}% "
-               "of the time",
+      LOG_INFO("backup auto-tune: the foreground ({}) uses {:.2f} of {:.0f} cores: {} scan(s), "
+               "{:.0f}% of the time",
+               options_.machine_wide ? "the machine but this node's backup" : "this process",
                foreground, options_.cores, d.threads, d.share * 100);
     }
     threads_ = d.threads;

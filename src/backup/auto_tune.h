@@ -1,17 +1,21 @@
 // BackupAutoTuner: sizes a node's backup work by the CPU its foreground leaves idle (TiKV's
 // backup.enable-auto-tune, which shrinks the backup thread pool when the node is busy).
 //
-// Every `interval` it samples this process's CPU time and the CPU time of the registered backup
-// worker threads (/proc). The foreground's use is the difference, in cores:
+// Every `interval` it samples the CPU time of the registered backup worker threads and either
+// the whole machine's busy CPU time (/proc/stat; the default) or only this process's
+// (/proc/self/stat). The foreground's use is the difference, in cores, smoothed over samples
+// (an exponential average) so that nodes sharing a machine settle instead of taking turns:
 //   free = cores - remain_cores - foreground_cores
 // and the backup may run
 //   threads = clamp(floor(free), 1, max_threads) scans at once, and
 //   share   = clamp(free, min_share, 1) of the time when free < 1 (a lone scan that pauses to
 //             leave the rest of a core to the foreground: on a 2-core node one scan is already
 //             half the machine).
-// Only this process counts: other processes on the machine (other nodes of a one-machine test
-// cluster, br) are the operating system's to share out. While no worker is registered the
-// tuner only waits, and the limits go back to their maximum.
+// Machine-wide, everything the machine runs but this node's own backup work is foreground:
+// other nodes on the same machine (their backup work too), br, other programs. That is what a
+// node sharing its machine must leave alone; on a machine of its own it equals the process's
+// use plus the operating system's. While no worker is registered the tuner only waits, and the
+// limits go back to their maximum.
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -31,10 +35,12 @@
 
 namespace brkv::backup {
 
-// Cumulative CPU seconds: of the whole process, and of the given threads.
+// Cumulative CPU seconds: of the whole process, of the given threads, and busy time of the
+// whole machine (all cores; user, nice, system, irq, softirq and steal time).
 struct CpuTimes {
   double process_s = 0;
   double tracked_s = 0;
+  double machine_busy_s = 0;
 };
 
 // The seam tests replace.
@@ -45,7 +51,7 @@ class CpuSampler {
   virtual Result<CpuTimes> Sample(const std::vector<pid_t>& tids) = 0;
 };
 
-// /proc/self/stat and /proc/self/task/<tid>/stat (utime + stime).
+// /proc/self/stat and /proc/self/task/<tid>/stat (utime + stime), /proc/stat's "cpu" line.
 std::unique_ptr<CpuSampler> NewProcCpuSampler();
 
 struct AutoTuneOptions {
@@ -58,8 +64,14 @@ struct AutoTuneOptions {
   uint32_t max_threads = 1;
   // The smallest share of time a lone scan gets, so a backup always progresses. Default: 0.1.
   double min_share = 0.1;
-  // Sampling period. Default: 5 s (TiKV: auto-tune-refresh-interval).
-  std::chrono::milliseconds interval{5000};
+  // Sampling period. Default: 1 s (TiKV: auto-tune-refresh-interval; a backup of a node's
+  // share of a GiB takes seconds, so a slower tuner acts after the harm is done).
+  std::chrono::milliseconds interval{1000};
+  // The foreground is the machine's busy time (true) or this process's (false), minus this
+  // node's backup workers. Default: the machine.
+  bool machine_wide = true;
+  // Weight of the newest sample in the foreground's average (1: no smoothing). Default: 0.5.
+  double smoothing = 0.5;
 };
 
 struct TuneDecision {
@@ -101,6 +113,7 @@ class BackupAutoTuner {
   std::set<pid_t> workers_;       // GUARDED_BY(mu_)
   bool have_prev_ = false;        // GUARDED_BY(mu_)
   CpuTimes prev_;                 // GUARDED_BY(mu_)
+  double foreground_ = -1;        // smoothed, in cores; < 0: no sample yet (GUARDED_BY(mu_))
   bool stop_ = false;             // GUARDED_BY(mu_)
   std::thread thread_;
 };

@@ -59,6 +59,8 @@ TEST(AutoTuneTest, TunerCountsOnlyTheProcessCpuNotUsedByBackupWorkers) {
   o.cores = 4;
   o.remain_cores = 0.8;
   o.max_threads = 3;
+  o.machine_wide = false;
+  o.smoothing = 1;
   BackupAutoTuner t(o, std::move(sampler));
   EXPECT_EQ(t.threads(), 3u);
 
@@ -85,6 +87,59 @@ TEST(AutoTuneTest, TunerCountsOnlyTheProcessCpuNotUsedByBackupWorkers) {
   EXPECT_EQ(t.share(), 1.0);
 }
 
+TEST(AutoTuneTest, MachineWideCountsEveryOtherProcessAsForeground) {
+  CpuTimes now;
+  AutoTuneOptions o;
+  o.cores = 2;
+  o.remain_cores = 0.4;
+  o.max_threads = 2;
+  o.smoothing = 1;
+  BackupAutoTuner t(o, std::make_unique<FakeSampler>(&now));
+  t.RegisterWorker(7);
+  t.Step(1);
+  // This process is idle but for its backup (0.5 cores); other processes keep 1.2 cores busy.
+  now.process_s += 0.5;
+  now.tracked_s += 0.5;
+  now.machine_busy_s += 1.7;
+  t.Step(1);
+  EXPECT_EQ(t.threads(), 1u);
+  EXPECT_NEAR(t.share(), 0.4, 1e-9);  // 2 - 0.4 - 1.2
+}
+
+TEST(AutoTuneTest, NodesSharingAMachineSettleOnTheirShare) {
+  // Three nodes on a 2-core machine, each backing up with one scan, beside a foreground using
+  // 0.6 cores. Every node sees the others' backup as foreground; smoothing makes them settle at
+  // a third of the 1.0 core left (2 - 0.4 kept free - 0.6) instead of taking turns.
+  constexpr int kNodes = 3;
+  std::vector<CpuTimes> times(kNodes);
+  std::vector<std::unique_ptr<BackupAutoTuner>> tuners;
+  AutoTuneOptions o;
+  o.cores = 2;
+  o.remain_cores = 0.4;
+  o.max_threads = 1;
+  for (int i = 0; i < kNodes; ++i) {
+    tuners.push_back(std::make_unique<BackupAutoTuner>(o, std::make_unique<FakeSampler>(&times[i])));
+    tuners.back()->RegisterWorker(100 + i);
+  }
+  double busy = 0;
+  for (int step = 0; step < 40; ++step) {
+    double backup = 0;
+    for (auto& t : tuners) backup += t->share();
+    busy += 0.6 + backup;
+    for (int i = 0; i < kNodes; ++i) {
+      times[i].machine_busy_s = busy;
+      times[i].tracked_s += tuners[i]->share();
+    }
+    for (auto& t : tuners) t->Step(1);
+  }
+  double backup = 0;
+  for (auto& t : tuners) {
+    EXPECT_NEAR(t->share(), 1.0 / 3, 0.03);
+    backup += t->share();
+  }
+  EXPECT_LE(0.6 + backup, 2 - 0.4 + 0.05);  // the kept-free part stays free
+}
+
 TEST(AutoTuneTest, ProcSamplerSeesThisThreadsCpu) {
   auto s = NewProcCpuSampler();
   const pid_t me = static_cast<pid_t>(::syscall(SYS_gettid));
@@ -104,6 +159,7 @@ TEST(AutoTuneTest, ProcSamplerSeesThisThreadsCpu) {
   // /proc counts in clock ticks (10 ms): allow a few of them.
   EXPECT_GE(b->tracked_s - a->tracked_s, 0.25);
   EXPECT_GE(b->process_s - a->process_s, b->tracked_s - a->tracked_s - 0.05);
+  EXPECT_GE(b->machine_busy_s - a->machine_busy_s, b->tracked_s - a->tracked_s - 0.05);
 }
 
 }  // namespace

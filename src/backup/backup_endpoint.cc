@@ -188,6 +188,7 @@ Result<std::unique_ptr<BackupEndpoint>> BackupEndpoint::Open(server::Engine* eng
     ao.max_threads = options.max_scan_concurrency;
     ao.remain_cores = options.auto_tune_remain_cores;
     ao.interval = options.auto_tune_interval;
+    ao.machine_wide = options.auto_tune_machine_wide;
     tuner = std::make_unique<BackupAutoTuner>(ao, NewProcCpuSampler());
     tuner->StartThread();
   }

@@ -88,10 +88,13 @@ struct BackupEndpointOptions {
   // Auto-tune (auto_tune.h): scans at once and a lone scan's share of the time follow the CPU
   // the node's foreground leaves idle, measured every auto_tune_interval; auto_tune_remain_cores
   // are kept free on top (< 0: 20% of the cores). TiKV's backup.enable-auto-tune,
-  // auto-tune-refresh-interval, auto-tune-remain-threads. Defaults: on, 5 s, 20%.
+  // auto-tune-refresh-interval, auto-tune-remain-threads. Defaults: on, 1 s, 20%. The
+  // foreground is the whole machine's CPU use but this node's backup (machine_wide, the
+  // default) or this process's.
   bool auto_tune = true;
-  std::chrono::milliseconds auto_tune_interval{5000};
+  std::chrono::milliseconds auto_tune_interval{1000};
   double auto_tune_remain_cores = -1;
+  bool auto_tune_machine_wide = true;
   // Deadline of each object-store call (create/append/finish of an upload). Default: 5 min.
   std::chrono::milliseconds storage_timeout{5 * 60 * 1000};
   // Local storage: fsync uploads. Default: true. Tests may turn it off.

@@ -8,7 +8,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proto/errorpb.pb.h"
@@ -16,6 +18,7 @@
 #include "proto/raft_cmdpb.pb.h"
 #include "raft/raw_node.h"
 #include "raftstore/peer_storage.h"
+#include "raftstore/snap_files.h"
 
 namespace brkv::raftstore {
 
@@ -62,6 +65,9 @@ struct Peer {
   // The index of the entry the replica got stuck on (0: not stuck), for the log lines that
   // say when it got stuck and when it caught up.
   uint64_t stuck_at = 0;
+  // The snapshot files this replica generated last (while it leads): reused for another
+  // follower as long as nothing was applied since.
+  std::optional<std::pair<SnapKey, raft_serverpb::SnapshotMeta>> last_snapshot;
 
   uint64_t id() const { return meta.id(); }
   uint64_t region_id() const { return region.id(); }

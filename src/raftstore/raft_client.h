@@ -2,7 +2,9 @@
 // per destination store, fed by a sender thread that packs queued messages into batches of up
 // to `max_batch`. Delivery is best effort, as Raft expects: when a store is unreachable its
 // queue is dropped and the stream is re-established with backoff; a full queue drops the oldest
-// messages. No call blocks the raft loop.
+// messages. Snapshots go on their own tikvpb.Tikv/Snapshot calls (the message, then the CF files
+// in chunks), one at a time, from a sender thread, each under a deadline that grows with its
+// size. No call blocks the raft loop.
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -28,6 +30,13 @@ struct RaftClientOptions {
   size_t queue_limit = 8192;
   // Pause before reconnecting to a store whose stream failed. Default: 200 ms.
   int reconnect_backoff_ms = 200;
+  // Bytes of file data per SnapshotChunk. Default: 1 MiB.
+  size_t snapshot_chunk_bytes = 1 << 20;
+  // A snapshot send gives up after base + size / min_rate. Defaults: 30 s, 1 MiB/s.
+  int snapshot_deadline_base_ms = 30000;
+  uint64_t snapshot_min_rate = 1 << 20;
+  // Snapshots queued for sending beyond which new ones fail at once. Default: 64.
+  size_t snapshot_queue_limit = 64;
 };
 
 class RaftClient : public Transport {
@@ -36,11 +45,13 @@ class RaftClient : public Transport {
   ~RaftClient() override;  // stops every sender thread and cancels their streams
 
   void Send(std::vector<raft_serverpb::RaftMessage> msgs) override;
+  void SendSnapshot(OutgoingSnapshot snap, std::function<void(bool)> done) override;
   // Messages dropped so far (unreachable store or full queue), for tests and metrics.
   uint64_t dropped() const;
 
  private:
   class Conn;
+  class SnapshotSender;
   Conn* GetConn(uint64_t store_id);
 
   const RaftClientOptions opts_;
@@ -48,6 +59,7 @@ class RaftClient : public Transport {
   std::map<uint64_t, std::unique_ptr<Conn>> conns_;  // GUARDED_BY(mu_)
   bool stopped_ = false;                             // GUARDED_BY(mu_)
   std::atomic<uint64_t> dropped_{0};
+  std::unique_ptr<SnapshotSender> snapshots_;  // GUARDED_BY(mu_) (created on first use)
 };
 
 }  // namespace brkv::raftstore

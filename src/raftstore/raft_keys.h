@@ -3,6 +3,8 @@
 //   0x01 0x02 region_id(8, BE) 0x01 index(8, BE)   a raft log entry (eraftpb.Entry)
 //   0x01 0x02 region_id(8, BE) 0x02                RaftLocalState (hard state, last index)
 //   0x01 0x02 region_id(8, BE) 0x03                RaftApplyState (applied, truncated)
+//   0x01 0x02 region_id(8, BE) 0x04                eraftpb.Snapshot being installed (its
+//                                                  metadata and RaftSnapshotData; no data)
 //   0x01 0x03 region_id(8, BE) 0x01                RegionLocalState (region, peer state)
 //
 // Thread-safety: pure functions.
@@ -18,6 +20,7 @@ inline constexpr char kRegionRaftPrefix = 0x02;
 inline constexpr char kRaftLogSuffix = 0x01;
 inline constexpr char kRaftStateSuffix = 0x02;
 inline constexpr char kApplyStateSuffix = 0x03;
+inline constexpr char kSnapshotApplySuffix = 0x04;
 inline constexpr char kRegionMetaPrefix = 0x03;
 inline constexpr char kRegionStateSuffix = 0x01;
 
@@ -52,6 +55,12 @@ inline std::string RaftStateKey(uint64_t region_id) {
 inline std::string ApplyStateKey(uint64_t region_id) {
   std::string k = RegionRaftPrefix(region_id);
   k.push_back(kApplyStateSuffix);
+  return k;
+}
+
+inline std::string SnapshotApplyKey(uint64_t region_id) {
+  std::string k = RegionRaftPrefix(region_id);
+  k.push_back(kSnapshotApplySuffix);
   return k;
 }
 

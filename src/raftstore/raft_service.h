@@ -14,6 +14,12 @@ namespace brkv::raftstore {
 grpc::Status ServeBatchRaft(grpc::ServerReader<tikvpb::BatchRaftMessage>* reader,
                             RaftStore* store);
 grpc::Status ServeRaft(grpc::ServerReader<raft_serverpb::RaftMessage>* reader, RaftStore* store);
+// Receives one region snapshot (the message, then its files' bytes) into the store's snapshot
+// directory, checking each file's size and checksum, then hands the message to the store.
+// DATA_LOSS when the files do not match their meta (nothing stays), INVALID_ARGUMENT for a
+// stream that does not start with a MsgSnapshot for this store.
+grpc::Status ServeSnapshot(grpc::ServerReader<raft_serverpb::SnapshotChunk>* reader,
+                           RaftStore* store);
 
 class RaftTransportService : public tikvpb::Tikv::Service {
  public:
@@ -25,6 +31,10 @@ class RaftTransportService : public tikvpb::Tikv::Service {
   grpc::Status Raft(grpc::ServerContext*, grpc::ServerReader<raft_serverpb::RaftMessage>* r,
                     raft_serverpb::Done*) override {
     return ServeRaft(r, store_);
+  }
+  grpc::Status Snapshot(grpc::ServerContext*, grpc::ServerReader<raft_serverpb::SnapshotChunk>* r,
+                        raft_serverpb::Done*) override {
+    return ServeSnapshot(r, store_);
   }
 
  private:

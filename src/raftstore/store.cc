@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/failpoint.h"
 #include "common/logging.h"
 #include "kv/keys.h"
 #include "raftstore/raft_keys.h"
@@ -40,7 +41,38 @@ bool RangesOverlap(const metapb::Region& a, const metapb::Region& b) {
 
 }  // namespace
 
-RaftStore::~RaftStore() { Stop(); }
+RaftStore::RaftStore(const StoreOptions& o)
+    : opts_(o),
+      snap_dir_(o.snap_dir.empty() ? o.engines.db->GetName() + "/snap" : o.snap_dir),
+      checker_(std::make_unique<ConsistencyChecker>(o.engines)) {
+  report_sink_->store = this;
+}
+
+RaftStore::~RaftStore() {
+  {
+    std::lock_guard<std::mutex> l(report_sink_->mu);
+    report_sink_->store = nullptr;
+  }
+  Stop();
+}
+
+void RaftStore::SendSnapshot(const Peer& p, raft_serverpb::RaftMessage rm) {
+  Transport::OutgoingSnapshot out;
+  raft_serverpb::RaftSnapshotData data;
+  const auto& md = rm.message().snapshot().metadata();
+  if (data.ParseFromString(rm.message().snapshot().data())) {
+    out.files = SnapshotFilePaths(snap_dir_, true, SnapKey{p.region_id(), md.term(), md.index()},
+                                  data.meta());
+  }
+  const uint64_t rid = p.region_id();
+  const uint64_t to = rm.message().to();
+  out.msg = std::move(rm);
+  stats_.messages_sent++;
+  opts_.transport->SendSnapshot(std::move(out), [sink = report_sink_, rid, to](bool delivered) {
+    std::lock_guard<std::mutex> l(sink->mu);
+    if (sink->store != nullptr) sink->store->ReportSnapshot(rid, to, delivered);
+  });
+}
 
 Result<std::unique_ptr<RaftStore>> RaftStore::Open(const StoreOptions& options) {
   if (options.store_id == 0) return Status::InvalidArgument("raftstore: store id must be set");
@@ -60,6 +92,7 @@ Status RaftStore::LoadPeers() {
   ro.iterate_upper_bound = &ub;
   std::unique_ptr<rocksdb::Iterator> it(e.db->NewIterator(ro, e.cf_raft));
   std::lock_guard<std::mutex> l(mu_);
+  std::vector<Peer*> applying;
   for (it->Seek(keys::RegionMetaMin()); it->Valid(); it->Next()) {
     if (it->key().size() != keys::RegionStateKey(0).size()) continue;  // not a region state
     raft_serverpb::RegionLocalState st;
@@ -74,9 +107,16 @@ Status RaftStore::LoadPeers() {
     }
     auto p = CreatePeer(st.region(), me->id(), /*bootstrap_state=*/false);
     if (!p.ok()) return p.status();
+    if (st.state() == raft_serverpb::Applying) applying.push_back(*p);
     MaybeCampaignAlone(*p);
   }
-  return FromRocks(it->status(), "scan region states");
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan region states"));
+  // Snapshot files: only those of a snapshot still being installed are worth keeping.
+  std::vector<uint64_t> keep;
+  for (Peer* p : applying) keep.push_back(p->region_id());
+  RemoveSnapshotFilesExcept(snap_dir_, keep);
+  for (Peer* p : applying) RETURN_IF_ERROR(RecoverSnapshot(p));
+  return Status::OK();
 }
 
 Result<Peer*> RaftStore::CreatePeer(const metapb::Region& region, uint64_t peer_id,
@@ -177,6 +217,12 @@ void RaftStore::Propose(raft_cmdpb::RaftCmdRequest req, ProposeCallback cb) {
 void RaftStore::Read(uint64_t region_id, const metapb::RegionEpoch& epoch, ReadCallback cb) {
   std::lock_guard<std::mutex> l(inbox_mu_);
   inbox_.reads.push_back({region_id, epoch, std::move(cb)});
+  inbox_cv_.notify_one();
+}
+
+void RaftStore::ReportSnapshot(uint64_t region_id, uint64_t to_peer_id, bool delivered) {
+  std::lock_guard<std::mutex> l(inbox_mu_);
+  inbox_.snapshot_reports.push_back({region_id, to_peer_id, delivered});
   inbox_cv_.notify_one();
 }
 
@@ -312,6 +358,8 @@ void RaftStore::DestroyPeer(uint64_t region_id, Deferred* d) {
            p->id(), region_id);
   tombstones_[region_id] = p->id();
   peers_.erase(it);
+  RemoveSnapshotFiles(snap_dir_, "gen_", region_id);
+  RemoveSnapshotFiles(snap_dir_, "rev_", region_id);
 }
 
 void RaftStore::HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d) {
@@ -360,6 +408,13 @@ void RaftStore::HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d) {
   if (msg.message().msg_type() == eraftpb::MsgSnapshot) {
     raft_serverpb::RaftSnapshotData data;
     if (!data.ParseFromString(msg.message().snapshot().data())) return;
+    const auto& md = msg.message().snapshot().metadata();
+    Status files = CheckReceivedFiles(snap_dir_, SnapKey{rid, md.term(), md.index()}, data.meta());
+    if (!files.ok()) {
+      LOG_WARN("raftstore: store {} drops a snapshot of region {}: {}", opts_.store_id, rid,
+               files.ToString());
+      return;
+    }
     // A snapshot must not cover keys another local replica owns (e.g. a split this replica
     // has not applied yet is already known here through the new region).
     for (auto& [id, other] : peers_) {
@@ -594,6 +649,7 @@ bool RaftStore::RunOnce() {
   bool did = !in.empty();
   {
     std::lock_guard<std::mutex> l(mu_);
+    if (halted_) return false;
     for (int t = 0; t < in.ticks; ++t) {
       ++ticks_;
       for (auto& [id, p] : peers_) p->raft->Tick();
@@ -601,6 +657,24 @@ bool RaftStore::RunOnce() {
     for (auto& m : in.msgs) HandleMessage(m, &d);
     for (auto& [req, cb] : in.proposals) HandlePropose(req, cb, &d);
     for (auto& r : in.reads) HandleRead(r, &d);
+    for (const auto& r : in.snapshot_reports) {
+      auto pit = peers_.find(r.region_id);
+      if (pit == peers_.end()) continue;
+      Peer* p = pit->second.get();
+      p->raft->ReportSnapshot(r.to_peer_id, r.delivered);
+      // The generated files go once no follower is being sent a snapshot any more.
+      bool sending = false;
+      for (const auto& peer : p->region.peers()) {
+        const raft::Progress* pr = p->raft->raft().prs().Get(peer.id());
+        if (peer.id() != p->id() && pr && pr->state == raft::ProgressState::kSnapshot) {
+          sending = true;
+        }
+      }
+      if (!sending && p->last_snapshot) {
+        RemoveSnapshotFiles(snap_dir_, "gen_", r.region_id);
+        p->last_snapshot.reset();
+      }
+    }
 
     // Persist every Ready in one write.
     std::vector<std::pair<Peer*, raft::Ready>> readies;
@@ -633,6 +707,10 @@ bool RaftStore::RunOnce() {
         raft::RaftFatal("raftstore: persisting Raft state failed: " + s.ToString());
       }
     }
+    if (!pending_snapshots_.empty()) {
+      IngestPendingSnapshots();
+      if (halted_) return false;  // a test's simulated crash: nothing after the Raft write
+    }
     // Send everything at once.
     std::vector<raft_serverpb::RaftMessage> out;
     for (auto& [p, rd] : readies) {
@@ -640,7 +718,10 @@ bool RaftStore::RunOnce() {
         bool ok = false;
         auto rm = Wrap(*p, m, &ok);
         if (!ok) continue;
-        if (m.msg_type() == eraftpb::MsgSnapshot) p->raft->ReportSnapshot(m.to(), true);
+        if (m.msg_type() == eraftpb::MsgSnapshot) {
+          SendSnapshot(*p, std::move(rm));
+          continue;
+        }
         out.push_back(std::move(rm));
       }
     }

@@ -12,7 +12,8 @@
 //      and compacts Raft logs.
 // Writes are raft_cmdpb.RaftCmdRequests proposed on the leader; a follower answers NotLeader
 // with the leader it knows. Reads go through ReadIndex on the leader (no lease), so a deposed
-// leader never serves a stale read. Snapshots carry the region's data (all three data CFs).
+// leader never serves a stale read. A snapshot is the region's data as one SST per data CF
+// (snap_files.h), sent beside its message (Transport::SendSnapshot) and ingested on install.
 // A replica that cannot apply a committed entry (an SST to ingest is missing on its store)
 // stops applying and serving, and catches up from a snapshot it asks its leader for.
 //
@@ -35,6 +36,7 @@
 #include "raftstore/consistency.h"
 #include "raftstore/engines.h"
 #include "raftstore/peer.h"
+#include "raftstore/snap_files.h"
 #include "raftstore/transport.h"
 #include "proto/import_sstpb.pb.h"
 
@@ -62,6 +64,9 @@ struct StoreOptions {
   // Called once an ingested SST's apply is durable, so its staged copy can go. Default: the
   // staged file is removed.
   std::function<void(const import_sstpb::SSTMeta&, const std::string& path)> sst_ingested;
+  // Where region snapshot files are generated and received (snap_files.h). Default:
+  // <the engine's RocksDB directory>/snap.
+  std::string snap_dir;
 };
 
 // Counters of the loop's work (monotonic; for tests, benchmarks and metrics).
@@ -74,6 +79,7 @@ struct StoreStats {
   uint64_t entries_applied = 0;
   uint64_t messages_sent = 0;
   uint64_t transport_sends = 0;  // Transport::Send calls (one per turn at most)
+  uint64_t snapshots_installed = 0;  // snapshots whose files were ingested here
 };
 
 struct PeerInfo {
@@ -117,6 +123,9 @@ class RaftStore {
   // applied result, or with a region error (NotLeader with the known leader, EpochNotMatch,
   // RegionNotFound, KeyNotInRegion, StaleCommand when the entry was overwritten).
   void Propose(raft_cmdpb::RaftCmdRequest req, ProposeCallback cb);
+  // The transport's word on a snapshot this store sent (Transport::SendSnapshot): delivered
+  // (the receiver has its files and the message) or not (Raft sends another one later).
+  void ReportSnapshot(uint64_t region_id, uint64_t to_peer_id, bool delivered);
   // Asks for a linearizable read of the region (only the leader grants it).
   void Read(uint64_t region_id, const metapb::RegionEpoch& epoch, ReadCallback cb);
   // One Raft tick for every replica.
@@ -140,10 +149,11 @@ class RaftStore {
   std::vector<PeerInfo> Peers() const;
   StoreStats stats() const;
   uint64_t store_id() const { return opts_.store_id; }
+  // Where this store's snapshot files are (received files go here too).
+  const std::string& snap_dir() const { return snap_dir_; }
 
  private:
-  explicit RaftStore(const StoreOptions& o)
-      : opts_(o), checker_(std::make_unique<ConsistencyChecker>(o.engines)) {}
+  explicit RaftStore(const StoreOptions& o);
   struct Inbox {
     int ticks = 0;
     std::vector<raft_serverpb::RaftMessage> msgs;
@@ -154,7 +164,16 @@ class RaftStore {
       ReadCallback cb;
     };
     std::vector<Read> reads;
-    bool empty() const { return ticks == 0 && msgs.empty() && proposals.empty() && reads.empty(); }
+    struct SnapshotReport {
+      uint64_t region_id;
+      uint64_t to_peer_id;
+      bool delivered;
+    };
+    std::vector<SnapshotReport> snapshot_reports;
+    bool empty() const {
+      return ticks == 0 && msgs.empty() && proposals.empty() && reads.empty() &&
+             snapshot_reports.empty();
+    }
   };
   // Work that must run after the store lock is released.
   using Deferred = std::vector<std::function<void()>>;
@@ -175,10 +194,21 @@ class RaftStore {
   // to it are dropped (the snapshot covers them); a stuck replica is then caught up.
   Status PersistSnapshot(Peer* p, const eraftpb::Snapshot& snap, bool keep_log,
                          rocksdb::WriteBatch* wb, Deferred* d);
+  // Ingests the files of the snapshots persisted this turn (after the Raft state batch is
+  // durable), then records each region as Normal and removes its files. Fatal on failure.
+  void IngestPendingSnapshots();
+  Status IngestSnapshot(uint64_t region_id, const SnapKey& key,
+                        const raft_serverpb::SnapshotMeta& meta);
+  // At Open: a region whose state says Applying ingests its snapshot's files again.
+  Status RecoverSnapshot(Peer* p);
+  bool CheckGeneratedFiles(const SnapKey& key, const raft_serverpb::SnapshotMeta& meta) const;
   // A replica that cannot apply (blocked) asks its leader for a snapshot; a blocked leader
   // first hands leadership to the most up-to-date voter that is not waiting for one itself.
   void CatchUpBlocked(Peer* p);
   raft_serverpb::RaftMessage Wrap(const Peer& p, const eraftpb::Message& m, bool* ok) const;
+  // Hands a MsgSnapshot with its files to the transport; its report comes back through
+  // ReportSnapshot (also if this store is gone by then: then nowhere).
+  void SendSnapshot(const Peer& p, raft_serverpb::RaftMessage rm);
   void ServeReads(Peer* p, Deferred* d);
   void MaybeCompactLog(Peer* p, rocksdb::WriteBatch* wb);
   void LoopMain(std::chrono::milliseconds tick);
@@ -209,6 +239,7 @@ class RaftStore {
   void Complete(Peer* p, const eraftpb::Entry& e, raft_cmdpb::RaftCmdResponse resp, Deferred* d);
 
   const StoreOptions opts_;
+  const std::string snap_dir_;
   const std::unique_ptr<ConsistencyChecker> checker_;
   std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;
@@ -220,6 +251,19 @@ class RaftStore {
   // to that peer id or older never recreate it.
   std::map<uint64_t, uint64_t> tombstones_;  // GUARDED_BY(mu_)
   bool applying_ = false;                    // snapshots are not generated mid-apply
+  struct PendingSnapshot {
+    uint64_t region_id;
+    SnapKey key;
+    raft_serverpb::SnapshotMeta meta;
+  };
+  std::vector<PendingSnapshot> pending_snapshots_;  // persisted this turn, to ingest
+  bool halted_ = false;  // a test failpoint stopped the store as a crash would (GUARDED_BY(mu_))
+  // Where a transport's snapshot reports go; cleared when the store is destroyed.
+  struct ReportSink {
+    std::mutex mu;
+    RaftStore* store = nullptr;  // GUARDED_BY(mu)
+  };
+  std::shared_ptr<ReportSink> report_sink_ = std::make_shared<ReportSink>();
   StoreStats stats_;                         // GUARDED_BY(mu_)
   uint64_t ticks_ = 0;                       // GUARDED_BY(mu_)
   uint64_t next_read_ = 0;

@@ -65,6 +65,7 @@ void Bind(TomlSchema* schema, ServerConfig* c) {
   schema->Duration("backup.auto-tune-refresh-interval", &c->backup_auto_tune_refresh_interval_ms,
                    ParseDurationMs, kMs);
   schema->Int("backup.auto-tune-remain-threads", &c->backup_auto_tune_remain_threads);
+  schema->String("backup.auto-tune-scope", &c->backup_auto_tune_scope);
 }
 
 }  // namespace
@@ -138,6 +139,10 @@ Status ValidateServerConfig(const ServerConfig& c) {
   }
   if (c.backup_auto_tune_refresh_interval_ms <= 0) {
     return Status::InvalidArgument("backup.auto-tune-refresh-interval must be positive");
+  }
+  if (c.backup_auto_tune_scope != "machine" && c.backup_auto_tune_scope != "process") {
+    return Status::InvalidArgument("backup.auto-tune-scope \"" + c.backup_auto_tune_scope +
+                                   "\" must be \"machine\" or \"process\"");
   }
   if (c.pd.empty()) return Status::InvalidArgument("no PD address: pass --pd HOST:PORT");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -69,11 +69,13 @@ struct ServerConfig {
   int raft_heartbeat_ticks = 2;
   int64_t max_peer_down_duration_ms = 10 * 60 * 1000;
 
-  // [backup] auto-tune (backup/auto_tune.h): on; sampled every 5 s; remain-threads < 0 keeps
-  // 20% of the cores free of backup work.
+  // [backup] auto-tune (backup/auto_tune.h): on; sampled every 1 s; remain-threads < 0 keeps
+  // 20% of the cores free of backup work; the foreground is everything the machine runs but
+  // this node's backup ("machine") or this process only ("process").
   bool backup_enable_auto_tune = true;
-  int64_t backup_auto_tune_refresh_interval_ms = 5000;
+  int64_t backup_auto_tune_refresh_interval_ms = 1000;
   int backup_auto_tune_remain_threads = -1;
+  std::string backup_auto_tune_scope = "machine";
 };
 
 // Command-line values; a set field overrides the file.

@@ -42,6 +42,7 @@ Result<StoreIdent> DecodeStoreIdent(std::string_view v) {
 class DropTransport : public raftstore::Transport {
  public:
   void Send(std::vector<raft_serverpb::RaftMessage>) override {}
+  void SendSnapshot(OutgoingSnapshot, std::function<void(bool)> done) override { done(false); }
 };
 
 raftstore::Engines EnginesOf(Engine* e) {

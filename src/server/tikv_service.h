@@ -13,7 +13,8 @@
 //   - raw KV lives in CF default at 'z' + 'r' + user key, without MVCC;
 //   - SplitRegion, and brkvpb.Debug's Checksum, TransferOut and TransferIn, serve admin flows
 //     (restore split, table checksum, PD's scatter);
-//   - Raft and BatchRaft carry other stores' Raft messages to this store's RaftStore.
+//   - Raft and BatchRaft carry other stores' Raft messages to this store's RaftStore; Snapshot
+//     a region snapshot with its SST files.
 // Only a region's leader serves it; reads wait for a ReadIndex (linearizable).
 // Internal failures (engine I/O, injected faults) are returned as gRPC status INTERNAL, or
 // UNAVAILABLE when retrying may help.
@@ -95,6 +96,8 @@ class TikvService final : public tikvpb::Tikv::Service, public brkvpb::Debug::Se
                     raft_serverpb::Done*) override;
   grpc::Status BatchRaft(grpc::ServerContext*, grpc::ServerReader<tikvpb::BatchRaftMessage>*,
                          raft_serverpb::Done*) override;
+  grpc::Status Snapshot(grpc::ServerContext*, grpc::ServerReader<raft_serverpb::SnapshotChunk>*,
+                        raft_serverpb::Done*) override;
 
  private:
   // Routes a request: OK with *region filled, or region error already put into *resp. A read

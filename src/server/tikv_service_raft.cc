@@ -1,4 +1,4 @@
-// TikvService: the store-to-store Raft transport (tikvpb.Tikv Raft / BatchRaft). Messages go to
+// TikvService: the store-to-store Raft transport (tikvpb.Tikv Raft / BatchRaft / Snapshot). Messages go to
 // the store's RaftStore; before it runs (the store has no id yet) and after StopRaftStreams,
 // streams are refused with UNAVAILABLE and the sender retries later.
 #include "raftstore/raft_service.h"
@@ -49,6 +49,16 @@ grpc::Status TikvService::BatchRaft(grpc::ServerContext* ctx,
   raftstore::RaftStore* rs = regions_->raft();
   if (rs == nullptr || !AddRaftStream(ctx)) return NotRunning();
   grpc::Status s = raftstore::ServeBatchRaft(reader, rs);
+  RemoveRaftStream(ctx);
+  return s;
+}
+
+grpc::Status TikvService::Snapshot(grpc::ServerContext* ctx,
+                                   grpc::ServerReader<raft_serverpb::SnapshotChunk>* reader,
+                                   raft_serverpb::Done*) {
+  raftstore::RaftStore* rs = regions_->raft();
+  if (rs == nullptr || !AddRaftStream(ctx)) return NotRunning();
+  grpc::Status s = raftstore::ServeSnapshot(reader, rs);
   RemoveRaftStream(ctx);
   return s;
 }
