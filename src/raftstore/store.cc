@@ -102,7 +102,7 @@ Status RaftStore::LoadPeers() {
     }
     const metapb::Peer* me = FindPeerOnStore(st.region(), opts_.store_id);
     if (st.state() == raft_serverpb::Tombstone || me == nullptr) {
-      tombstones_[st.region().id()] = me ? me->id() : 0;
+      tombstones_[st.region().id()] = Tombstone{me ? me->id() : 0, st.region()};
       continue;
     }
     auto p = CreatePeer(st.region(), me->id(), /*bootstrap_state=*/false);
@@ -299,11 +299,16 @@ raft_serverpb::RaftMessage RaftStore::Wrap(const Peer& p, const eraftpb::Message
 }
 
 void RaftStore::SendTombstone(const Peer& p, const metapb::Peer& to) {
+  SendTombstone(p.region, p.meta, to);
+}
+
+void RaftStore::SendTombstone(const metapb::Region& region, const metapb::Peer& from,
+                              const metapb::Peer& to) {
   raft_serverpb::RaftMessage rm;
-  rm.set_region_id(p.region_id());
-  *rm.mutable_from_peer() = p.meta;
+  rm.set_region_id(region.id());
+  *rm.mutable_from_peer() = from;
   *rm.mutable_to_peer() = to;
-  *rm.mutable_region_epoch() = p.region.region_epoch();
+  *rm.mutable_region_epoch() = region.region_epoch();
   rm.set_is_tombstone(true);
   std::vector<raft_serverpb::RaftMessage> v;
   v.push_back(std::move(rm));
@@ -356,10 +361,19 @@ void RaftStore::DestroyPeer(uint64_t region_id, Deferred* d) {
   }
   LOG_INFO("raftstore: store {} destroyed its replica (peer {}) of region {}", opts_.store_id,
            p->id(), region_id);
-  tombstones_[region_id] = p->id();
+  tombstones_[region_id] = Tombstone{p->id(), p->region};
   peers_.erase(it);
   RemoveSnapshotFiles(snap_dir_, "gen_", region_id);
   RemoveSnapshotFiles(snap_dir_, "rev_", region_id);
+}
+
+void RaftStore::MaybeTellStaleSender(const raft_serverpb::RaftMessage& msg, const Tombstone& t) {
+  // Peer ids are never reused: a sender missing from the membership this replica had when it
+  // was destroyed, and knowing an older one, was removed before that.
+  if (t.region.region_epoch().conf_ver() == 0) return;  // nothing known of the region
+  if (msg.region_epoch().conf_ver() >= t.region.region_epoch().conf_ver()) return;
+  if (FindPeer(t.region, msg.from_peer().id()) != nullptr) return;
+  SendTombstone(t.region, msg.to_peer(), msg.from_peer());
 }
 
 void RaftStore::HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d) {
@@ -386,8 +400,11 @@ void RaftStore::HandleMessage(raft_serverpb::RaftMessage& msg, Deferred* d) {
     }
   }
   if (it == peers_.end()) {
+    if (tomb != tombstones_.end() && msg.to_peer().id() <= tomb->second.peer_id) {
+      MaybeTellStaleSender(msg, tomb->second);
+      return;
+    }
     if (!MayCreatePeer(msg.message().msg_type())) return;
-    if (tomb != tombstones_.end() && msg.to_peer().id() <= tomb->second) return;
     // An uninitialized replica: no range, no data, no membership until a snapshot arrives.
     metapb::Region region;
     region.set_id(rid);

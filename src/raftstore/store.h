@@ -187,6 +187,8 @@ class RaftStore {
   void HandlePropose(raft_cmdpb::RaftCmdRequest& req, ProposeCallback& cb, Deferred* d);
   void HandleRead(Inbox::Read& r, Deferred* d);
   void SendTombstone(const Peer& p, const metapb::Peer& to);
+  void SendTombstone(const metapb::Region& region, const metapb::Peer& from,
+                     const metapb::Peer& to);
   void DestroyPeer(uint64_t region_id, Deferred* d);
   void FailAll(Peer* p, const errorpb::Error& e, Deferred* d);
   // Installs a snapshot from a Ready: the region's data and Raft state. With keep_log
@@ -247,9 +249,16 @@ class RaftStore {
 
   mutable std::mutex mu_;  // held for a whole turn and by introspection
   std::map<uint64_t, std::unique_ptr<Peer>> peers_;  // GUARDED_BY(mu_)
-  // Regions whose replica here was destroyed: region id -> the destroyed peer's id. Messages
-  // to that peer id or older never recreate it.
-  std::map<uint64_t, uint64_t> tombstones_;  // GUARDED_BY(mu_)
+  // Regions whose replica here was destroyed: the destroyed peer's id (messages to it or older
+  // never recreate it) and the region as this replica last knew it.
+  struct Tombstone {
+    uint64_t peer_id = 0;
+    metapb::Region region;
+  };
+  std::map<uint64_t, Tombstone> tombstones_;  // GUARDED_BY(mu_)
+  // A message to a destroyed replica from one that the region had removed before this one
+  // was destroyed: tell the sender it is gone (it may know no replica that still exists).
+  void MaybeTellStaleSender(const raft_serverpb::RaftMessage& msg, const Tombstone& t);
   bool applying_ = false;                    // snapshots are not generated mid-apply
   struct PendingSnapshot {
     uint64_t region_id;
