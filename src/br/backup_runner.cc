@@ -241,6 +241,7 @@ Status VerifyChecksums(BackupJob* job, const std::map<int64_t, Checksum>& from_f
   po.tty = c.progress_tty;
   po.interval = c.progress_interval;
   po.out = c.progress_out;
+  po.on_update = c.on_progress;
   Progress progress(po);
   std::atomic<size_t> done{0};
   VerifyBackupChecksumsOptions vo;
@@ -553,6 +554,7 @@ Result<BackupResult> RunBackup(const BackupConfig& c) {
   po.tty = c.progress_tty;
   po.interval = c.progress_interval;
   po.out = c.progress_out;
+  po.on_update = c.on_progress;
   auto progress = std::make_unique<Progress>(po);
 
   BackupClientOptions bco;

@@ -101,6 +101,10 @@ struct BackupConfig {
   bool progress_tty = false;
   std::chrono::milliseconds progress_interval{10000};
   std::FILE* progress_out = stdout;
+  // Also told each phase's progress (progress.h ProgressCallback; may be called from the
+  // runner's threads). progress_out = nullptr with this set reports progress only here.
+  // Default: none.
+  ProgressCallback on_progress;
 };
 
 struct BackupResult {

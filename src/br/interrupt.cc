@@ -37,8 +37,21 @@ void Interrupt::Trigger(int signo) {
   for (auto& [id, fn] : callbacks_) fn();
 }
 
+void Interrupt::Cancel(std::string reason) {
+  {
+    std::lock_guard<std::mutex> l(reason_mu_);
+    if (requested()) return;
+    reason_ = std::move(reason);
+  }
+  Trigger(kCancelled);
+}
+
 std::string Interrupt::SignalName() const {
   switch (signo_.load()) {
+    case kCancelled: {
+      std::lock_guard<std::mutex> l(reason_mu_);
+      return reason_;
+    }
     case SIGINT:
       return "SIGINT";
     case SIGTERM:

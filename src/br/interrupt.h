@@ -6,7 +6,8 @@
 // (exit status 128 + signal) after writing one line to stderr.
 //
 // Tests use a standalone Interrupt and Trigger() it; only InstallSignalHandlers binds one to the
-// process's signals.
+// process's signals. A program that runs jobs for others (sql-server's BACKUP / RESTORE) gives
+// each job its own Interrupt and Cancel()s it with a reason ("KILL QUERY").
 // Thread-safety: thread-safe. Callbacks run with the subscription lock held: after
 // Unsubscribe returns, the callback never runs again (it must not call Subscribe/Unsubscribe).
 #pragma once
@@ -28,11 +29,17 @@ class Interrupt {
 
   // Marks the interrupt as requested by `signo` and runs the callbacks (the first call only).
   void Trigger(int signo);
+  // Marks the interrupt as requested by `reason` instead of a signal (signo() is kCancelled,
+  // SignalName() is the reason) and runs the callbacks (if nothing requested it before).
+  void Cancel(std::string reason);
   bool requested() const { return signo_.load() != 0; }
-  // The signal that requested it (0 = none).
+  // The signal that requested it (0 = none, kCancelled = Cancel).
   int signo() const { return signo_.load(); }
-  // "SIGINT", "SIGTERM", "signal N".
+  // "SIGINT", "SIGTERM", "signal N", or Cancel's reason: what the runners' "interrupted by …"
+  // messages name.
   std::string SignalName() const;
+
+  static constexpr int kCancelled = -1;
 
   // Runs `fn` when interrupted (at once, on this thread, if already interrupted). Returns an id
   // for Unsubscribe.
@@ -41,6 +48,9 @@ class Interrupt {
 
  private:
   std::atomic<int> signo_{0};
+  // Separate from mu_: callbacks (run under mu_) call SignalName().
+  mutable std::mutex reason_mu_;
+  std::string reason_;  // GUARDED_BY(reason_mu_)
   std::mutex mu_;
   uint64_t next_id_ = 1;                                 // GUARDED_BY(mu_)
   std::map<uint64_t, std::function<void()>> callbacks_;  // GUARDED_BY(mu_)

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <string>
+
 namespace brkv::br {
 namespace {
 
@@ -32,6 +34,19 @@ TEST(InterruptTest, LateSubscriberRunsAtOnceAndUnsubscribedDoesNot) {
   ScopedInterruptHook hook(&in, [&late] { ++late; });
   EXPECT_EQ(late, 1);
   EXPECT_EQ(in.SignalName(), "SIGINT");
+}
+
+TEST(InterruptTest, CancelNamesItsReasonAndRunsCallbacksOnce) {
+  Interrupt in;
+  std::string seen;
+  ScopedInterruptHook hook(&in, [&] { seen = "interrupted by " + in.SignalName(); });
+  in.Cancel("KILL QUERY");
+  EXPECT_TRUE(in.requested());
+  EXPECT_EQ(in.signo(), Interrupt::kCancelled);
+  EXPECT_EQ(seen, "interrupted by KILL QUERY");
+  in.Cancel("again");
+  in.Trigger(SIGINT);
+  EXPECT_EQ(in.SignalName(), "KILL QUERY");
 }
 
 TEST(InterruptTest, NullInterruptHookIsANoop) {

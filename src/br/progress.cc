@@ -82,6 +82,7 @@ std::string FormatProgressLine(const std::string& title, uint64_t done, uint64_t
 }
 
 Progress::Progress(ProgressOptions options) : options_(std::move(options)), start_(Clock::now()) {
+  if (options_.on_update) options_.on_update(options_.title, 0, options_.total);
   ticker_ = std::thread([this] { Tick(); });
 }
 
@@ -91,6 +92,7 @@ void Progress::Update(uint64_t done) {
   std::lock_guard<std::mutex> l(mu_);
   if (finished_ || done <= done_) return;
   done_ = done;
+  if (options_.on_update) options_.on_update(options_.title, done_, options_.total);
   if (options_.tty && Clock::now() - last_draw_ >= kTtyMinRedraw) DrawLocked(false);
 }
 
@@ -111,6 +113,7 @@ void Progress::Tick() {
 
 void Progress::DrawLocked(bool final) {
   last_draw_ = Clock::now();
+  if (options_.out == nullptr) return;
   const auto elapsed = std::chrono::duration_cast<milliseconds>(last_draw_ - start_);
   if (options_.tty) {
     // "\033[K" clears what a longer previous bar left on the line.
@@ -131,6 +134,7 @@ void Progress::Finish() {
     if (finished_) return;
     finished_ = true;
     DrawLocked(true);
+    if (options_.on_update) options_.on_update(options_.title, done_, options_.total);
   }
   cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,6 +32,13 @@ std::string FormatProgressBar(const std::string& title, uint64_t done, uint64_t 
 std::string FormatProgressLine(const std::string& title, uint64_t done, uint64_t total,
                                std::chrono::milliseconds elapsed, const std::string& unit);
 
+// Told about a phase's progress: its title ("Full Backup", "Checksum", ...), the units done
+// and the units planned. Embedders (sql-server's SHOW BACKUPS) use it instead of the
+// printed lines. Called with the Progress's lock held: it must be quick and must not call
+// back into that Progress.
+using ProgressCallback =
+    std::function<void(const std::string& title, uint64_t done, uint64_t total)>;
+
 struct ProgressOptions {
   // "Full Backup", "Checksum", ...
   std::string title;
@@ -41,8 +49,12 @@ struct ProgressOptions {
   bool tty = false;
   // Plain mode: one line per interval. Default: 10 s.
   std::chrono::milliseconds interval{10000};
-  // Where to write (stdout by default: stderr is kept for the error line). Not owned.
+  // Where to write (stdout by default: stderr is kept for the error line). Not owned;
+  // null writes nothing.
   std::FILE* out = stdout;
+  // Called when the phase starts (done = 0), whenever `done` grows, and once at Finish.
+  // Default: none.
+  ProgressCallback on_update;
 };
 
 class Progress {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace brkv::br {
 namespace {
@@ -86,6 +87,28 @@ TEST(ProgressTest, TtyModeRedrawsInPlace) {
   EXPECT_EQ(text[0], '\r') << text;
   EXPECT_NE(text.find("50.00%"), std::string::npos) << text;
   EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(ProgressTest, CallbackSeesStartUpdatesAndFinishWithoutOutput) {
+  std::vector<std::string> seen;
+  ProgressOptions o;
+  o.title = "Full Backup";
+  o.total = 4;
+  o.out = nullptr;  // nothing printed
+  o.interval = milliseconds(1);
+  o.on_update = [&seen](const std::string& title, uint64_t done, uint64_t total) {
+    seen.push_back(title + " " + std::to_string(done) + "/" + std::to_string(total));
+  };
+  {
+    Progress p(o);
+    p.Update(1);
+    p.Update(1);  // unchanged: not reported again
+    p.Update(3);
+    p.Finish();
+    p.Update(4);  // after Finish: ignored
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"Full Backup 0/4", "Full Backup 1/4",
+                                            "Full Backup 3/4", "Full Backup 3/4"}));
 }
 
 TEST(ProgressTest, SummaryLineIsBrLike) {

@@ -366,6 +366,7 @@ Status ImportData(RestoreJob* job, uint64_t groups_planned) {
   po.tty = c.progress_tty;
   po.interval = c.progress_interval;
   po.out = c.progress_out;
+  po.on_update = c.on_progress;
   Progress progress(po);
 
   struct Task {
@@ -483,6 +484,7 @@ Status VerifyAndRebase(RestoreJob* job) {
     po.tty = c.progress_tty;
     po.interval = c.progress_interval;
     po.out = c.progress_out;
+    po.on_update = c.on_progress;
     Progress progress(po);
     std::atomic<size_t> done{0};
     RETURN_IF_ERROR(client::ParallelFor(tables.size(), table_concurrency, [&](size_t i) -> Status {

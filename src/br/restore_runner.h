@@ -38,6 +38,7 @@
 #include <string>
 
 #include "br/interrupt.h"
+#include "br/progress.h"
 #include "br/restore_plan.h"
 #include "common/status.h"
 #include "sst/crypter.h"
@@ -79,6 +80,10 @@ struct RestoreConfig {
   bool progress_tty = false;
   std::chrono::milliseconds progress_interval{10000};
   std::FILE* progress_out = stdout;
+  // Also told each phase's progress (progress.h ProgressCallback; may be called from the
+  // runner's threads). progress_out = nullptr with this set reports progress only here.
+  // Default: none.
+  ProgressCallback on_progress;
   // Continue the job's checkpoint in the target when there is one (--resume). Default: true.
   bool resume = true;
   // How often ingested groups and checked tables are saved; 0 = after each (tests).

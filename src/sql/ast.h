@@ -187,6 +187,8 @@ struct ShowStmt {
     kCollation,
     kCharset,
     kStatus,
+    kBackups,   // SHOW BACKUPS [LIKE 'dest' | WHERE …]
+    kRestores,  // SHOW RESTORES …
   };
   Kind kind = Kind::kDatabases;
   bool full = false;
@@ -224,6 +226,37 @@ struct KillStmt {
   int64_t connection_id = 0;
 };
 
+// BACKUP {DATABASE {* | db[, …]} | TABLE t[, …]} TO 'url' [option …] and
+// RESTORE … FROM 'url' [option …] (TiDB's BRIE statements; docs/sql.md). Options not given
+// are unset (the runner's defaults apply); the parser refuses options the statement kind does
+// not take.
+struct BrieStmt {
+  enum class Kind { kBackup, kRestore };
+  Kind kind = Kind::kBackup;
+  bool tables = false;                 // TABLE list (else DATABASE list)
+  bool all = false;                    // DATABASE *
+  std::vector<std::string> databases;  // DATABASE db, …
+  std::vector<TableName> table_names;  // TABLE [db.]t, …
+  std::string url;
+  // RATE_LIMIT [=] n MB/SECOND: MiB/s per node.
+  std::optional<uint64_t> rate_limit_mib;
+  // CONCURRENCY [=] n.
+  std::optional<uint32_t> concurrency;
+  // CHECKSUM [=] bool.
+  std::optional<bool> checksum;
+  // SEND_CREDENTIALS_TO_TIKV [=] bool.
+  std::optional<bool> send_credentials;
+  // SNAPSHOT [=] tso | 'datetime' (backup): the text given to br::ParseTS ...
+  std::optional<std::string> snapshot;
+  // ... or SNAPSHOT [=] n unit AGO: that many microseconds before now.
+  std::optional<int64_t> snapshot_ago_us;
+  // LAST_BACKUP [=] tso | 'datetime' (backup): incremental since then.
+  std::optional<std::string> last_backup;
+  // COMPRESSION_TYPE [=] 'lz4' | 'snappy' | 'zstd', COMPRESSION_LEVEL [=] n (backup).
+  std::optional<std::string> compression_type;
+  std::optional<int> compression_level;
+};
+
 // TRUNCATE [TABLE] t.
 struct TruncateStmt {
   TableName table;
@@ -243,7 +276,8 @@ struct UnsupportedStmt {
 using Statement =
     std::variant<SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt, DropTableStmt,
                  CreateDatabaseStmt, DropDatabaseStmt, UseStmt, TxnStmt, SetStmt, ShowStmt,
-                 AdminStmt, CreateIndexStmt, TruncateStmt, SavepointStmt, KillStmt, NoopStmt, UnsupportedStmt>;
+                 AdminStmt, CreateIndexStmt, TruncateStmt, SavepointStmt, KillStmt, BrieStmt,
+                 NoopStmt, UnsupportedStmt>;
 
 // One statement of a query and the text it was parsed from.
 struct ParsedStatement {

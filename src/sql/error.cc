@@ -22,7 +22,9 @@ std::string_view SqlStateFor(uint16_t code) {
     case er::kParse:
     case er::kEmptyQuery:
     case er::kNotSupportedYet:
+    case er::kSpecificAccessDenied:
     case er::kDupFieldName: return "42000";
+    case er::kQueryInterrupted: return "70100";
     case er::kTableExists: return "42S01";
     case er::kBadTable:
     case er::kNoSuchTable:

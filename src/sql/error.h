@@ -42,7 +42,11 @@ inline constexpr uint16_t kTruncatedWrongValue = 1292;
 inline constexpr uint16_t kDataTooLong = 1406;
 inline constexpr uint16_t kWrongValueCountOnRow = 1136;
 inline constexpr uint16_t kDivisionByZero = 1365;
+inline constexpr uint16_t kSpecificAccessDenied = 1227;
+inline constexpr uint16_t kQueryInterrupted = 1317;
 inline constexpr uint16_t kTxnRetryable = 8002;
+inline constexpr uint16_t kBackupFailed = 8124;   // TiDB's ErrBRIEBackupFailed
+inline constexpr uint16_t kRestoreFailed = 8125;  // TiDB's ErrBRIERestoreFailed
 inline constexpr uint16_t kWriteConflict = 9007;
 }  // namespace er
 

@@ -99,6 +99,9 @@ class StatementRunner {
   // A commit/rollback of the session's explicit transaction.
   SqlError CommitSessionTxn();
 
+  // The server's BACKUP/RESTORE jobs, for SHOW BACKUPS | RESTORES (null: none).
+  void set_brie(BrieQueue* brie) { brie_ = brie; }
+
   client::Cluster* cluster() { return cluster_; }
   Session* session() { return session_; }
   // Where the statement's writes go (set by Run for DML).
@@ -117,11 +120,15 @@ class StatementRunner {
   Session* session_;
   std::span<const catalog::Datum> params_;
   SchemaCache* cache_;
+  BrieQueue* brie_ = nullptr;
   std::optional<int64_t> schema_version_;  // read once per reader
   std::unique_ptr<table::KvReader> reader_;
   client::Txn* read_txn_ = nullptr;
   client::Txn* write_txn_ = nullptr;
 };
+
+// 1227 unless the session may run BACKUP (backup) / RESTORE statements and list them: root.
+SqlError RequireBriePrivilege(const Session& session, bool backup);
 
 // 1044 for INFORMATION_SCHEMA tables, which cannot be written.
 SqlError RequireBaseTable(const ResolvedTable& t);

@@ -1,5 +1,6 @@
 // SHOW statements, and the column-definition / SHOW CREATE TABLE text of catalog columns.
 #include "catalog/row.h"
+#include "sql/brie.h"
 #include "sql/exec_internal.h"
 #include "table/auto_id.h"
 #include "table/meta_reader.h"
@@ -370,6 +371,43 @@ SqlResult<ExecResult> StatementRunner::Show(ShowStmt* s) {
     case ShowStmt::Kind::kStatus:
       res.columns = {TextColumn("Variable_name"), TextColumn("Value")};
       break;
+    case ShowStmt::Kind::kBackups:
+    case ShowStmt::Kind::kRestores: {
+      const bool backups = s->kind == ShowStmt::Kind::kBackups;
+      SQL_RETURN_IF_ERROR(RequireBriePrivilege(*session_, backups));
+      ColumnDef progress = TextColumn("Progress");
+      progress.type = 5;  // DOUBLE
+      progress.charset = kCollationBinary;
+      progress.length = 22;
+      progress.flags = 128;
+      progress.decimals = 31;
+      auto datetime = [](const char* name) {
+        ColumnDef c = TextColumn(name);
+        c.type = 12;  // DATETIME
+        c.charset = kCollationBinary;
+        c.length = 19;
+        c.flags = 128;
+        return c;
+      };
+      res.columns = {TextColumn("Destination", 255), TextColumn("State"), progress,
+                     datetime("Queue_time"),         datetime("Execution_time"),
+                     datetime("Finish_time"),        IntColumn("Connection"),
+                     TextColumn("Message", 1024)};
+      if (!brie_) break;
+      for (const BrieJobView& j :
+           brie_->List(backups ? BrieStmt::Kind::kBackup : BrieStmt::Kind::kRestore)) {
+        std::vector<Datum> row = {Text(j.destination),
+                                  Text(j.state),
+                                  Datum::Double(j.progress),
+                                  Text(FormatBrieTime(j.queue_time)),
+                                  Text(FormatBrieTime(j.execution_time)),
+                                  Text(FormatBrieTime(j.finish_time)),
+                                  Datum::Int(j.connection_id),
+                                  j.message.empty() ? Datum() : Text(j.message)};
+        SQL_RETURN_IF_ERROR(add(std::move(row), j.destination));
+      }
+      break;
+    }
   }
   return res;
 }

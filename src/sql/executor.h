@@ -29,6 +29,8 @@
 
 namespace brkv::sql {
 
+class BrieQueue;
+
 struct ExecResult {
   bool has_result_set = false;
   std::vector<ColumnDef> columns;
@@ -45,9 +47,10 @@ class Executor {
   // such connection.
   using Killer = std::function<bool(uint32_t id, bool query_only)>;
 
-  // REQUIRES: cluster outlives the executor.
-  explicit Executor(client::Cluster* cluster, Killer killer = nullptr)
-      : cluster_(cluster), killer_(std::move(killer)) {}
+  // REQUIRES: cluster (and brie, if given) outlive the executor. Without `brie`, BACKUP,
+  // RESTORE and SHOW BACKUPS|RESTORES are refused with 1235.
+  explicit Executor(client::Cluster* cluster, Killer killer = nullptr, BrieQueue* brie = nullptr)
+      : cluster_(cluster), killer_(std::move(killer)), brie_(brie) {}
 
   // Runs one statement. `params` are the values of its ? markers (prepared statements).
   SqlResult<ExecResult> Execute(ParsedStatement* stmt, Session* session,
@@ -66,8 +69,12 @@ class Executor {
 
  private:
   friend class StatementRunner;
+  // BACKUP / RESTORE: privilege and catalog checks, then the queue.
+  SqlResult<ExecResult> RunBrie(const BrieStmt& s, Session* session);
+
   client::Cluster* cluster_;
   Killer killer_;
+  BrieQueue* brie_;
   SchemaCache schema_cache_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "sql/lexer.h"
@@ -324,8 +326,9 @@ class Parser {
       SQL_ASSIGN_OR_RETURN(sp.name, Ident());
       return Statement(std::move(sp));
     }
+    if (w == "backup" || w == "restore") return ParseBrie();
     static const std::set<std::string> kKnown = {
-        "rename", "grant",  "revoke",    "backup", "restore",
+        "rename", "grant",  "revoke",
         "prepare",  "execute", "deallocate", "explain", "describe", "desc", "load", "call",
         "handler",  "do",     "with",   "xa",     "install", "trace"};
     if (kKnown.count(w)) return Unsupported(Lower(t.text));
@@ -956,6 +959,124 @@ class Parser {
     return Statement(std::move(s));
   }
 
+  // BACKUP {DATABASE|SCHEMA {* | db[, …]} | TABLE t[, …]} TO 'url' [option …]
+  // RESTORE … FROM 'url' [option …]
+  // Options as TiDB's parser spells them (`=` optional); an option the statement does not take
+  // is 1235, an unknown one a syntax error.
+  SqlResult<Statement> ParseBrie() {
+    BrieStmt b;
+    b.kind = IsWord("backup") ? BrieStmt::Kind::kBackup : BrieStmt::Kind::kRestore;
+    const bool backup = b.kind == BrieStmt::Kind::kBackup;
+    Advance();
+    if (AcceptWord("database") || AcceptWord("schema")) {
+      if (AcceptOp("*")) {
+        b.all = true;
+      } else {
+        do {
+          SQL_ASSIGN_OR_RETURN(std::string db, Ident());
+          b.databases.push_back(std::move(db));
+        } while (AcceptOp(","));
+      }
+    } else if (AcceptWord("table") || AcceptWord("tables")) {
+      b.tables = true;
+      do {
+        SQL_ASSIGN_OR_RETURN(TableName tn, ParseTableName());
+        b.table_names.push_back(std::move(tn));
+      } while (AcceptOp(","));
+    } else {
+      return Error();
+    }
+    SQL_RETURN_IF_ERROR(ExpectWord(backup ? "to" : "from"));
+    if (Cur().kind != TokenKind::kString) return Error();
+    b.url = Cur().text;
+    Advance();
+    std::set<std::string> seen;
+    while (Cur().kind == TokenKind::kWord) {
+      const std::string name = Lower(Cur().text);
+      std::string upper = name;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      static const std::set<std::string> kBoth = {"rate_limit", "concurrency", "checksum",
+                                                  "send_credentials_to_tikv"};
+      static const std::set<std::string> kBackupOnly = {"snapshot", "last_backup",
+                                                        "compression_type", "compression_level"};
+      // TiDB options this server does not implement.
+      static const std::set<std::string> kNotSupported = {
+          "checksum_concurrency", "encryption_method", "encryption_keyfile", "ignore_stats",
+          "load_stats", "wait_tiflash_ready", "with_sys_table", "online", "backup_ts"};
+      const std::string stmt_name = backup ? "BACKUP" : "RESTORE";
+      if (kNotSupported.count(name)) {
+        return SqlError(er::kNotSupportedYet,
+                        "This version of TiDB doesn't yet support '" + stmt_name + " option " +
+                            upper + "'");
+      }
+      if (!kBoth.count(name) && !kBackupOnly.count(name)) return Error();
+      if (kBackupOnly.count(name) && !backup) {
+        return SqlError(er::kNotSupportedYet, "This version of TiDB doesn't yet support '" +
+                                                  stmt_name + " option " + upper +
+                                                  "' (it is an option of BACKUP)");
+      }
+      if (!seen.insert(name).second) return Error();  // given twice
+      Advance();
+      AcceptOp("=");
+      if (name == "rate_limit") {
+        SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+        SQL_RETURN_IF_ERROR(ExpectWord("mb"));
+        SQL_RETURN_IF_ERROR(ExpectOp("/"));
+        SQL_RETURN_IF_ERROR(ExpectWord("second"));
+        b.rate_limit_mib = static_cast<uint64_t>(n);
+      } else if (name == "concurrency") {
+        const size_t at = i_;
+        SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+        if (n < 1 || n > 1024) {
+          i_ = at;
+          return Error();
+        }
+        b.concurrency = static_cast<uint32_t>(n);
+      } else if (name == "checksum" || name == "send_credentials_to_tikv") {
+        SQL_ASSIGN_OR_RETURN(bool v, BoolOption());
+        (name == "checksum" ? b.checksum : b.send_credentials) = v;
+      } else if (name == "snapshot" || name == "last_backup") {
+        std::optional<std::string>& text = name == "snapshot" ? b.snapshot : b.last_backup;
+        if (Cur().kind == TokenKind::kString) {
+          text = Cur().text;
+          Advance();
+        } else {
+          SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+          static const std::map<std::string, int64_t> kUnitUs = {
+              {"microsecond", 1},          {"second", 1000000},
+              {"minute", 60000000LL},      {"hour", 3600000000LL},
+              {"day", 86400000000LL},      {"week", 7 * 86400000000LL}};
+          auto unit = Cur().kind == TokenKind::kWord ? kUnitUs.find(Lower(Cur().text))
+                                                     : kUnitUs.end();
+          if (name == "snapshot" && unit != kUnitUs.end()) {
+            Advance();
+            SQL_RETURN_IF_ERROR(ExpectWord("ago"));
+            if (n < 0 || n > INT64_MAX / unit->second) return Error();
+            b.snapshot_ago_us = n * unit->second;
+          } else {
+            text = std::to_string(n);
+          }
+        }
+      } else if (name == "compression_type") {
+        if (Cur().kind != TokenKind::kString && Cur().kind != TokenKind::kWord) return Error();
+        b.compression_type = Cur().text;
+        Advance();
+      } else if (name == "compression_level") {
+        SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+        b.compression_level = static_cast<int>(n);
+      }
+    }
+    return Statement(std::move(b));
+  }
+
+  // NUM | TRUE | FALSE (a number is true unless 0).
+  SqlResult<bool> BoolOption() {
+    if (AcceptWord("true")) return true;
+    if (AcceptWord("false")) return false;
+    SQL_ASSIGN_OR_RETURN(int64_t n, IntLiteral());
+    return n != 0;
+  }
+
   SqlError ParseLikeOrWhere(ShowStmt* s) {
     if (AcceptWord("like")) {
       if (Cur().kind != TokenKind::kString) return Error();
@@ -1042,6 +1163,10 @@ class Parser {
       s.kind = ShowStmt::Kind::kCharset;
     } else if (AcceptWord("status")) {
       s.kind = ShowStmt::Kind::kStatus;
+    } else if (AcceptWord("backups")) {
+      s.kind = ShowStmt::Kind::kBackups;
+    } else if (AcceptWord("restores")) {
+      s.kind = ShowStmt::Kind::kRestores;
     } else {
       return Unsupported("SHOW " + Cur().text);
     }

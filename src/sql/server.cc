@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -22,6 +23,7 @@
 
 #include "client/cluster.h"
 #include "common/logging.h"
+#include "sql/brie.h"
 #include "sql/connection.h"
 #include "sql/protocol.h"
 
@@ -90,6 +92,7 @@ Status LoadSqlServerConfig(const std::string& path, SqlServerOptions* options) {
 struct SqlServer::Impl {
   SqlServerOptions options;
   std::unique_ptr<client::Cluster> cluster;
+  std::unique_ptr<BrieQueue> brie;
   std::unique_ptr<Executor> executor;
   SystemVariables globals;
   std::atomic<uint64_t> questions{0};
@@ -127,16 +130,20 @@ struct SqlServer::Impl {
     for (Live& l : finished) l.thread.join();
   }
 
-  // KILL: a connection is shut down (its thread rolls back its transaction and exits).
-  // Statements cannot be interrupted yet, so KILL QUERY only checks the id.
+  // KILL: a connection is shut down (its thread rolls back its transaction and exits); its
+  // BACKUP / RESTORE job, if it runs one, is cancelled (KILL QUERY does only that: other
+  // statements cannot be interrupted yet).
   bool Kill(uint32_t id, bool query_only) {
-    std::lock_guard<std::mutex> l(mu);
-    for (Live& c : live) {
-      if (c.conn->id() != id || c.done.load()) continue;
-      if (!query_only) c.conn->Shutdown();
-      return true;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      auto it = std::find_if(live.begin(), live.end(), [id](const Live& c) {
+        return c.conn->id() == id && !c.done.load();
+      });
+      if (it == live.end()) return false;
+      if (!query_only) it->conn->Shutdown();
     }
-    return false;
+    brie->Cancel(id, query_only ? "KILL QUERY" : "KILL CONNECTION");
+    return true;
   }
 
   void AcceptLoop() {
@@ -180,8 +187,11 @@ Result<std::unique_ptr<SqlServer>> SqlServer::Start(const SqlServerOptions& opti
   impl->start_unix_s = static_cast<int64_t>(std::time(nullptr));
   ASSIGN_OR_RETURN(impl->cluster, client::Cluster::Connect({.pd_address = options.pd_address}));
   Impl* self = impl.get();
+  impl->brie = std::make_unique<BrieQueue>(BrieQueueOptions{.pd_address = options.pd_address});
   impl->executor = std::make_unique<Executor>(
-      impl->cluster.get(), [self](uint32_t id, bool query_only) { return self->Kill(id, query_only); });
+      impl->cluster.get(),
+      [self](uint32_t id, bool query_only) { return self->Kill(id, query_only); },
+      impl->brie.get());
 
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::IOError(std::string("socket: ") + std::strerror(errno));
@@ -216,6 +226,8 @@ void SqlServer::Stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   if (impl_->acceptor.joinable()) impl_->acceptor.join();
   ::close(impl_->listen_fd);
+  // A connection running BACKUP / RESTORE is inside the runner: stop it cleanly first.
+  impl_->brie->CancelAll();
   impl_->Reap(/*all=*/true);
 }
 

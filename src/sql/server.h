@@ -8,7 +8,8 @@
 //   server->Stop();
 //
 // Users and passwords come from SqlServerOptions::users (default: root with an empty
-// password); passwords are checked with mysql_native_password.
+// password); passwords are checked with mysql_native_password. BACKUP / RESTORE statements run
+// the br library in this process, one job at a time (brie.h).
 // Thread-safety: Start/Stop from one thread; the server's threads are internal.
 #pragma once
 

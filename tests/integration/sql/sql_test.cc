@@ -21,6 +21,7 @@
 #include "harness/local_cluster.h"
 #include "harness/test_env.h"
 #include "sql/protocol.h"
+#include "sql/sql_itest_util.h"
 #include "sql/wire.h"
 #include "tools/net_util.h"
 #include "tools/subprocess.h"
@@ -31,43 +32,14 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const char* kMariadb = "/usr/bin/mariadb";
+const char* kMariadb = itest::kMariadbPath;
 const char* kSysbench = "/usr/bin/sysbench";
 const char* kMysqldump = "/usr/bin/mysqldump";
 
 bool Exists(const char* path) { return ::access(path, X_OK) == 0; }
 
-// A running sql-server process.
-struct SqlServerProcess {
-  std::unique_ptr<tools::Subprocess> proc;
-  int port = 0;
-};
-
-Result<SqlServerProcess> StartSqlServer(const std::string& pd, const std::string& dir,
-                                        const std::string& name, const std::string& config_toml) {
-  ASSIGN_OR_RETURN(int port, tools::PickFreePortRange(1));
-  std::vector<std::string> argv = {itest::BinPath("sql-server"), "--pd", pd, "--addr",
-                                   "127.0.0.1:" + std::to_string(port), "--log-file",
-                                   dir + "/" + name + ".log"};
-  if (!config_toml.empty()) {
-    RETURN_IF_ERROR(itest::WriteFile(dir + "/" + name + ".toml", config_toml));
-    argv.push_back("--config");
-    argv.push_back(dir + "/" + name + ".toml");
-  }
-  tools::SubprocessOptions o;
-  o.argv = argv;
-  o.pipe_stdout = true;
-  o.stderr_path = dir + "/" + name + ".stderr";
-  SqlServerProcess p;
-  ASSIGN_OR_RETURN(p.proc, tools::Subprocess::Start(o));
-  ASSIGN_OR_RETURN(std::string line,
-                   p.proc->ReadLine(std::chrono::steady_clock::now() + seconds(60)));
-  if (line.find("listening on") == std::string::npos) {
-    return Status::Internal("unexpected sql-server output: " + line);
-  }
-  p.port = port;
-  return p;
-}
+using itest::SqlServerProcess;
+using itest::StartSqlServer;
 
 class SqlTest : public ::testing::Test {
  protected:
@@ -103,12 +75,8 @@ class SqlTest : public ::testing::Test {
   // Runs `mariadb --batch -e script` (tab-separated output with a header line).
   itest::CommandResult Mariadb(const std::string& script, std::vector<std::string> extra = {},
                                int port = 0) {
-    std::vector<std::string> argv = {kMariadb, "-h127.0.0.1",
-                                     "-P" + std::to_string(port ? port : server_->port), "-uroot",
-                                     "--batch"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    argv.push_back("-e");
-    argv.push_back(script);
+    std::vector<std::string> argv =
+        itest::MariadbArgv(port ? port : server_->port, script, extra);
     auto r = itest::RunCommand(argv, seconds(120), dir_.path());
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : itest::CommandResult{};
