@@ -27,6 +27,7 @@ TEST(ImportWireTest, ServiceMatchesKvproto) {
       {"Download", {"import_sstpb.DownloadRequest", "import_sstpb.DownloadResponse"}},
       {"Ingest", {"import_sstpb.IngestRequest", "import_sstpb.IngestResponse"}},
       {"MultiIngest", {"import_sstpb.MultiIngestRequest", "import_sstpb.IngestResponse"}},
+      {"ClearFiles", {"import_sstpb.ClearRequest", "import_sstpb.ClearResponse"}},
   };
   ExpectServiceMatches("import_sstpb.ImportSST", import);
 }
@@ -101,6 +102,24 @@ TEST(ImportWireTest, DownloadResponseAndIngest) {
   ASSERT_TRUE(iresp.ParseFromString(ingest_resp));
   EXPECT_EQ(iresp.error().message(), "epoch");
   EXPECT_TRUE(iresp.error().has_epoch_not_match());
+}
+
+TEST(ImportWireTest, ClearFiles) {
+  // kvproto ClearRequest: prefix = 1 (string); ClearResponse: error = 1 (import_sstpb.Error:
+  // message = 1).
+  std::string golden = WireBuilder().Bytes(1, "0a1b2c3d").str();
+  import_sstpb::ClearRequest req;
+  ASSERT_TRUE(req.ParseFromString(golden));
+  EXPECT_EQ(req.prefix(), "0a1b2c3d");
+  EXPECT_EQ(req.SerializeAsString(), golden);
+
+  std::string resp_golden =
+      WireBuilder().Message(1, WireBuilder().Bytes(1, "invalid prefix")).str();
+  import_sstpb::ClearResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(resp_golden));
+  EXPECT_EQ(resp.error().message(), "invalid prefix");
+  EXPECT_TRUE(resp.error().code().empty());
+  EXPECT_EQ(resp.SerializeAsString(), resp_golden);
 }
 
 }  // namespace

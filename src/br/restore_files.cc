@@ -1,11 +1,11 @@
 #include "br/restore_files.h"
 
+#include <algorithm>
 #include <thread>
 
-#include <algorithm>
-#include <random>
-
+#include "br/restore_staged.h"
 #include "common/codec.h"
+#include "common/failpoint.h"
 #include "common/logging.h"
 #include "kv/keys.h"
 
@@ -14,20 +14,6 @@ namespace brkv::br {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string RandomUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                   static_cast<uint64_t>(Clock::now().time_since_epoch().count())};
-  std::string out(16, '\0');
-  for (int i = 0; i < 2; ++i) {
-    const uint64_t v = rng();
-    for (int b = 0; b < 8; ++b) out[i * 8 + b] = static_cast<char>(v >> (8 * b));
-  }
-  // RFC 4122 version 4 / variant bits, so the text form reads as a random uuid.
-  out[6] = static_cast<char>((out[6] & 0x0F) | 0x40);
-  out[8] = static_cast<char>((out[8] & 0x3F) | 0x80);
-  return out;
-}
 
 // Larger of two lower bounds; smaller of two upper bounds ("" = +infinity).
 const std::string& MaxStart(const std::string& a, const std::string& b) { return a < b ? b : a; }
@@ -166,8 +152,10 @@ void FileImporter::Discard(const std::string& address, const client::KeyLocation
   Backoffer bo(options_.discard_retry);
   while (true) {
     import_sstpb::IngestResponse resp;
-    Status s =
-        client_->MultiIngest(address, req, Clock::now() + options_.ingest_timeout, &resp);
+    Status s = failpoint::Eval("br.restore.before-discard");
+    if (s.ok()) {
+      s = client_->MultiIngest(address, req, Clock::now() + options_.ingest_timeout, &resp);
+    }
     if (s.ok() || s.IsNotFound()) return;
     if (s.retryable() && bo.Backoff(s).ok()) continue;
     LOG_WARN("could not discard {} staged SSTs of {} on {}: {} (the node's sweep removes them)",
@@ -202,7 +190,7 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
   for (const ::backup::File& f : group.files) {
     import_sstpb::DownloadRequest req;
     import_sstpb::SSTMeta* sst = req.mutable_sst();
-    sst->set_uuid(RandomUuid());
+    sst->set_uuid(NewStagedUuid(options_.uuid_prefix));
     sst->mutable_range()->set_start(range.start);
     sst->mutable_range()->set_end(range.end);
     sst->set_end_key_exclusive(true);
@@ -250,6 +238,12 @@ Status FileImporter::ImportIntoRegion(const RestoreFileGroup& group, const Group
     discard_all();
     ++stats->regions;
     return Status::OK();
+  }
+  LOG_DEBUG("{} files of {} staged for {} on {} stores; ingesting", to_ingest.size(), group.Names(),
+            loc.Describe(), addresses.size());
+  if (Status fp = failpoint::Eval("br.restore.after-download"); !fp.ok()) {
+    discard_all();
+    return fp.WithContext("ingest of " + group.Names() + " into " + loc.Describe());
   }
 
   import_sstpb::MultiIngestRequest req;

@@ -6,7 +6,8 @@
 // MultiIngest per region), so a row's write record never becomes visible before its value.
 //
 // For a group and each target region overlapping its rewritten range:
-//   1. Download each file to the node hosting the region, with SSTMeta{random uuid, range =
+//   1. Download each file to every store holding a replica of the region, with SSTMeta{uuid
+//      (the job's uuid_prefix, then random bytes: restore_staged.h), range =
 //      the group's rewritten range clipped to the region and to the rule's new prefix (region
 //      key space, end exclusive), cf from the file name, region id + epoch, the file's IV},
 //      the object name, its sha256, the storage backend, the rewrite rule (EncodeKeyPrefix
@@ -19,7 +20,13 @@
 // file: a restore never reports success with a file left out (lessons.md 10).
 // Files already staged for a region attempt that then fails are discarded at once (an ingest
 // the node must refuse removes them), so failed attempts leave nothing in the node's import
-// directory (lessons.md 17).
+// directory (lessons.md 17); what a discard cannot reach is removed by the restore's
+// ClearFiles at the end of the run (restore_staged.h).
+//
+// Failpoints: "br.restore.after-download" (a region attempt's files are staged on every
+// replica's store, before the MultiIngest; logged at debug level just before),
+// "br.restore.before-discard" (an error there gives up discarding, as a node that stays busy
+// would).
 //
 // Thread-safety: Import is thread-safe; groups are imported concurrently by the restore.
 #pragma once
@@ -93,6 +100,9 @@ std::optional<RegionKeyRange> ClipToRegion(const RegionKeyRange& range,
 std::string CfOfFile(const ::backup::File& file);
 
 struct FileImporterOptions {
+  // The first bytes of every uuid (StagedUuidPrefix of the restore job), so that ClearFiles
+  // finds the job's staged files. Default: none (all 16 bytes random).
+  std::string uuid_prefix;
   // The backup's storage as sent to the nodes (credentials only if allowed).
   ::backup::StorageBackend backend;
   // The backup's cipher (key and method; each file carries its IV).

@@ -1,15 +1,19 @@
 // FileImporter: Download ranges (rewritten range ∩ prefix ∩ region), grouping, CF from names,
 // and the region loop against a fake node: epoch changes and moved regions are retried, file
-// errors fail naming the file, and staged files of a failed attempt are discarded.
+// errors fail naming the file, and staged files of a failed attempt are discarded. The job's
+// uuid prefix and ClearStagedFiles (restore_staged.h).
 #include "br/restore_files.h"
 
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <set>
 
+#include "br/restore_staged.h"
 #include "catalog/tablecodec.h"
 #include "client/fake_tikv.h"
 #include "common/codec.h"
+#include "common/failpoint.h"
 #include "kv/keys.h"
 
 namespace brkv::br {
@@ -132,6 +136,7 @@ class FakeImporter : public ImporterClient {
     std::lock_guard<std::mutex> l(mu_);
     ++downloads_;
     last_download_ = req;
+    uuids_.insert(req.sst().uuid());
     if (req.name() == corrupt_name_) {
       resp->mutable_error()->set_code("Corruption");
       resp->mutable_error()->set_message("Corruption: sha256 mismatch of " + req.name());
@@ -192,6 +197,19 @@ class FakeImporter : public ImporterClient {
     return Status::OK();
   }
 
+  Status ClearFiles(const std::string& address, const import_sstpb::ClearRequest& req,
+                    Clock::time_point) override {
+    std::lock_guard<std::mutex> l(mu_);
+    cleared_.push_back(address + " " + req.prefix());
+    if (address == unreachable_) {
+      return Status::Unavailable("ClearFiles on " + address + ": connection refused");
+    }
+    for (auto it = staged_.begin(); it != staged_.end();) {
+      it = codec::ToHex(it->first).rfind(req.prefix(), 0) == 0 ? staged_.erase(it) : std::next(it);
+    }
+    return Status::OK();
+  }
+
   client::testing::FakeTikv* fake_;
   std::mutex mu_;
   int downloads_ = 0;
@@ -200,7 +218,10 @@ class FakeImporter : public ImporterClient {
   int refuse_ingests_ = 0;
   int lose_download_replies_ = 0;
   std::string corrupt_name_;
+  std::string unreachable_;
   import_sstpb::DownloadRequest last_download_;
+  std::set<std::string> uuids_;
+  std::vector<std::string> cleared_;  // "address prefix" of each ClearFiles
   std::map<std::string, import_sstpb::SSTMeta> staged_;
   std::vector<Ingested> ingested_;
 };
@@ -333,6 +354,63 @@ TEST(FileImporterTest, CorruptFileFailsNamingItAndDiscardsStagedFiles) {
   EXPECT_TRUE(node.staged_.empty());
   EXPECT_TRUE(node.ingested_.empty());
   EXPECT_EQ(node.downloads_, 2);  // not retried
+}
+
+TEST(FileImporterTest, EveryUuidStartsWithTheJobsPrefix) {
+  client::testing::FakeTikv fake(1);
+  fake.Split({keys::TxnRegionKey(catalog::RecordKey(500, 150))});
+  auto cluster = fake.NewCluster();
+  FakeImporter node(&fake);
+  FileImporterOptions o = FastRetry();
+  o.uuid_prefix = StagedUuidPrefix("job-1");
+  FileImporter importer(cluster->regions(), &node, o);
+  ASSERT_TRUE(importer.Import(Group(110, 100, 200), Target(110, 500)).ok());
+  ASSERT_EQ(node.uuids_.size(), 4u);  // 2 files x 2 regions, each its own uuid
+  for (const std::string& u : node.uuids_) {
+    ASSERT_EQ(u.size(), 16u);
+    EXPECT_EQ(u.substr(0, 4), o.uuid_prefix);
+    EXPECT_EQ(codec::ToHex(u).substr(0, 8), StagedNamePrefix(o.uuid_prefix));
+    EXPECT_EQ(static_cast<uint8_t>(u[6]) >> 4, 4);       // version 4
+    EXPECT_EQ(static_cast<uint8_t>(u[8]) & 0xC0, 0x80);  // RFC 4122 variant
+  }
+}
+
+TEST(StagedUuidTest, PrefixIsTheJobsAndTheRestIsRandom) {
+  EXPECT_EQ(StagedUuidPrefix("job-1").size(), kStagedUuidPrefixBytes);
+  EXPECT_EQ(StagedUuidPrefix("job-1"), StagedUuidPrefix("job-1"));
+  EXPECT_NE(StagedUuidPrefix("job-1"), StagedUuidPrefix("job-2"));
+  EXPECT_EQ(StagedNamePrefix(std::string("\x0a\xb1\x2c\xd3", 4)), "0ab12cd3");
+  const std::string prefix = StagedUuidPrefix("job-1");
+  EXPECT_NE(NewStagedUuid(prefix), NewStagedUuid(prefix));
+  EXPECT_EQ(NewStagedUuid("").size(), 16u);
+  EXPECT_NE(NewStagedUuid("").substr(0, 4), NewStagedUuid("").substr(0, 4));
+}
+
+TEST(ClearStagedFilesTest, FilesADiscardCouldNotRemoveAreCleared) {
+  client::testing::FakeTikv fake(1);
+  auto cluster = fake.NewCluster();
+  FakeImporter node(&fake);
+  FileImporterOptions o = FastRetry();
+  o.uuid_prefix = StagedUuidPrefix("job-1");
+  FileImporter importer(cluster->regions(), &node, o);
+  {
+    failpoint::ScopedFailPoint fail("br.restore.after-download", "return");
+    failpoint::ScopedFailPoint keep("br.restore.before-discard", "return");
+    auto stats = importer.Import(Group(110, 100, 200), Target(110, 500));
+    ASSERT_FALSE(stats.ok());
+    EXPECT_FALSE(stats.status().retryable());
+  }
+  ASSERT_EQ(node.staged_.size(), 2u);  // downloaded, never ingested, not discarded
+  node.staged_[std::string(16, 'o')] = import_sstpb::SSTMeta();  // another job's file
+  const std::string address = client::testing::FakeTikv::Address(1);
+  node.unreachable_ = "127.0.0.1:1";
+  ClearStagedReport r = ClearStagedFiles(&node, {address, "127.0.0.1:1"}, o.uuid_prefix);
+  EXPECT_EQ(r.stores, 2u);
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_EQ(r.failed[0].rfind("127.0.0.1:1: Unavailable", 0), 0u) << r.failed[0];
+  EXPECT_EQ(node.cleared_.size(), 2u);
+  ASSERT_EQ(node.staged_.size(), 1u);
+  EXPECT_EQ(node.staged_.begin()->first, std::string(16, 'o'));
 }
 
 TEST(FileImporterTest, DownloadErrorMapping) {

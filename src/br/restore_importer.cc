@@ -110,6 +110,16 @@ class GrpcImporterClient final : public ImporterClient {
     return FromGrpc(address, "MultiIngest", stub->MultiIngest(&ctx, req, resp));
   }
 
+  Status ClearFiles(const std::string& address, const import_sstpb::ClearRequest& req,
+                    Clock::time_point deadline) override {
+    auto stub = import_sstpb::ImportSST::NewStub(channels_->Get(address));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(ToSystem(deadline));
+    import_sstpb::ClearResponse resp;
+    RETURN_IF_ERROR(FromGrpc(address, "ClearFiles", stub->ClearFiles(&ctx, req, &resp)));
+    return StatusFromDownloadError(resp.error()).WithContext("ClearFiles on " + address);
+  }
+
  private:
   Status FromGrpc(const std::string& address, const char* rpc, const grpc::Status& g) {
     if (g.ok()) return Status::OK();

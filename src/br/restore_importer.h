@@ -1,5 +1,5 @@
 // ImporterClient: the restore's calls to a storage node's ImportSST service (Download,
-// MultiIngest), as Status values.
+// MultiIngest, ClearFiles), as Status values.
 //
 // The node reports (src/import/import_service.h):
 //   Download     a DownloadResponse; a failure is DownloadResponse.error with the node's code
@@ -9,6 +9,9 @@
 //   MultiIngest  region errors in IngestResponse.error (returned to the caller as is, the
 //                caller refreshes its region cache); anything else is a gRPC status
 //                "<Code>: text" mapped back to that code.
+//   ClearFiles   gRPC OK when the node removed what it could; INVALID_ARGUMENT for a bad
+//                prefix, mapped back like MultiIngest's; a ClearResponse.error is mapped by
+//                StatusFromDownloadError.
 // Transport failures (the node is down, the deadline passed) are Unavailable (retryable) and
 // reset the channel so the next call dials again; a node whose RPC threads are all taken
 // (RESOURCE_EXHAUSTED) is Busy (retryable).
@@ -46,6 +49,9 @@ class ImporterClient {
   virtual Status MultiIngest(const std::string& address,
                              const import_sstpb::MultiIngestRequest& req,
                              Clock::time_point deadline, import_sstpb::IngestResponse* resp) = 0;
+  // OK: the node removed its staged files named by req.prefix that no request was using.
+  virtual Status ClearFiles(const std::string& address, const import_sstpb::ClearRequest& req,
+                            Clock::time_point deadline) = 0;
 };
 
 // The gRPC client over the cluster's shared channels (`channels` must outlive it).

@@ -20,6 +20,7 @@
 #include "br/restore_files.h"
 #include "br/restore_importer.h"
 #include "br/restore_schema.h"
+#include "br/restore_staged.h"
 #include "br/rewrite_rules.h"
 #include "br/split_scatter.h"
 #include "catalog/tablecodec.h"
@@ -65,6 +66,10 @@ struct RestoreJob {
   std::string job_id;
   std::optional<RestoreCheckpoint> checkpoint;
   std::unique_ptr<RestoreProgressWriter> progress;
+  // The nodes' ImportSST service, and the first bytes of every uuid this job stages under
+  // (restore_staged.h).
+  std::unique_ptr<ImporterClient> importer_client;
+  std::string uuid_prefix;
 };
 
 std::string GroupKey(const RestoreFileGroup& g) {
@@ -219,6 +224,8 @@ Status CheckTarget(RestoreJob* job) {
   }
   job->job_id = RestoreJobId(job->storage->Uri(), job->reader->meta().cluster_id(),
                              job->summary.backup_ts, ScopeText(c));
+  job->uuid_prefix = StagedUuidPrefix(job->job_id);
+  job->importer_client = NewGrpcImporterClient(job->cluster->channels());
   if (!c.resume) {
     RETURN_IF_ERROR(RemoveRestoreCheckpoint(job->cluster.get(), job->job_id));
   } else {
@@ -241,6 +248,28 @@ Status CheckTarget(RestoreJob* job) {
     RETURN_IF_ERROR(CheckTablesAbsent(job->schemas, target, job->incremental));
   }
   return Status::OK();
+}
+
+// Removes the job's staged files from every serving store of the target (restore_staged.h):
+// `when` says which run's files, for the log. Never fails; a store that cannot be asked keeps
+// them until its sweep.
+void ClearStaged(RestoreJob* job, std::string_view when) {
+  auto stores = job->cluster->pd()->GetAllStores();
+  if (!stores.ok()) {
+    LOG_WARN("{}: cannot list the stores to clear staged files ({}): {}", job->title, when,
+             stores.status().ToString());
+    return;
+  }
+  std::vector<std::string> addresses;
+  for (const brkvpb::StoreInfo& st : *stores) {
+    if (st.store().state() == metapb::Up && !st.is_down()) {
+      addresses.push_back(st.store().address());
+    }
+  }
+  const ClearStagedReport r =
+      ClearStagedFiles(job->importer_client.get(), addresses, job->uuid_prefix);
+  LOG_INFO("{}: cleared staged files {} (prefix {}) on {} of {} serving stores", job->title, when,
+           StagedNamePrefix(job->uuid_prefix), r.stores - r.failed.size(), r.stores);
 }
 
 // Records the job in the target before anything is created (a new job), and starts the
@@ -351,13 +380,13 @@ Status SplitScatter(RestoreJob* job) {
 // Step 5: a bounded pool of workers importing groups as the metadata walk hands them out.
 Status ImportData(RestoreJob* job, uint64_t groups_planned) {
   const RestoreConfig& c = *job->config;
-  auto importer_client = NewGrpcImporterClient(job->cluster->channels());
   FileImporterOptions fo;
+  fo.uuid_prefix = job->uuid_prefix;
   fo.backend = DownloadBackendProto(job->backend, c.send_credentials);
   fo.cipher = DownloadCipherProto(c.cipher);
   fo.rate_limit = c.ratelimit_mib << 20;
   fo.retry.budget_ms = c.retry_budget.count();
-  FileImporter importer(job->cluster->regions(), importer_client.get(), fo);
+  FileImporter importer(job->cluster->regions(), job->importer_client.get(), fo);
 
   ProgressOptions po;
   po.title = job->title;
@@ -596,13 +625,19 @@ Result<RestoreSummary> RunRestore(const RestoreConfig& c) {
   RETURN_IF_ERROR(ReadBackup(&job, &groups));
   RETURN_IF_ERROR(CheckTarget(&job));
   LOG_INFO("{}: target checked, {} file groups to restore", job.title, groups);
+  // A killed run of this job may have left staged files on the nodes (downloaded, never
+  // ingested): nothing of that run is in flight any more, so they go now.
+  if (job.summary.resumed) ClearStaged(&job, "of the interrupted run");
   RETURN_IF_ERROR(CheckInterrupted(c));
   FAIL_POINT("restore.before-create-tables");
   RETURN_IF_ERROR(StartCheckpoint(&job));
-  // From here the target holds the job's checkpoint: a stop keeps it for a resume.
+  // From here the target holds the job's checkpoint: a stop keeps it for a resume. Every
+  // download and ingest of this run has returned when a step returns, so whatever this run
+  // staged and did not ingest is cleared at its end, success or not.
   auto stopped = [&job, &c](Status s) {
     Status saved = job.progress->Close();
     if (!saved.ok()) LOG_WARN("the last restore progress could not be saved: {}", saved.ToString());
+    ClearStaged(&job, "of this run");
     LOG_WARN("{} stopped: {}; rerun the same command to resume", job.title, s.ToString());
     const std::string hint =
         "rerun the same command to resume (progress saved in the target cluster; "
@@ -618,8 +653,9 @@ Result<RestoreSummary> RunRestore(const RestoreConfig& c) {
   if (Status s = SplitScatter(&job); !s.ok()) return stopped(s);
   if (Status s = ImportData(&job, groups); !s.ok()) return stopped(s);
   if (Status s = VerifyAndRebase(&job); !s.ok()) return stopped(s);
-  // Complete: no checkpoint stays behind.
+  // Complete: no checkpoint and no staged file stays behind.
   (void)job.progress->Close();
+  ClearStaged(&job, "of this run");
   if (Status s = RemoveRestoreCheckpoint(job.cluster.get(), job.job_id); !s.ok()) {
     LOG_WARN(
         "{}: cannot delete the restore checkpoint (rerun with --resume=false to clear it): "

@@ -29,6 +29,12 @@
 // restore deletes its checkpoint; resume = false deletes it first and starts afresh. A failure
 // or an interrupt (config.interrupt: no new group is started, the groups in flight finish)
 // keeps the checkpoint and says how to resume.
+//
+// Staged files (restore_staged.h): every uuid the job downloads under starts with 4 bytes of
+// the job's id, and br asks every serving store to remove the job's staged files (ImportSST
+// ClearFiles) at the start of a resumed run (what a killed run left) and at the end of every
+// run that got as far as the checkpoint, success, failure or interrupt. A store that cannot be
+// asked is a warning, never a failure.
 // Thread-safety: one RunRestore per RestoreConfig; it uses threads internally.
 #pragma once
 

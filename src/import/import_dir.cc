@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 
@@ -153,6 +154,42 @@ size_t ImportDir::Sweep(std::chrono::milliseconds age) {
       continue;
     }
     LOG_INFO("removed stale import entry {} (not ingested within {} ms)", name, age.count());
+    ++removed;
+  }
+  if (ec) LOG_WARN("cannot list import directory {}: {}", path_, ec.message());
+  return removed;
+}
+
+Status ImportDir::ValidateClearPrefix(std::string_view prefix) {
+  if (prefix.empty()) {
+    return Status::InvalidArgument("clear prefix is empty: it would match every staged file");
+  }
+  for (char ch : prefix) {
+    if (!std::isxdigit(static_cast<unsigned char>(ch)) && ch != '-') {
+      // The prefix is untrusted input: show only its length, not bytes that could be anything.
+      return Status::InvalidArgument("clear prefix of " + std::to_string(prefix.size()) +
+                                     " bytes holds a character other than hex digits and '-'");
+    }
+  }
+  return Status::OK();
+}
+
+Result<size_t> ImportDir::Clear(std::string_view prefix) {
+  RETURN_IF_ERROR(ValidateClearPrefix(prefix));
+  std::string lower(prefix);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  size_t removed = 0;
+  std::lock_guard<std::mutex> l(mu_);  // claims wait until the clear is done
+  std::error_code ec;
+  for (fs::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, lower.size(), lower) != 0) continue;
+    if (in_use_.count(name) != 0) continue;
+    std::error_code rm;
+    if (!fs::remove(it->path(), rm) || rm) {
+      if (rm) LOG_WARN("cannot clear staged SST {}: {}", it->path().string(), rm.message());
+      continue;
+    }
     ++removed;
   }
   if (ec) LOG_WARN("cannot list import directory {}: {}", path_, ec.message());

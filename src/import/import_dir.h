@@ -9,9 +9,11 @@
 //
 // Nothing leaks: Open empties the directory (staged files of an earlier run cannot be
 // ingested any more, their requests are gone); work directories are removed when their guard
-// dies; Sweep removes every entry older than a TTL that no request is using. A request marks
-// a staged name as in use with a Claim: claimed names are skipped by Sweep, and a second claim
-// of the same name fails with Busy, so a download and an ingest never race on one file.
+// dies; Sweep removes every entry older than a TTL that no request is using; Clear removes the
+// staged files of one restore job at once (their names share a prefix). A request marks a
+// staged name as in use with a Claim: claimed names are skipped by Sweep and Clear, and a
+// second claim of the same name fails with Busy, so a download and an ingest never race on one
+// file.
 //
 // Thread-safety: thread-safe. Claims and work directories are single-owner, move-only values
 // and must not outlive their ImportDir.
@@ -98,6 +100,15 @@ class ImportDir {
   // work-directory guard holds. Returns how many were removed. Failures to remove are logged
   // and retried by the next sweep.
   size_t Sweep(std::chrono::milliseconds age);
+
+  // Removes every staged file whose name starts with `prefix` and that no claim holds (a
+  // download or ingest of that name in flight keeps it), whatever its age. Returns how many
+  // were removed; failures to remove are logged and left to the sweep. InvalidArgument unless
+  // `prefix` is non-empty and only hex digits and '-' (upper-case digits match their
+  // lower-case names): it can never be a path, reach a work directory or match everything.
+  Result<size_t> Clear(std::string_view prefix);
+  // OK when `prefix` is a valid Clear prefix (see Clear), else InvalidArgument naming it.
+  static Status ValidateClearPrefix(std::string_view prefix);
 
   // The entry names currently in the directory, sorted (for tests and diagnostics).
   std::vector<std::string> List() const;

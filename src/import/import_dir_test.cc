@@ -1,4 +1,4 @@
-// ImportDir: names, claims, work directories, startup cleanup and the TTL sweep.
+// ImportDir: names, claims, work directories, startup cleanup, the TTL sweep and Clear.
 #include "import/import_dir.h"
 
 #include <gtest/gtest.h>
@@ -90,6 +90,49 @@ TEST_F(ImportDirTest, WorkDirsLiveWithTheirGuard) {
   // Debris of any kind is swept once old.
   Touch("stray.tmp", 20s);
   EXPECT_EQ(dir->Sweep(10s), 1u);
+}
+
+TEST_F(ImportDirTest, ClearRemovesUnclaimedFilesOfThePrefixAtAnyAge) {
+  auto dir = std::move(ImportDir::Open((root_ / "import").string())).value();
+  // Two files of one job (uuids starting 01234567), one of another job.
+  const std::string other_uuid =
+      std::string("\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67", 16);
+  const std::string mine_default = *ImportDir::StagedName(Uuid(), "default");
+  const std::string mine_write = *ImportDir::StagedName(Uuid(), "write");
+  const std::string other = *ImportDir::StagedName(other_uuid, "write");
+  Touch(mine_default);
+  Touch(mine_write);
+  Touch(other);
+  auto work = dir->NewWorkDir();
+  ASSERT_TRUE(work.ok());
+  {
+    // A download of one of the job's files is in flight: that file stays.
+    auto c = dir->ClaimStaged(Uuid(), "write");
+    ASSERT_TRUE(c.ok());
+    auto n = dir->Clear("01234567");
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_EQ(*n, 1u);
+    EXPECT_FALSE(fs::exists(root_ / "import" / mine_default));
+    EXPECT_TRUE(fs::exists(root_ / "import" / mine_write));
+  }
+  // Released: the next clear takes it (upper-case digits and the uuid's '-' match too).
+  EXPECT_EQ(*dir->Clear("01234567-89AB"), 1u);
+  EXPECT_EQ(*dir->Clear("01234567"), 0u);
+  EXPECT_TRUE(fs::exists(root_ / "import" / other));
+  EXPECT_TRUE(fs::exists(work->path()));  // work directories never match a hex prefix
+  EXPECT_EQ(dir->List().size(), 2u);
+}
+
+TEST_F(ImportDirTest, ClearRefusesPrefixesThatAreNotUuidText) {
+  auto dir = std::move(ImportDir::Open((root_ / "import").string())).value();
+  Touch(*ImportDir::StagedName(Uuid(), "write"));
+  for (const char* bad : {"", "../", "/", ".work-", "0123*", "0123 ", "g", "01234567_write"}) {
+    auto n = dir->Clear(bad);
+    EXPECT_EQ(n.status().code(), Status::Code::kInvalidArgument) << "prefix \"" << bad << "\"";
+  }
+  EXPECT_EQ(dir->List().size(), 1u);
+  EXPECT_TRUE(ImportDir::ValidateClearPrefix("0a1b2c3d").ok());
+  EXPECT_TRUE(ImportDir::ValidateClearPrefix("0A1B-").ok());
 }
 
 }  // namespace

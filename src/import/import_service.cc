@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "common/logging.h"
 #include "server/region.h"
 
 namespace brkv::import {
@@ -123,6 +124,19 @@ grpc::Status ImportSstService::MultiIngest(grpc::ServerContext*,
                                            const import_sstpb::MultiIngestRequest* req,
                                            import_sstpb::IngestResponse* resp) {
   return IngestMetas(req->context(), {req->ssts().begin(), req->ssts().end()}, resp);
+}
+
+grpc::Status ImportSstService::ClearFiles(grpc::ServerContext* context,
+                                          const import_sstpb::ClearRequest* req,
+                                          import_sstpb::ClearResponse*) {
+  Result<size_t> removed = importer_->dir()->Clear(req->prefix());
+  if (!removed.ok()) {
+    LOG_WARN("ClearFiles from {} refused: {}", context->peer(), removed.status().ToString());
+    return ToGrpc(removed.status());
+  }
+  LOG_INFO("ClearFiles: removed {} staged SSTs with prefix {} from {}", *removed, req->prefix(),
+           importer_->dir()->path());
+  return grpc::Status::OK;
 }
 
 grpc::Status ImportSstService::IngestMetas(const kvrpcpb::Context& ctx,

@@ -1,5 +1,6 @@
 // ImportSstService: the gRPC face of the SST importer (import_sstpb.ImportSST: Download,
-// Ingest, MultiIngest). Private to kv-server assembly and tests (it pulls in grpc++).
+// Ingest, MultiIngest, ClearFiles). Private to kv-server assembly and tests (it pulls in
+// grpc++).
 //
 // Wire mapping of errors (the only place where Status becomes import_sstpb / gRPC errors):
 //   Download     always gRPC OK; a failure is DownloadResponse.error with message
@@ -10,6 +11,9 @@
 //                failure → a gRPC status: UNAVAILABLE when retrying may help (retryable codes),
 //                NOT_FOUND (staged file missing), INVALID_ARGUMENT, UNIMPLEMENTED, DATA_LOSS
 //                (corruption) or INTERNAL, with "<Code>: <text>" as the message.
+//   ClearFiles   removes the staged files whose names start with the prefix (ImportDir::Clear)
+//                and logs one line with the count; an invalid prefix (empty, or anything but
+//                hex digits and '-') → INVALID_ARGUMENT. ClearResponse.error stays empty.
 // A Download's deadline is the RPC's deadline when the client set one, and a cancelled RPC
 // (or a server past its shutdown grace period) stops the download.
 // ImportServiceFactory plugs the service into kv-server (KvServerOptions::extra_services).
@@ -39,6 +43,8 @@ class ImportSstService final : public import_sstpb::ImportSST::Service {
   grpc::Status MultiIngest(grpc::ServerContext* context,
                            const import_sstpb::MultiIngestRequest* req,
                            import_sstpb::IngestResponse* resp) override;
+  grpc::Status ClearFiles(grpc::ServerContext* context, const import_sstpb::ClearRequest* req,
+                          import_sstpb::ClearResponse* resp) override;
 
  private:
   grpc::Status IngestMetas(const kvrpcpb::Context& ctx,

@@ -1,5 +1,6 @@
-// ImportSstService over a real in-process gRPC server: Download + MultiIngest on the wire,
-// and the mapping of errors to DownloadResponse.error / IngestResponse.error / gRPC codes.
+// ImportSstService over a real in-process gRPC server: Download + MultiIngest + ClearFiles on
+// the wire, and the mapping of errors to DownloadResponse.error / IngestResponse.error / gRPC
+// codes.
 #include "import/import_service.h"
 
 #include <grpcpp/grpcpp.h>
@@ -125,6 +126,40 @@ TEST_F(ImportServiceTest, ErrorsOnTheWire) {
     grpc::Status s = stub_->Ingest(&c, ir, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
   }
+}
+
+TEST_F(ImportServiceTest, ClearFilesRemovesTheStagedFilesOfAPrefix) {
+  auto files = Backup(MakeRows(RecordPrefix(42), 5));
+  const std::string p = codec::EncodeKeyPrefix(RecordPrefix(42));
+  // Uuid(n) reads "42000000-0000-0000-0000-0000000000<n>".
+  ASSERT_FALSE(Download(Request(files["write"], 1, p, p)).has_error());
+  ASSERT_FALSE(Download(Request(files["write"], 2, p, p)).has_error());
+  ASSERT_EQ(ImportDirEntries().size(), 2u);
+  auto clear = [&](const std::string& prefix) {
+    grpc::ClientContext c;
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    import_sstpb::ClearRequest req;
+    req.set_prefix(prefix);
+    import_sstpb::ClearResponse resp;
+    grpc::Status s = stub_->ClearFiles(&c, req, &resp);
+    EXPECT_FALSE(resp.has_error());
+    return s;
+  };
+  // Not a prefix of uuid text: refused, nothing removed.
+  for (const char* bad : {"", "../import", "*", "42000000_write"}) {
+    grpc::Status s = clear(bad);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad << ": " << s.error_message();
+  }
+  EXPECT_EQ(ImportDirEntries().size(), 2u);
+  // Another job's prefix: nothing removed.
+  EXPECT_TRUE(clear("43000000").ok());
+  EXPECT_EQ(ImportDirEntries().size(), 2u);
+  // Only the file of uuid 1, then both.
+  EXPECT_TRUE(clear("42000000-0000-0000-0000-000000000001").ok());
+  EXPECT_EQ(ImportDirEntries().size(), 1u);
+  EXPECT_TRUE(clear("42000000").ok());
+  EXPECT_TRUE(ImportDirEntries().empty());
 }
 
 TEST_F(ImportServiceTest, FactoryStagesUnderTheDataDirectory) {

@@ -13,8 +13,9 @@
 //
 // Staged files never leak (lessons.md 17): a failed download leaves nothing behind (not even
 // an older staged file of the same uuid); an ingest removes its files whatever the outcome;
-// a background sweep removes staged files nobody ingested within staged_file_ttl; the import
-// directory is emptied when the importer opens (node startup).
+// a background sweep removes staged files nobody ingested within staged_file_ttl; a restore
+// removes its job's staged files at once with ClearFiles (ImportDir::Clear, through dir()); the
+// import directory is emptied when the importer opens (node startup).
 //
 // Errors (Status codes; the service maps them to the wire):
 //   RegionError      region errors, with the errorpb detail in *err (Ingest)

@@ -2,6 +2,8 @@
 // apply that keep a command proposed against an old region from landing in a changed one.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "common/logging.h"
 #include "kv/keys.h"
@@ -119,20 +121,23 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
     *resp = ErrResp(Msg("this store does not ingest SSTs"));
     return true;
   }
+  // The replica waits at this entry (never skipping it) until the file is there or a snapshot
+  // from the leader carries it past.
+  auto stuck = [&](const import_sstpb::SSTMeta& m, const std::string& why) {
+    if (p->stuck_at != e.index()) {
+      p->stuck_at = e.index();
+      LOG_ERROR(
+          "raftstore: store {} region {} is stuck at entry {}: the SST to ingest ({} "
+          "CF) is not on this store ({}); the replica stops applying and serving and "
+          "asks the leader for a snapshot",
+          opts_.store_id, p->region_id(), e.index(), m.cf_name(), why);
+    }
+    return false;
+  };
   std::vector<std::string> paths;
   for (const auto& m : metas) {
     auto path = opts_.sst_locator(m);
-    if (!path.ok()) {
-      if (p->stuck_at != e.index()) {
-        p->stuck_at = e.index();
-        LOG_ERROR(
-            "raftstore: store {} region {} is stuck at entry {}: the SST to ingest ({} "
-            "CF) is not on this store ({}); the replica stops applying and serving and "
-            "asks the leader for a snapshot",
-            opts_.store_id, p->region_id(), e.index(), m.cf_name(), path.status().ToString());
-      }
-      return false;
-    }
+    if (!path.ok()) return stuck(m, path.status().ToString());
     paths.push_back(*path);
   }
   // Everything applied before this entry goes first (TiKV ingests pending SSTs before later
@@ -165,6 +170,16 @@ bool RaftStore::ApplyIngest(Peer* p, const eraftpb::Entry& e,
   }
   auto s = eng.db->IngestExternalFiles(args);
   if (!s.ok()) {
+    // A staged copy removed after it was located (a restore's ClearFiles, the import
+    // directory's sweep) fails the whole ingest before anything is added: the same as a copy
+    // that was never here.
+    for (size_t i = 0; i < paths.size(); ++i) {
+      std::error_code ec;
+      if (!std::filesystem::exists(paths[i], ec) && !ec) {
+        return stuck(metas[i], "staged SST " + paths[i] +
+                                   " vanished before it was ingested: " + s.ToString());
+      }
+    }
     raft::RaftFatal("raftstore: region " + std::to_string(p->region_id()) +
                     " cannot ingest a committed SST: " + s.ToString());
   }

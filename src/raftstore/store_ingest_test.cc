@@ -238,5 +238,30 @@ TEST(RaftStoreIngestTest, ReplicaWhoseCopyArrivesLaterAppliesItInOrder) {
   EXPECT_TRUE(st.staged[f].empty());
 }
 
+TEST(RaftStoreIngestTest, ReplicaWhoseCopyVanishesWhileApplyingCatchesUpBySnapshot) {
+  Staging st;
+  auto c = MakeCluster(&st);
+  c->Bootstrap({1, 2, 3});
+  uint64_t l = c->WaitLeader(1);
+  uint64_t f = l == 3 ? 2 : 3;
+  std::string path = st.MakeSst("f1", {{"a1", "x"}});
+  // The follower located its copy, which was then removed before the ingest opened it (a
+  // restore's ClearFiles racing with a lagging follower): it waits for a snapshot, no crash.
+  for (uint64_t s = 1; s <= 3; ++s) {
+    st.staged[s][kUuid] = s == f ? st.dir_ + "/removed.sst" : path;
+  }
+  c->drop = [f](const raft_serverpb::RaftMessage& m) { return IsSnapshotTo(m, f); };
+  auto region = c->Store(l).GetPeer(1)->region;
+  ASSERT_TRUE(Ok(c->Call(IngestReq(Meta(region, kUuid)), l)));
+  c->Tick(5);
+  ASSERT_TRUE(c->Store(f).GetPeer(1)->blocked);
+  EXPECT_TRUE(c->Disk(f).Data().empty());
+  c->drop = nullptr;
+  c->Tick(5);
+  EXPECT_FALSE(c->Store(f).GetPeer(1)->blocked);
+  EXPECT_EQ(c->Disk(f).AllData(), c->Disk(c->LeaderStore(1)).AllData());
+  EXPECT_EQ(c->Disk(f).Data()["a1"], "x");
+}
+
 }  // namespace
 }  // namespace brkv::raftstore
