@@ -10,6 +10,13 @@
 # Results go to DIR/<SIZE>-<UTC date>/ (results.json, results.md, raw.txt, machine.txt and
 # throughput.png); DIR defaults to bench/results. The plot uses every */results.json under DIR.
 # Env: BIN (binaries, default build-bench/bin), PORT_BASE (default 25100), MANY_TABLES (10000).
+
+# bash reads a script while it runs it: if this file is saved in place during a run, the run
+# goes on at the same byte offset in the new text (in the MEDIUM run of 2026-12-07 that re-ran
+# the reload's checksum against the stopped reload cluster, recorded a false MISMATCH and died
+# on a syntax error). The braces make bash parse the whole file before running any of it, and
+# the exit before the closing brace keeps it from reading past it.
+{
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -21,7 +28,7 @@ while [ $# -gt 0 ]; do
     --size) SIZE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --impact-only) IMPACT_ONLY=1; shift ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -115,12 +122,32 @@ nodes_hwm() {
   echo $((m / 1024))
 }
 br_rss() { awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); printf "%d", $2/1024}' "$1"; }
-# normalised per-table checksums (table ids may differ after restore)
+# normalised per-table checksums (table ids may differ after restore): "table crc kvs bytes"
+# lines; fails (kvctl's error on stderr) when kvctl does, so that a checksum that could not be
+# taken is reported as an error and never compared as if it were data
 cksum_norm() {
-  "$BIN/kvctl" --pd "$1" checksum "$2" | python3 -c '
+  "$BIN/kvctl" --pd "$1" --timeout 120 checksum "$2" | python3 -c '
 import sys, json
 rows = sorted((j["table"], j["crc64xor"], j["total_kvs"], j["total_bytes"]) for j in map(json.loads, filter(str.strip, sys.stdin)))
 for r in rows: print(*r)'
+}
+# check_cksum KEY EXPECTED PD FIELDS: takes PD's normalised checksums into $WORK/KEY.cksum and
+# records KEY: match, MISMATCH (then KEY_diff lists the tables that differ, expected->got) or
+# ERROR (the checksum could not be taken: kvctl's last error line). FIELDS: the columns compared
+# (cut -f).
+check_cksum() {
+  local key=$1 expected=$2 pd=$3 fields=$4
+  if ! cksum_norm "$pd" sbtest >"$WORK/$key.cksum" 2>"$WORK/$key.cksum.err"; then
+    rec "$key" "ERROR: kvctl checksum failed: $(grep -v '^[[:space:]]*$' "$WORK/$key.cksum.err" | tail -1)"
+    return 1
+  fi
+  if cmp -s <(cut -d' ' -f"$fields" "$expected") <(cut -d' ' -f"$fields" "$WORK/$key.cksum"); then
+    rec "$key" match
+  else
+    rec "$key" MISMATCH
+    rec "${key}_diff" "$(join -a1 -a2 -e - -o 0,1.2,2.2 <(cut -d' ' -f"$fields" "$expected" | sed 's/ /:/2g' | sort) \
+      <(cut -d' ' -f"$fields" "$WORK/$key.cksum" | sed 's/ /:/2g' | sort) | awk '$2 != $3 {printf "%s%s %s->%s", n++ ? "; " : "", $1, $2, $3}')"
+  fi
 }
 
 # timed_br KEY PD ARGS... : runs br under /usr/bin/time -v, records seconds and br peak RSS
@@ -187,7 +214,7 @@ CHURN_ALONE=$(churn_loop "$SRC_PD" 0 15 1000)
 rec churn_alone_ops "$CHURN_ALONE"
 log "churn alone: $CHURN_ALONE ops/s"
 
-cksum_norm "$SRC_PD" sbtest >"$WORK/src.cksum"
+cksum_norm "$SRC_PD" sbtest >"$WORK/src.cksum" || { echo "bench: checksum of the source failed" >&2; exit 1; }
 BYTES=$(awk '{s+=$4} END{printf "%d", s}' "$WORK/src.cksum")
 KVS=$(awk '{s+=$3} END{printf "%d", s}' "$WORK/src.cksum")
 rec logical_bytes "$BYTES"; rec logical_kvs "$KVS"
@@ -240,9 +267,13 @@ fi
 mkdir -p "$WORK/dump"
 "$BIN/kvctl" --pd "$SRC_PD" tables sbtest >"$WORK/tables.txt"
 t0=$(now)
-xargs -P 4 -I{} sh -c '"$1" --pd "$2" dump "sbtest.$3" | zstd -1 -q >"$4/$3.csv.zst"' _ "$BIN/kvctl" "$SRC_PD" {} "$WORK/dump" <"$WORK/tables.txt"
+# (a failed kvctl dump leaves a shorter file: its status is checked, not zstd's)
+mkdir -p "$WORK/dump-err"
+xargs -P 4 -I{} bash -c 'set -o pipefail; "$1" --pd "$2" dump "sbtest.$3" 2>"$5/$3" | zstd -1 -q >"$4/$3.csv.zst"' _ "$BIN/kvctl" "$SRC_PD" {} "$WORK/dump" "$WORK/dump-err" <"$WORK/tables.txt"
+DUMP_RC=$?
 sync
 rec dump_s "$(since "$t0")"
+[ $DUMP_RC = 0 ] || rec dump_error "kvctl dump failed: $(cat "$WORK"/dump-err/* | grep -v '^[[:space:]]*$' | tail -1)"
 rec dump_size_bytes "$(du -sb "$WORK/dump" | cut -f1)"
 log "logical dump: $(grep dump_s= "$RAW" | cut -d= -f2) s"
 fi
@@ -311,8 +342,7 @@ restore_into() {  # KEY URL PORT
   reset_hwm "$pid"
   if timed_br "$key" restore full --pd "$pd" -s "$url"; then
     rec "${key}_node_rss_mib" "$(nodes_hwm "$pid")"
-    cksum_norm "$pd" sbtest >"$WORK/$key.cksum"
-    if cmp -s "$WORK/src.cksum" "$WORK/$key.cksum"; then rec "${key}_checksum" match; else rec "${key}_checksum" MISMATCH; fi
+    check_cksum "${key}_checksum" "$WORK/src.cksum" "$pd" 1-4
   fi
   stop_pid "$pid"
   rm -rf "${WORK:?}/$key"
@@ -330,11 +360,14 @@ start_cluster reload $((PORT_BASE + 300)) && {
   t0=$(now)
   "$BIN/kvctl" --pd "$RL_PD" create-database sbtest >/dev/null
   while read -r t; do "$BIN/kvctl" --pd "$RL_PD" create-table "sbtest.$t" "$SPEC" >/dev/null || echo "create-table $t failed" >&2; done <"$WORK/tables.txt"
-  xargs -P 4 -I{} sh -c 'zstd -dc -q "$4/$3.csv.zst" | "$1" --pd "$2" insert "sbtest.$3" >/dev/null' _ "$BIN/kvctl" "$RL_PD" {} "$WORK/dump" <"$WORK/tables.txt"
+  mkdir -p "$WORK/reload-err"
+  xargs -P 4 -I{} bash -c 'set -o pipefail; zstd -dc -q "$4/$3.csv.zst" | "$1" --pd "$2" insert "sbtest.$3" >/dev/null 2>"$5/$3"' _ "$BIN/kvctl" "$RL_PD" {} "$WORK/dump" "$WORK/reload-err" <"$WORK/tables.txt"
+  RELOAD_RC=$?
   rec logical_reload_s "$(since "$t0")"
-  cksum_norm "$RL_PD" sbtest >"$WORK/reload.cksum"
-  # the reload writes the same rows; compare kv counts and bytes only (auto-id state may differ)
-  if cmp -s <(cut -d' ' -f1,3,4 "$WORK/src.cksum") <(cut -d' ' -f1,3,4 "$WORK/reload.cksum"); then rec logical_reload_check match; else rec logical_reload_check MISMATCH; fi
+  [ $RELOAD_RC = 0 ] || rec logical_reload_error "kvctl insert failed: $(cat "$WORK"/reload-err/* | grep -v '^[[:space:]]*$' | tail -1)"
+  # the reload writes the same rows and index entries into fresh tables; compare kv counts and
+  # bytes only (crc64xor hashes keys holding the table id, which need not be the source's)
+  check_cksum logical_reload_check "$WORK/src.cksum" "$RL_PD" 1,3,4
   stop_pid "$RL_PID"; rm -rf "$WORK/reload"
   log "logical reload: $(grep logical_reload_s= "$RAW" | cut -d= -f2) s"
 }
@@ -390,3 +423,5 @@ start_cluster many $((PORT_BASE + 400)) && {
 # 6) report
 python3 "$ROOT/bench/report.py" "$RUN" "$OUT" && cat "$RUN/results.md"
 log "done: $RUN"
+exit
+}
