@@ -10,16 +10,12 @@
 namespace brkv::raftstore {
 namespace {
 
+using test::CountFiles;
+using test::K;
+using test::Ok;
+
 using test::Cluster;
 using namespace std::chrono_literals;
-
-bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
-
-std::string K(int i) {
-  char b[16];
-  std::snprintf(b, sizeof(b), "k%05d", i);
-  return b;
-}
 
 raft_cmdpb::RaftCmdRequest ComputeHashCmd(Cluster& c, uint64_t leader, const std::string& ctx) {
   raft_cmdpb::RaftCmdRequest req;

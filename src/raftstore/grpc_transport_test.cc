@@ -15,6 +15,10 @@
 namespace brkv::raftstore {
 namespace {
 
+using test::CountFiles;
+using test::K;
+using test::Ok;
+
 using test::TestDisk;
 
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
@@ -175,16 +179,6 @@ TEST(GrpcTransportTest, ReplicatesOverBatchRaftAndSurvivesAStoreCrash) {
       << c.Disk(old).Data().size();
   uint64_t l = c.Leader();
   EXPECT_EQ(c.Disk(old).Data(), c.Disk(l).Data());
-}
-
-size_t CountFiles(const std::string& dir) {
-  std::error_code ec;
-  size_t n = 0;
-  for (auto it = std::filesystem::directory_iterator(dir, ec);
-       !ec && it != std::filesystem::directory_iterator(); ++it) {
-    ++n;
-  }
-  return n;
 }
 
 TEST(GrpcTransportTest, StoreBackAfterLogCompactionGetsTheSnapshotInChunks) {

@@ -13,21 +13,15 @@
 namespace brkv::raftstore {
 namespace {
 
+using test::CountFiles;
+using test::K;
+using test::Ok;
+
 using test::TestDisk;
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-size_t CountFiles(const std::string& dir) {
-  std::error_code ec;
-  size_t n = 0;
-  for (auto it = std::filesystem::directory_iterator(dir, ec);
-       !ec && it != std::filesystem::directory_iterator(); ++it) {
-    ++n;
-  }
-  return n;
 }
 
 // Region [b, x) with keys in and around it in the default and write CFs (lock CF empty).

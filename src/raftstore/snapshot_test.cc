@@ -13,25 +13,11 @@
 namespace brkv::raftstore {
 namespace {
 
+using test::CountFiles;
+using test::K;
+using test::Ok;
+
 using test::Cluster;
-
-bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
-
-std::string K(int i) {
-  char b[16];
-  std::snprintf(b, sizeof(b), "k%05d", i);
-  return b;
-}
-
-size_t CountFiles(const std::string& dir) {
-  std::error_code ec;
-  size_t n = 0;
-  for (auto it = std::filesystem::directory_iterator(dir, ec);
-       !ec && it != std::filesystem::directory_iterator(); ++it) {
-    ++n;
-  }
-  return n;
-}
 
 TEST(SnapshotTest, LaggingReplicaInstallsTheLeadersSstFilesAndNoFileStays) {
   Cluster c(3, /*gc_limit=*/20);

@@ -13,9 +13,11 @@
 namespace brkv::raftstore {
 namespace {
 
-using test::Cluster;
+using test::CountFiles;
+using test::K;
+using test::Ok;
 
-bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
+using test::Cluster;
 
 class Staging {
  public:

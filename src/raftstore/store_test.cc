@@ -11,15 +11,11 @@
 namespace brkv::raftstore {
 namespace {
 
+using test::CountFiles;
+using test::K;
+using test::Ok;
+
 using test::Cluster;
-
-bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
-
-std::string K(int i) {
-  char b[16];
-  std::snprintf(b, sizeof(b), "k%05d", i);
-  return b;
-}
 
 TEST(RaftStoreTest, ReplicatesWritesToEveryReplica) {
   Cluster c(3);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,27 @@
 #include "raftstore/store.h"
 
 namespace brkv::raftstore::test {
+
+// A response without a region error.
+inline bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
+
+// "k%05d": keys that sort in number order.
+inline std::string K(int i) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "k%05d", i);
+  return b;
+}
+
+// Entries in a directory (0 when it does not exist).
+inline size_t CountFiles(const std::string& dir) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it) {
+    ++n;
+  }
+  return n;
+}
 
 class TestDisk {
  public:

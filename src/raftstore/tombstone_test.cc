@@ -9,9 +9,11 @@
 namespace brkv::raftstore {
 namespace {
 
-using test::Cluster;
+using test::CountFiles;
+using test::K;
+using test::Ok;
 
-bool Ok(const raft_cmdpb::RaftCmdResponse& r) { return !r.header().has_error(); }
+using test::Cluster;
 
 TEST(TombstoneTest, RemovedReplicaWhoseRegionLeftItsStoresIsToldByTheirTombstones) {
   Cluster c(5);
